@@ -1,0 +1,1 @@
+"""nbplayground: TensorFlow Playground as a Jupyter widget, with a NumPy engine."""

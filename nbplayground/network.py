@@ -1,0 +1,297 @@
+"""The multilayer perceptron over one flat parameter buffer.
+
+Layout
+------
+Layer ``l`` (0-based, from the inputs) maps ``n_in`` activations to ``n_out``
+nodes.  Its parameters are one C-ordered block of the flat buffer ``params``,
+viewed as a matrix ``W[l]`` of shape ``(n_out, n_in + 1)``: row ``j`` holds the
+weights of the links *into* node ``j`` in source order, then node ``j``'s bias
+in the last column.  Activations are stored *transposed*, one column per
+example, with a row of ones appended, so the bias folds into the product::
+
+    z_l = W[l] @ [a_{l-1}; 1]          shape (n_out, batch)
+
+Row-major ``W[l]`` is also Playground's order of drawing the initial weights
+(spec 6.2: layer by layer, by destination node, then by source node).
+
+Because every parameter lives in ``params`` (and every gradient in a buffer of
+the same layout), an optimizer update is one vectorised call over the whole
+network.  The per-batch forward and backward passes are compiled once into a
+"tape": a list of ``(function, args)`` NumPy calls over preallocated buffers
+(see :meth:`Network.tape`).  On matrices this small the cost is the number of
+NumPy calls, not the arithmetic, so the tape does no allocation, no slicing and
+no attribute lookups while training.
+
+Backprop, per layer from the output down (E summed over the batch's columns)::
+
+    delta_L   = dE/dz_L                       (the output head's formula)
+    dE/dW[l]  = delta_l @ [a_{l-1}; 1]^T       (sum over the batch, bias included)
+    dE/da_{l-1} = W[l][:, :-1]^T @ delta_l
+    delta_{l-1} = dE/da_{l-1} * phi'(z_{l-1})
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import activations as _activations
+from .losses import OutputHead
+
+#: Initializers: Playground's, and Keras's names for the ones the chapter discusses.
+INITIALIZERS = ("playground", "zeros", "random_normal", "glorot_uniform", "glorot_normal",
+                "he_uniform", "he_normal")
+
+# Keras draws its *_normal initializers from a normal truncated at 2 standard
+# deviations, scaled up by 1/0.8796... so that the variance is the nominal one.
+_TRUNCATED_NORMAL_STD = 0.87962566103423978
+
+
+class Network:
+    """A fully connected network ``layer_sizes = (inputs, *hidden, outputs)``.
+
+    ``activation`` is the hidden layers' activation name; ``head`` the output
+    activation and loss (:mod:`nbplayground.losses`).
+    """
+
+    def __init__(self, layer_sizes, activation: str = "tanh",
+                 head: OutputHead = OutputHead("squared", "tanh")):
+        sizes = tuple(int(s) for s in layer_sizes)
+        if len(sizes) < 2 or sizes[0] < 0 or any(s < 1 for s in sizes[1:]):
+            raise ValueError(f"layer_sizes={layer_sizes!r}: need (inputs >= 0, *hidden >= 1, "
+                             "outputs >= 1)")
+        if sizes[-1] != head.outputs:
+            raise ValueError(f"layer_sizes={layer_sizes!r} ends in {sizes[-1]} outputs but the "
+                             f"{head.activation} head has {head.outputs}")
+        self.layer_sizes = sizes
+        self.activation = _activations.get(activation)
+        self.head = head
+        self.shapes = [(n_out, n_in + 1) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+        self.offsets = np.cumsum([0] + [r * c for r, c in self.shapes]).tolist()
+        self.size = self.offsets[-1]
+        self.params = np.zeros(self.size)
+        self.W = self.views(self.params)
+        # 1 for weights, 0 for biases (biases are never regularized), as a float mask
+        self.weight_mask = np.ones(self.size)
+        for w in self.views(self.weight_mask):
+            w[:, -1] = 0.0
+        #: links that L1 regularization has killed (spec 6.7); never updated again
+        self.dead = np.zeros(self.size, dtype=bool)
+        self._eval_cache: dict = {}
+
+    # -- structure ----------------------------------------------------------------
+
+    @property
+    def num_layers(self) -> int:
+        """Number of weight layers (hidden layers + 1)."""
+        return len(self.shapes)
+
+    def views(self, flat: np.ndarray) -> list:
+        """Per-layer ``(n_out, n_in + 1)`` views of a flat buffer in this layout."""
+        return [flat[a:b].reshape(shape)
+                for a, b, shape in zip(self.offsets[:-1], self.offsets[1:], self.shapes)]
+
+    def weights(self, layer: int) -> np.ndarray:
+        """View of the weights into layer ``layer + 1``: shape (n_out, n_in)."""
+        return self.W[layer][:, :-1]
+
+    def biases(self, layer: int) -> np.ndarray:
+        """View of the biases of layer ``layer + 1``'s nodes: shape (n_out,)."""
+        return self.W[layer][:, -1]
+
+    def index(self, layer: int, dest: int, src: int | None) -> int:
+        """Flat index of a link's weight (``src`` given) or a node's bias (``src=None``)."""
+        n_out, cols = self.shapes[layer]
+        col = cols - 1 if src is None else src
+        if not (0 <= dest < n_out and 0 <= col < cols):
+            raise IndexError(f"no {'bias' if src is None else 'link'} at layer={layer}, "
+                             f"dest={dest}, src={src}")
+        return self.offsets[layer] + dest * cols + col
+
+    # -- initialization -------------------------------------------------------------
+
+    def initialize(self, rand, scheme: str = "playground") -> None:
+        """Draw fresh parameters from the stream ``rand`` (a callable giving [0, 1)).
+
+        ``playground``: each weight ``r - 0.5``, one draw per link in layer,
+        destination, source order; every bias 0.1 (spec 6.2).  ``zeros``:
+        Playground's initZero; the same draws happen, and all parameters are 0.
+        The Keras schemes draw from the same stream (so a seed reproduces
+        them) and start biases at 0, as Keras's ``bias_initializer='zeros'``.
+        """
+        if scheme not in INITIALIZERS:
+            raise ValueError(f"init={scheme!r} is not an initializer; allowed: "
+                             f"{', '.join(INITIALIZERS)}")
+        self.dead[:] = False
+        for w in self.W:
+            n_out, n_in = w.shape[0], w.shape[1] - 1
+            count = n_out * n_in
+            fan_in, fan_out = max(n_in, 1), n_out
+            if scheme in ("playground", "zeros"):
+                values = [rand() - 0.5 for _ in range(count)]
+                if scheme == "zeros":
+                    values = [0.0] * count
+                bias = 0.1 if scheme == "playground" else 0.0
+            elif scheme in ("glorot_uniform", "he_uniform"):
+                scale = 6.0 / (fan_in + fan_out if scheme == "glorot_uniform" else fan_in)
+                limit = math.sqrt(scale)
+                values = [rand() * (2 * limit) - limit for _ in range(count)]
+                bias = 0.0
+            else:
+                if scheme == "random_normal":
+                    values = [_normal(rand) for _ in range(count)]
+                else:
+                    scale = 2.0 / (fan_in + fan_out if scheme == "glorot_normal" else fan_in)
+                    std = math.sqrt(scale) / _TRUNCATED_NORMAL_STD
+                    values = [std * _truncated_normal(rand) for _ in range(count)]
+                bias = 0.0
+            w[:, :-1] = np.asarray(values, dtype=np.float64).reshape(n_out, n_in)
+            w[:, -1] = bias
+
+    # -- evaluation (any number of points) -------------------------------------------
+
+    def forward(self, x_ext: np.ndarray, dtype=np.float64):
+        """Every layer's output for the columns of ``x_ext``.
+
+        ``x_ext`` is ``(inputs + 1, n)`` with a last row of ones.  Returns
+        ``(zs, outs)``: lists over the weight layers of the pre-activations
+        (only the output layer's is kept; hidden entries are None) and of the
+        activations ``(units, n)``.  Buffers are reused between calls with the
+        same ``n`` and dtype, so callers must copy what they keep.
+        """
+        n = x_ext.shape[1]
+        key = (n, np.dtype(dtype).str)
+        bufs = self._eval_cache.get(key)
+        if bufs is None:
+            if len(self._eval_cache) > 8:
+                self._eval_cache.clear()
+            bufs = self._eval_buffers(n, dtype)
+            self._eval_cache[key] = bufs
+        acts, zs, z_out, tmp, scratch = bufs
+        weights = self.W if dtype == np.float64 else [w.astype(dtype) for w in self.W]
+        prev = x_ext
+        last = self.num_layers - 1
+        for l, w in enumerate(weights):
+            if l < last:
+                a = acts[l][:-1]
+                z = zs[l] if self.activation.needs_z else a
+                np.dot(w, prev, out=z)
+                _activations.run(self.activation.forward(z, a, tmp[l]))
+                prev = acts[l]
+            else:
+                np.dot(w, prev, out=z_out)
+                _activations.run(self.head.forward_ops(z_out, acts[l], scratch))
+        outs = [acts[l][:-1] if l < last else acts[l] for l in range(self.num_layers)]
+        return z_out, outs
+
+    def _eval_buffers(self, n, dtype):
+        last = self.num_layers - 1
+        acts, zs, tmp = [], [], []
+        for l, (n_out, _) in enumerate(self.shapes):
+            rows = n_out + 1 if l < last else n_out
+            a = np.empty((rows, n), dtype=dtype)
+            if l < last:
+                a[-1] = 1.0
+            acts.append(a)
+            zs.append(np.empty((n_out, n), dtype=dtype) if self.activation.needs_z else None)
+            tmp.append(np.empty((n_out, n), dtype=dtype))
+        z_out = np.empty((self.shapes[-1][0], n), dtype=dtype)
+        scratch = np.empty((1, n), dtype=dtype)
+        return acts, zs, z_out, tmp, scratch
+
+    def gradient(self, x_ext: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """Sum over the columns of the loss gradient, as a new flat array (for tests)."""
+        grad = np.zeros(self.size)
+        _activations.run(self.tape(x_ext, targets, grad))
+        return grad
+
+    # -- the training tape -----------------------------------------------------------
+
+    def tape(self, x_ext: np.ndarray, targets: np.ndarray, grad: np.ndarray,
+             buffers: dict | None = None) -> list:
+        """The NumPy calls that write the batch's summed gradient into ``grad``.
+
+        ``x_ext`` (inputs + 1, b) and ``targets`` (outputs, b) are the batch's
+        columns; ``grad`` a flat buffer in the parameter layout, overwritten.
+        ``buffers`` maps a batch width to its preallocated work buffers, so tapes
+        for many batches of one width share them.
+        """
+        b = x_ext.shape[1]
+        if buffers is None:
+            buffers = {}
+        bufs = buffers.get(b)
+        if bufs is None:
+            bufs = buffers[b] = self._tape_buffers(b)
+        acts, zs, deltas, d_acts, tmps = bufs
+        grads = self.views(grad)
+        act = self.activation
+        last = self.num_layers - 1
+        ops = []
+        # forward
+        prev = x_ext
+        for l in range(self.num_layers):
+            if l < last:
+                a = acts[l][:-1]
+                if act.needs_z:
+                    ops.append((np.dot, (self.W[l], prev, zs[l])))
+                    ops += act.forward(zs[l], a, tmps[l])
+                else:
+                    ops.append((np.dot, (self.W[l], prev, a)))
+                    ops += act.forward(a, a, tmps[l])
+                prev = acts[l]
+            else:
+                out = acts[l]
+                ops.append((np.dot, (self.W[l], prev, out)))
+                ops += self.head.forward_ops(out, out, tmps[l][:1])
+        # backward
+        ops += self.head.delta_ops(acts[last], targets, deltas[last], tmps[last])
+        for l in range(last, -1, -1):
+            below = x_ext if l == 0 else acts[l - 1]
+            ops.append((np.dot, (deltas[l], below.T, grads[l])))
+            if l > 0:
+                ops.append((np.dot, (self.W[l][:, :-1].T, deltas[l], d_acts[l - 1])))
+                ops += act.backward(zs[l - 1], acts[l - 1][:-1], d_acts[l - 1],
+                                    deltas[l - 1], tmps[l - 1])
+        return ops
+
+    def _tape_buffers(self, b):
+        last = self.num_layers - 1
+        acts, zs, deltas, d_acts, tmps = [], [], [], [], []
+        for l, (n_out, _) in enumerate(self.shapes):
+            rows = n_out + 1 if l < last else n_out
+            a = np.empty((rows, b))
+            if l < last:
+                a[-1] = 1.0
+            acts.append(a)
+            zs.append(np.empty((n_out, b)) if self.activation.needs_z else None)
+            deltas.append(np.empty((n_out, b)))
+            d_acts.append(np.empty((n_out, b)))
+            tmps.append(np.empty((max(n_out, 1), b)))
+        return acts, zs, deltas, d_acts, tmps
+
+
+def _normal(rand) -> float:
+    """A standard normal variate by Marsaglia's polar method (first variate)."""
+    while True:
+        v1 = 2.0 * rand() - 1.0
+        v2 = 2.0 * rand() - 1.0
+        s = v1 * v1 + v2 * v2
+        if 0.0 < s <= 1.0:
+            return v1 * math.sqrt(-2.0 * math.log(s) / s)
+
+
+def _truncated_normal(rand) -> float:
+    """A standard normal variate redrawn until it lies within 2 standard deviations."""
+    while True:
+        v = _normal(rand)
+        if -2.0 <= v <= 2.0:
+            return v
+
+
+def add_bias_row(x: np.ndarray, dtype=np.float64) -> np.ndarray:
+    """``(n, k)`` points -> the ``(k + 1, n)`` C-ordered column layout with a row of ones."""
+    x = np.asarray(x)
+    out = np.ones((x.shape[1] + 1, x.shape[0]), dtype=dtype)
+    out[:-1] = x.T
+    return out
