@@ -1,0 +1,997 @@
+"""One complete playground state: :class:`Config`.
+
+A :class:`Config` is a frozen dataclass holding every setting of TensorFlow
+Playground (spec section 9) plus the settings nbplayground adds (optimizers,
+initializers, losses, multi-class datasets, play speed).  Playground's
+behaviour is always the default: ``Config()`` *is* Playground's first page
+load (apart from the random seed).
+
+What lives here:
+
+* the allowed values and UI limits of every control (public constants),
+* validation: every bad value raises :class:`ConfigError` (a ``ValueError``)
+  whose message names the field, the value given and what is allowed;
+  a value of the wrong type raises :class:`ConfigTypeError`, which is both a
+  ``TypeError`` and a ``ConfigError``,
+* which fields apply live, which rebuild the network and which regenerate
+  the data (:data:`LIVE_FIELDS`, :data:`RESET_FIELDS`,
+  :data:`REGENERATE_FIELDS`, and :meth:`Config.diff`),
+* conversion to and from a JSON-safe dict and a Playground URL fragment
+  (spec section 10).
+
+Field names are snake_case.  Playground's camelCase appears only in the URL
+conversion (:data:`URL_KEYS`).
+
+This module uses the standard library only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import numbers
+import operator
+import random
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
+
+from nbplayground.seedrandom import to_fixed
+
+__all__ = [
+    # errors
+    "ConfigError", "ConfigTypeError",
+    # the state
+    "Config", "random_seed", "is_hideable", "js_number",
+    # choices
+    "PROBLEMS", "PLAYGROUND_DATASETS", "MULTICLASS_DATASETS", "DATASETS",
+    "DATASETS_BY_PROBLEM", "DEFAULT_DATASET", "FEATURES", "FEATURE_URL_KEYS",
+    "PLAYGROUND_ACTIVATIONS", "EXTRA_ACTIVATIONS", "HIDDEN_ACTIVATIONS", "ACTIVATIONS",
+    "REGULARIZATIONS", "OPTIMIZERS", "INITIALIZERS", "LOSSES",
+    "PLAYGROUND_HIDEABLE_PARTS", "HIDEABLE_PARTS", "NUM_NODES_HIDE_PATTERN",
+    # UI limits and menus
+    "LEARNING_RATES", "REGULARIZATION_RATES", "MAX_HIDDEN_LAYERS", "MAX_NEURONS",
+    "MIN_NEURONS", "NEW_LAYER_NEURONS", "BATCH_SIZE_RANGE", "NOISE_RANGE", "NOISE_STEP",
+    "MAX_URL_NOISE", "TRAIN_PERCENT_RANGE", "TRAIN_PERCENT_STEP", "SPEEDS", "SPEED_LABELS",
+    "PLAYGROUND_EPOCHS_PER_SECOND",
+    # effects of a change
+    "LIVE_FIELDS", "RESET_FIELDS", "REGENERATE_FIELDS", "PLAYGROUND_RESET_FIELDS",
+    # URL
+    "PLAYGROUND_URL", "URL_KEYS", "PLAYGROUND_URL_KEYS", "EXTRA_URL_KEYS",
+]
+
+
+# --------------------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------------------
+
+class ConfigError(ValueError):
+    """A setting has a value that is not allowed.
+
+    ``field`` is the name of the offending field (or URL key) and ``value`` the
+    value given, so that callers (the URL parser, the UI) can point at it.
+    """
+
+    def __init__(self, message: str, field: str | None = None, value: Any = None):
+        super().__init__(message)
+        self.field = field
+        self.value = value
+
+
+class ConfigTypeError(ConfigError, TypeError):
+    """A setting has a value of the wrong type (also a ``TypeError``)."""
+
+
+# --------------------------------------------------------------------------------------
+# Choices
+# --------------------------------------------------------------------------------------
+
+PROBLEMS = ("classification", "regression")
+
+#: Playground's own datasets, per problem, in the order of its thumbnails.
+PLAYGROUND_DATASETS = MappingProxyType({
+    "classification": ("circle", "xor", "gauss", "spiral"),
+    "regression": ("reg-plane", "reg-gauss"),
+})
+#: nbplayground's multi-class (three-class) classification datasets.
+MULTICLASS_DATASETS = ("gauss3", "spiral3")
+DATASETS_BY_PROBLEM = MappingProxyType({
+    "classification": PLAYGROUND_DATASETS["classification"] + MULTICLASS_DATASETS,
+    "regression": PLAYGROUND_DATASETS["regression"],
+})
+#: Every dataset id, classification first.
+DATASETS = DATASETS_BY_PROBLEM["classification"] + DATASETS_BY_PROBLEM["regression"]
+#: The dataset a problem starts with (spec section 9).
+DEFAULT_DATASET = MappingProxyType({"classification": "circle", "regression": "reg-plane"})
+
+#: Input feature ids in Playground's order (spec section 4).
+FEATURES = ("x", "y", "x_squared", "y_squared", "x_times_y", "sin_x", "sin_y")
+#: The URL key (and hide name) of each feature.
+FEATURE_URL_KEYS = MappingProxyType({
+    "x": "x", "y": "y", "x_squared": "xSquared", "y_squared": "ySquared",
+    "x_times_y": "xTimesY", "sin_x": "sinX", "sin_y": "sinY",
+})
+_FEATURE_BY_URL_KEY = {url: feature for feature, url in FEATURE_URL_KEYS.items()}
+
+PLAYGROUND_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+#: Hidden-layer activations nbplayground adds (Keras names).
+EXTRA_ACTIVATIONS = ("elu", "softplus", "swish", "leaky_relu")
+#: Every activation a hidden layer may use.
+HIDDEN_ACTIVATIONS = PLAYGROUND_ACTIVATIONS + EXTRA_ACTIVATIONS
+ACTIVATIONS = HIDDEN_ACTIVATIONS
+
+#: ``None`` means no regularization.
+REGULARIZATIONS = (None, "L1", "L2")
+
+#: Keras optimizer names; "sgd" is Playground's plain gradient descent.
+OPTIMIZERS = ("sgd", "rmsprop", "adagrad", "adadelta", "adam", "adamax", "nadam")
+
+#: Weight initializers.  "playground": weights U(-0.5, 0.5) and biases 0.1
+#: (spec section 6.2); "zeros": everything 0 (Playground's ``initZero``);
+#: the rest are the Keras initializers of those names (biases 0).
+INITIALIZERS = ("playground", "zeros", "random_normal", "glorot_uniform", "glorot_normal",
+                "he_uniform", "he_normal")
+
+#: "squared": Playground's ½(ŷ−y)² on a tanh (classification) or linear
+#: (regression) output.  "cross_entropy": sigmoid output and binary
+#: cross-entropy, or softmax and categorical cross-entropy for multi-class data.
+LOSSES = ("squared", "cross_entropy")
+
+#: The 15 parts the classroom section of Playground's page lets a teacher hide.
+PLAYGROUND_HIDEABLE_PARTS = (
+    "showTestData", "discretize", "playButton", "stepButton", "resetButton",
+    "learningRate", "activation", "regularization", "regularizationRate", "problem",
+    "dataset", "percTrainData", "noise", "batchSize", "numHiddenLayers",
+)
+#: Every name accepted in ``Config.hide`` (besides ``numNodes<k>``, k >= 1):
+#: Playground's parts, the feature URL keys (hiding one also removes the
+#: feature, spec 10.4; Playground also accepts cosX and cosY), and the parts
+#: nbplayground adds.
+HIDEABLE_PARTS = PLAYGROUND_HIDEABLE_PARTS + (
+    "x", "y", "xSquared", "ySquared", "xTimesY", "sinX", "sinY", "cosX", "cosY",
+) + (
+    "optimizer", "decay", "init", "loss", "speed", "accuracy", "regenerate", "lossChart",
+    "sameWeights", "weightEditor",
+)
+#: ``numNodes<k>`` hides the neuron +/- buttons of hidden layer k (1-based).
+NUM_NODES_HIDE_PATTERN = re.compile(r"numNodes([1-9][0-9]*)")
+
+
+def is_hideable(name: str) -> bool:
+    """True if ``name`` may appear in ``Config.hide`` (spec section 10.4)."""
+    return isinstance(name, str) and (
+        name in HIDEABLE_PARTS or NUM_NODES_HIDE_PATTERN.fullmatch(name) is not None)
+
+
+def _hide_sort_key(name: str) -> tuple[int, int]:
+    """Order hide names as HIDEABLE_PARTS lists them, then numNodes<k> by k."""
+    if name in HIDEABLE_PARTS:
+        return (HIDEABLE_PARTS.index(name), 0)
+    match = NUM_NODES_HIDE_PATTERN.fullmatch(name)
+    return (len(HIDEABLE_PARTS), int(match.group(1)))
+
+
+# --------------------------------------------------------------------------------------
+# UI limits and menus (spec section 9).  Values from code or a URL may go beyond the
+# UI limits where the field's validation allows it.
+# --------------------------------------------------------------------------------------
+
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
+REGULARIZATION_RATES = (0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
+MAX_HIDDEN_LAYERS = 6
+MAX_NEURONS = 8
+MIN_NEURONS = 1
+#: A hidden layer added with the "+" button starts with this many neurons.
+NEW_LAYER_NEURONS = 2
+BATCH_SIZE_RANGE = (1, 30)
+NOISE_RANGE = (0, 50)
+NOISE_STEP = 5
+#: Largest noise a URL may carry (Playground widens its slider up to 80).
+MAX_URL_NOISE = 80
+TRAIN_PERCENT_RANGE = (10, 90)
+TRAIN_PERCENT_STEP = 10
+#: Playground trains one epoch per animation frame, about 60 per second.
+PLAYGROUND_EPOCHS_PER_SECOND = 60
+#: Suggested choices for ``epochs_per_second``; None means as fast as possible.
+SPEEDS = (1, 10, 60, 250, 1000, None)
+SPEED_LABELS = MappingProxyType({
+    1: "1 epoch/s", 10: "10 epochs/s", 60: "60 epochs/s (Playground's pace)",
+    250: "250 epochs/s", 1000: "1000 epochs/s", None: "as fast as possible",
+})
+
+PLAYGROUND_URL = "https://playground.tensorflow.org/"
+
+
+# --------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------
+
+def _choices(values: Iterable[Any]) -> str:
+    return ", ".join("None" if v is None else str(v) for v in values)
+
+
+def random_seed() -> str:
+    """A new seed as Playground makes one: ``Math.random().toFixed(5)``.
+
+    Python's global ``random.random()`` stands in for the unseeded
+    ``Math.random``, so the result looks like ``"0.35116"``.
+    """
+    return to_fixed(random.random(), 5)
+
+
+def js_number(value: float) -> str:
+    """Format a number as JavaScript's ``String(value)`` does.
+
+    JS writes the shortest digits ``s`` (k of them) that read back to the same
+    double, with decimal exponent ``n`` so that value = 0.s × 10ⁿ:
+
+    * k ≤ n ≤ 21: the digits followed by n − k zeros (``10``, ``1e20`` →
+      ``"100000000000000000000"``),
+    * 0 < n < k: a decimal point after the n-th digit (``12.5``),
+    * −6 < n ≤ 0: ``"0."``, −n zeros, then the digits (``1e-5`` → ``"0.00001"``),
+    * otherwise exponential: ``"1e-7"``, ``"1.5e+21"``.
+
+    Python's ``repr`` gives the same shortest digits, so only the layout differs.
+    """
+    if isinstance(value, bool):
+        raise ConfigTypeError(f"js_number: value={value!r} is a bool, not a number")
+    x = float(value)
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    if x == 0:
+        return "0"
+    sign = "-" if x < 0 else ""
+    _, digit_tuple, exponent = Decimal(repr(abs(x))).as_tuple()
+    digits = "".join(map(str, digit_tuple)).rstrip("0")
+    exponent += len(digit_tuple) - len(digits)  # account for the stripped zeros
+    k = len(digits)
+    n = exponent + k  # value = 0.digits × 10**n
+    if k <= n <= 21:
+        text = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        text = digits[:n] + "." + digits[n:]
+    elif -6 < n <= 0:
+        text = "0." + "0" * (-n) + digits
+    else:
+        e = n - 1
+        mantissa = digits[0] + ("." + digits[1:] if k > 1 else "")
+        text = f"{mantissa}e{'+' if e >= 0 else '-'}{abs(e)}"
+    return sign + text
+
+
+# ---- field validators.  Each returns the normalised value or raises ConfigError. ----
+
+def _is_bool(value: Any) -> bool:
+    """A Python bool or a NumPy bool scalar (``numpy.bool_``, named ``bool`` in NumPy 2)."""
+    kind = type(value)
+    return isinstance(value, bool) or (
+        kind.__module__ == "numpy" and kind.__name__ in ("bool_", "bool"))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not _is_bool(value)
+
+
+def _real(name: str, value: Any, rule: str, ok) -> float:
+    """A finite real number (int, float or numpy scalar) for which ``ok(x)`` holds."""
+    if not _is_number(value):
+        raise ConfigTypeError(f"{name}={value!r}: must be {rule}", name, value)
+    x = float(value)
+    if not (math.isfinite(x) and ok(x)):
+        raise ConfigError(f"{name}={value!r}: must be {rule}", name, value)
+    return x
+
+
+def _optional_real(name: str, value: Any, rule: str, ok) -> float | None:
+    if value is None:
+        return None
+    return _real(name, value, rule + " (or None for the default)", ok)
+
+
+def _integer(name: str, value: Any, minimum: int, rule: str) -> int:
+    """An integer (int or numpy integer, not bool, not float) >= minimum."""
+    if _is_bool(value) or not isinstance(value, numbers.Integral):
+        raise ConfigTypeError(f"{name}={value!r}: must be {rule}", name, value)
+    n = operator.index(value)
+    if n < minimum:
+        raise ConfigError(f"{name}={value!r}: must be {rule}", name, value)
+    return n
+
+
+def _boolean(name: str, value: Any) -> bool:
+    if _is_bool(value):
+        return bool(value)
+    raise ConfigTypeError(f"{name}={value!r}: must be True or False", name, value)
+
+
+def _choice(name: str, value: Any, allowed: tuple, what: str) -> Any:
+    """``value`` if it is one of ``allowed`` (strings, and None where listed)."""
+    message = f"{name}={value!r} is not {what}; allowed: {_choices(allowed)}"
+    if not (isinstance(value, str) or value is None):
+        raise ConfigTypeError(message, name, value)
+    if value not in allowed:
+        raise ConfigError(message, name, value)
+    return value
+
+
+def _string_items(name: str, value: Any, what: str) -> list:
+    """The items of a non-string iterable (a str would be split into letters)."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ConfigTypeError(
+            f"{name}={value!r}: must be a list/tuple of {what}, not a single "
+            f"{type(value).__name__}", name, value)
+    return list(value)
+
+
+_SEED_RULE = ("must be a non-empty string of printable ASCII characters without spaces, "
+              "'&', '=' or '#' (it is written into the URL), or an int, or None for a "
+              "random seed")
+
+
+def _seed(value: Any) -> str:
+    if value is None:
+        return random_seed()
+    if isinstance(value, numbers.Integral) and not _is_bool(value):
+        return str(operator.index(value))
+    if not isinstance(value, str):
+        raise ConfigTypeError(f"seed={value!r}: {_SEED_RULE}", "seed", value)
+    if not value or any(not ("!" <= c <= "~") or c in "&=#" for c in value):
+        raise ConfigError(f"seed={value!r}: {_SEED_RULE}", "seed", value)
+    return value
+
+
+def _dataset_problem(dataset: str) -> str:
+    for problem, datasets in DATASETS_BY_PROBLEM.items():
+        if dataset in datasets:
+            return problem
+    raise AssertionError(dataset)
+
+
+def _resolve_problem_dataset(problem: Any, dataset: Any) -> tuple[str, str]:
+    """Fill in a missing problem (from the dataset) or dataset (the problem's default)."""
+    if dataset is not None:
+        dataset = _choice("dataset", dataset, DATASETS, "a dataset")
+    if problem is None:
+        problem = _dataset_problem(dataset) if dataset is not None else "classification"
+    problem = _choice("problem", problem, PROBLEMS, "a problem type")
+    if dataset is None:
+        dataset = DEFAULT_DATASET[problem]
+    elif dataset not in DATASETS_BY_PROBLEM[problem]:
+        raise ConfigError(
+            f"dataset={dataset!r} is a {_dataset_problem(dataset)} dataset but "
+            f"problem={problem!r}; {problem} datasets: "
+            f"{_choices(DATASETS_BY_PROBLEM[problem])}", "dataset", dataset)
+    return problem, dataset
+
+
+def _allowed_losses(dataset: str) -> tuple[str, ...]:
+    if dataset in MULTICLASS_DATASETS:
+        return ("cross_entropy",)
+    if dataset in DATASETS_BY_PROBLEM["regression"]:
+        return ("squared",)
+    return LOSSES
+
+
+def _default_loss(dataset: str) -> str:
+    return "cross_entropy" if dataset in MULTICLASS_DATASETS else "squared"
+
+
+# --------------------------------------------------------------------------------------
+# The state
+# --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    """One complete playground state, with Playground's defaults.
+
+    Every argument is keyword-only and validated; see the module docstring for
+    the errors.  Normalisation done on construction:
+
+    * ``problem=None`` (the default) is taken from ``dataset`` if that is
+      given, else "classification"; ``dataset=None`` becomes the problem's
+      default ("circle" or "reg-plane");
+    * ``loss=None`` becomes "cross_entropy" for a multi-class dataset and
+      "squared" (Playground's) otherwise;
+    * ints become floats in float fields; lists become tuples;
+    * ``features`` is stored in Playground's order, minus any feature whose
+      URL key is in ``hide`` (spec 10.4);
+    * ``seed=None`` draws a Playground-style seed ``"0.ddddd"``; an int seed
+      becomes its decimal string.
+
+    Fields:
+
+    problem, dataset
+        see :data:`PROBLEMS`, :data:`DATASETS_BY_PROBLEM`.
+    noise
+        percent, 0…80 (the UI slider: 0…50 step 5).
+    train_percent
+        percent of the data used for training, 10…90 (UI step 10).
+    batch_size
+        examples per weight update, integer ≥ 1 (UI 1…30).
+    features
+        input feature ids, see :data:`FEATURES`.
+    network_shape
+        hidden-layer widths; ``()`` means no hidden layer.  Any positive
+        widths and any depth are accepted (UI: ≤ 6 layers of 1…8).
+    activation
+        hidden-layer activation, see :data:`HIDDEN_ACTIVATIONS`.
+    learning_rate
+        finite, > 0.
+    regularization, regularization_rate
+        None/"L1"/"L2"; rate finite, ≥ 0.
+    seed
+        the PRNG seed string (spec section 2).
+    init
+        see :data:`INITIALIZERS`.
+    show_test_data, discretize
+        display checkboxes.
+    hide
+        names of hidden UI parts, see :data:`HIDEABLE_PARTS` and
+        :data:`NUM_NODES_HIDE_PATTERN`.
+    optimizer, momentum, nesterov, decay, rho, epsilon, beta_1, beta_2
+        Keras optimizer and hyper-parameters.  ``decay`` is inverse-time decay
+        per update, lr_t = lr / (1 + decay·t).  ``momentum``/``nesterov``
+        affect "sgd" only, ``rho`` RMSprop/Adadelta, ``beta_1``/``beta_2`` the
+        Adam family; a value set for another optimizer is kept and ignored.
+        ``None`` means the optimizer's Keras default.
+    loss
+        see :data:`LOSSES`.  Regression needs "squared"; multi-class
+        datasets need "cross_entropy" (softmax output).
+    epochs_per_second
+        play speed; None = as fast as the machine goes (Playground: 60).
+    """
+
+    problem: str | None = None
+    dataset: str | None = None
+    noise: float = 0.0
+    train_percent: float = 50.0
+    batch_size: int = 10
+    features: tuple[str, ...] = ("x", "y")
+    network_shape: tuple[int, ...] = (4, 2)
+    activation: str = "tanh"
+    learning_rate: float = 0.03
+    regularization: str | None = None
+    regularization_rate: float = 0.0
+    seed: str | None = None
+    init: str = "playground"
+    show_test_data: bool = False
+    discretize: bool = False
+    hide: frozenset[str] = frozenset()
+    optimizer: str = "sgd"
+    momentum: float = 0.0
+    nesterov: bool = False
+    decay: float = 0.0
+    rho: float | None = None
+    epsilon: float | None = None
+    beta_1: float | None = None
+    beta_2: float | None = None
+    loss: str | None = None
+    epochs_per_second: float | None = None
+
+    def __post_init__(self) -> None:
+        def put(name: str, value: Any) -> None:
+            object.__setattr__(self, name, value)
+
+        problem, dataset = _resolve_problem_dataset(self.problem, self.dataset)
+        put("problem", problem)
+        put("dataset", dataset)
+        put("noise", _real("noise", self.noise,
+                           f"a number in [0, {MAX_URL_NOISE}] (percent; the UI offers "
+                           f"{NOISE_RANGE[0]}..{NOISE_RANGE[1]} in steps of {NOISE_STEP})",
+                           lambda x: 0 <= x <= MAX_URL_NOISE))
+        low, high = TRAIN_PERCENT_RANGE
+        put("train_percent", _real("train_percent", self.train_percent,
+                                   f"a number in [{low}, {high}] (percent)",
+                                   lambda x: low <= x <= high))
+        put("batch_size", _integer("batch_size", self.batch_size, 1,
+                                   "an integer >= 1"))
+
+        # Hide first: a hidden feature is removed from the feature set.
+        hide = _string_items("hide", self.hide, "UI part names")
+        for name in hide:
+            if not is_hideable(name):
+                exc = ConfigTypeError if not isinstance(name, str) else ConfigError
+                raise exc(f"hide: {name!r} is not a hideable part; allowed: "
+                          f"{_choices(HIDEABLE_PARTS)}, numNodes<k> (k >= 1)",
+                          "hide", name)
+        hide = frozenset(hide)
+        put("hide", hide)
+
+        features = _string_items("features", self.features, "feature ids")
+        for feature in features:
+            if not isinstance(feature, str) or feature not in FEATURES:
+                exc = ConfigTypeError if not isinstance(feature, str) else ConfigError
+                raise exc(f"features: {feature!r} is not a feature; allowed: "
+                          f"{_choices(FEATURES)}", "features", feature)
+        if len(set(features)) != len(features):
+            repeated = sorted({f for f in features if features.count(f) > 1})
+            raise ConfigError(f"features={tuple(features)!r}: {_choices(repeated)} given "
+                              f"more than once", "features", tuple(features))
+        put("features", tuple(f for f in FEATURES
+                              if f in features and FEATURE_URL_KEYS[f] not in hide))
+
+        shape = _string_items("network_shape", self.network_shape, "layer widths")
+        put("network_shape", tuple(
+            _integer(f"network_shape[{i}]", width, 1, "an integer >= 1 (neurons in the "
+                     "hidden layer); use () for no hidden layer")
+            for i, width in enumerate(shape)))
+
+        put("activation", _choice("activation", self.activation, HIDDEN_ACTIVATIONS,
+                                  "an activation"))
+        put("learning_rate", _real("learning_rate", self.learning_rate,
+                                   "a finite number > 0", lambda x: x > 0))
+        put("regularization", _choice("regularization", self.regularization,
+                                      REGULARIZATIONS, "a regularization (None = none)"))
+        put("regularization_rate", _real("regularization_rate", self.regularization_rate,
+                                         "a finite number >= 0", lambda x: x >= 0))
+        put("seed", _seed(self.seed))
+        put("init", _choice("init", self.init, INITIALIZERS, "an initializer"))
+        put("show_test_data", _boolean("show_test_data", self.show_test_data))
+        put("discretize", _boolean("discretize", self.discretize))
+
+        put("optimizer", _choice("optimizer", self.optimizer, OPTIMIZERS, "an optimizer"))
+        put("momentum", _real("momentum", self.momentum, "a number in [0, 1)",
+                              lambda x: 0 <= x < 1))
+        put("nesterov", _boolean("nesterov", self.nesterov))
+        put("decay", _real("decay", self.decay, "a finite number >= 0",
+                           lambda x: x >= 0))
+        put("rho", _optional_real("rho", self.rho, "a number in [0, 1)",
+                                  lambda x: 0 <= x < 1))
+        put("epsilon", _optional_real("epsilon", self.epsilon, "a finite number > 0",
+                                      lambda x: x > 0))
+        put("beta_1", _optional_real("beta_1", self.beta_1, "a number in [0, 1)",
+                                     lambda x: 0 <= x < 1))
+        put("beta_2", _optional_real("beta_2", self.beta_2, "a number in [0, 1)",
+                                     lambda x: 0 <= x < 1))
+
+        loss = _default_loss(dataset) if self.loss is None else \
+            _choice("loss", self.loss, LOSSES, "a loss")
+        if loss not in _allowed_losses(dataset):
+            if dataset in MULTICLASS_DATASETS:
+                why = (f"the multi-class dataset {dataset!r} needs loss='cross_entropy' "
+                       f"(softmax output)")
+            else:
+                why = "regression needs loss='squared'"
+            raise ConfigError(f"loss={loss!r}: {why}", "loss", loss)
+        put("loss", loss)
+        put("epochs_per_second", _optional_real(
+            "epochs_per_second", self.epochs_per_second,
+            f"a finite number > 0 (Playground's pace is {PLAYGROUND_EPOCHS_PER_SECOND}); "
+            f"None means as fast as possible", lambda x: x > 0))
+
+    # ---------------------------------------------------------------- derived facts
+
+    @property
+    def num_classes(self) -> int | None:
+        """3 for a multi-class dataset, 2 for binary classification, None for regression."""
+        if self.problem == "regression":
+            return None
+        return 3 if self.dataset in MULTICLASS_DATASETS else 2
+
+    def playground_incompatibilities(self) -> tuple[str, ...]:
+        """Fields whose value TensorFlow Playground cannot show (empty if none).
+
+        A URL from :meth:`to_url` reproduces the run in Playground only when
+        this is empty.  (Hide names Playground does not know are harmless and
+        not listed; values beyond Playground's UI limits are fine in its URLs.)
+        """
+        default = _DEFAULTS
+        out = []
+        if self.dataset not in PLAYGROUND_DATASETS[self.problem]:
+            out.append("dataset")
+        if self.activation not in PLAYGROUND_ACTIVATIONS:
+            out.append("activation")
+        if self.init not in ("playground", "zeros"):
+            out.append("init")
+        for name in ("optimizer", "momentum", "nesterov", "decay", "rho", "epsilon",
+                     "beta_1", "beta_2", "loss"):
+            if getattr(self, name) != getattr(default, name):
+                out.append(name)
+        return tuple(out)
+
+    # ---------------------------------------------------------------- changes
+
+    def replace(self, **changes: Any) -> Config:
+        """A copy with ``changes`` applied, validated like the constructor.
+
+        Unknown field names raise :class:`ConfigTypeError` naming them.  Rules
+        that keep the state consistent, as the UI expects:
+
+        * changing ``problem`` without ``dataset`` picks the new problem's
+          default dataset; changing ``dataset`` without ``problem`` takes the
+          problem from the dataset;
+        * when ``dataset``/``problem`` change without ``loss``, a loss that was
+          the old dataset's default (or is not allowed for the new one) becomes
+          the new dataset's default; a loss chosen on purpose is kept.
+        """
+        unknown = sorted(set(changes) - set(_FIELD_NAMES))
+        if unknown:
+            raise ConfigTypeError(
+                f"replace(): unknown field(s) {', '.join(unknown)}; fields: "
+                f"{', '.join(_FIELD_NAMES)}", unknown[0], changes[unknown[0]])
+        values = {name: getattr(self, name) for name in _FIELD_NAMES}
+        values.update(changes)
+        if "problem" in changes and "dataset" not in changes \
+                and changes["problem"] != self.problem:
+            values["dataset"] = None
+        if "dataset" in changes and "problem" not in changes:
+            values["problem"] = None
+        if ("dataset" in changes or "problem" in changes) and "loss" not in changes:
+            _, new_dataset = _resolve_problem_dataset(values["problem"], values["dataset"])
+            if self.loss == _default_loss(self.dataset) \
+                    or self.loss not in _allowed_losses(new_dataset):
+                values["loss"] = None
+        return Config(**values)
+
+    def diff(self, other: Config) -> frozenset[str]:
+        """Names of the fields whose values differ between ``self`` and ``other``.
+
+        Combine with :data:`LIVE_FIELDS`, :data:`RESET_FIELDS` and
+        :data:`REGENERATE_FIELDS` to decide what a change does.
+        """
+        if not isinstance(other, Config):
+            raise ConfigTypeError(f"diff(): other={other!r} is not a Config", "other", other)
+        return frozenset(name for name in _FIELD_NAMES
+                         if getattr(self, name) != getattr(other, name))
+
+    # ---------------------------------------------------------------- dict / JSON
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict of every field (tuples → lists, hide → sorted list)."""
+        out: dict[str, Any] = {}
+        for name in _FIELD_NAMES:
+            value = getattr(self, name)
+            if isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, frozenset):
+                value = sorted(value)
+            out[name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Config:
+        """The Config of a dict like :meth:`to_dict` makes; missing keys take defaults.
+
+        Unknown keys raise :class:`ConfigError` naming them.
+        """
+        if not isinstance(data, Mapping):
+            raise ConfigTypeError(f"from_dict(): data={data!r} is not a mapping",
+                                  "data", data)
+        unknown = sorted(str(k) for k in set(data) - set(_FIELD_NAMES))
+        if unknown:
+            raise ConfigError(f"from_dict(): unknown key(s) {', '.join(unknown)}; known "
+                              f"keys: {', '.join(_FIELD_NAMES)}", unknown[0],
+                              data[unknown[0]] if unknown[0] in data else None)
+        return cls(**data)
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as a JSON string."""
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_json(cls, text: str) -> Config:
+        """The inverse of :meth:`to_json`."""
+        return cls.from_dict(json.loads(text))
+
+    # ---------------------------------------------------------------- URL
+
+    def to_url(self, full: bool = False) -> str:
+        """The Playground URL fragment of this state, starting with ``#``.
+
+        Keys come in Playground's order (spec 10.2), so Playground reads back
+        the same state; then nbplayground's own keys, written only when not
+        default (Playground ignores them); then ``<name>_hide=true`` flags.
+        ``full=True`` prefixes :data:`PLAYGROUND_URL`.
+
+        For regression ``dataset`` is written as "circle" and the dataset
+        goes to ``regDataset``; for classification ``regDataset=reg-plane``.
+        A multi-class dataset is written as ``dataset=gauss3`` (Playground
+        ignores it and shows circle; :meth:`from_url` reads it back).
+        """
+        def b(flag: bool) -> str:
+            return "true" if flag else "false"
+
+        classification = self.problem == "classification"
+        pairs: list[tuple[str, str]] = [("activation", self.activation)]
+        if self.regularization is not None:
+            pairs.append(("regularization", self.regularization))
+        pairs += [
+            ("batchSize", js_number(self.batch_size)),
+            ("dataset", self.dataset if classification else DEFAULT_DATASET["classification"]),
+            ("regDataset", DEFAULT_DATASET["regression"] if classification else self.dataset),
+            ("learningRate", js_number(self.learning_rate)),
+            ("regularizationRate", js_number(self.regularization_rate)),
+            ("noise", js_number(self.noise)),
+            ("networkShape", ",".join(js_number(w) for w in self.network_shape)),
+            ("seed", self.seed),
+            ("showTestData", b(self.show_test_data)),
+            ("discretize", b(self.discretize)),
+            ("percTrainData", js_number(self.train_percent)),
+        ]
+        for key in ("x", "y", "xTimesY", "xSquared", "ySquared", "cosX", "sinX", "cosY",
+                    "sinY"):
+            feature = _FEATURE_BY_URL_KEY.get(key)
+            pairs.append((key, b(feature is not None and feature in self.features)))
+        pairs += [
+            ("collectStats", "false"),
+            ("problem", self.problem),
+            ("initZero", b(self.init == "zeros")),
+            ("hideText", "false"),
+        ]
+        default = _DEFAULTS
+        for name, key in EXTRA_URL_KEYS.items():
+            value = getattr(self, name)
+            if name == "init":
+                if value in ("playground", "zeros"):
+                    continue
+            elif name == "loss":
+                if value == "squared":
+                    continue
+            elif value == getattr(default, name):
+                continue
+            if isinstance(value, bool):
+                text = b(value)
+            elif isinstance(value, str):
+                text = value
+            else:
+                text = js_number(value)
+            pairs.append((key, text))
+        for name in sorted(self.hide, key=_hide_sort_key):
+            pairs.append((name + "_hide", "true"))
+        fragment = "#" + "&".join(f"{k}={v}" for k, v in pairs)
+        return PLAYGROUND_URL + fragment if full else fragment
+
+    @classmethod
+    def from_url(cls, text: str) -> Config:
+        """Read a Playground URL (or just its fragment, with or without ``#``).
+
+        Follows Playground's parser (spec 10.3) with two differences: a value
+        that Playground would silently replace (an unknown name, garbage for a
+        number, noise above 80, ...) raises :class:`ConfigError` naming the
+        key, the value and what is allowed; and an unknown key is an error too.
+        Like Playground: values are not URL-decoded; an empty value counts as
+        absent (except ``networkShape=``, which means no hidden layer); no
+        ``seed`` means a new random seed; ``problem=regression`` takes its
+        dataset from ``regDataset``; ``tutorial``, ``hideText``,
+        ``collectStats``, ``cosX`` and ``cosY`` are checked and ignored.
+        Booleans must be ``true`` or ``false``.
+        """
+        if not isinstance(text, str):
+            raise ConfigTypeError(f"from_url(): text={text!r} is not a string", "text", text)
+        text = text.strip()
+        if "#" in text:
+            fragment = text.split("#", 1)[1]
+        elif "://" in text:
+            fragment = ""  # a URL without a fragment: Playground's defaults
+        else:
+            fragment = text
+
+        raw: dict[str, str] = {}
+        for piece in fragment.split("&"):
+            if piece == "":
+                continue
+            if "=" not in piece:
+                raise ConfigError(f"URL: {piece!r} has no '=value'; expected key=value "
+                                  f"pairs separated by '&'", piece, None)
+            key, value = piece.split("=", 1)
+            if key in raw:
+                raise ConfigError(f"URL: key {key!r} is given twice ({key}={raw[key]!r} and "
+                                  f"{key}={value!r})", key, value)
+            raw[key] = value
+
+        kwargs: dict[str, Any] = {}
+        source: dict[str, tuple[str, str]] = {}  # field -> (URL key, raw value)
+        hide: list[str] = []
+        features: dict[str, bool] = {f: f in _DEFAULTS.features for f in FEATURES}
+
+        def error(key: str, value: str, rule: str) -> ConfigError:
+            return ConfigError(f"URL: {key}={value!r}: {rule}", key, value)
+
+        def parse_bool(key: str, value: str) -> bool:
+            if value == "true":
+                return True
+            if value == "false":
+                return False
+            raise error(key, value, "must be true or false")
+
+        def parse_number(key: str, value: str) -> float:
+            if not _URL_NUMBER.fullmatch(value):
+                raise error(key, value, "must be a decimal number")
+            return float(value)
+
+        def parse_int(key: str, value: str) -> int:
+            x = parse_number(key, value)
+            if not x.is_integer():
+                raise error(key, value, "must be an integer")
+            return int(x)
+
+        def parse_choice(key: str, value: str, allowed: Iterable[str], what: str) -> str:
+            allowed = tuple(allowed)
+            if value not in allowed:
+                raise error(key, value, f"is not {what}; allowed: {_choices(allowed)}")
+            return value
+
+        def set_field(name: str, key: str, value: str, parsed: Any) -> None:
+            kwargs[name] = parsed
+            source[name] = (key, value)
+
+        classification_datasets = DATASETS_BY_PROBLEM["classification"]
+        regression_datasets = DATASETS_BY_PROBLEM["regression"]
+        for key, value in raw.items():
+            if key.endswith("_hide") and key not in URL_KEYS:
+                name = key[: -len("_hide")]
+                if not is_hideable(name):
+                    raise error(key, value, f"{name!r} is not a hideable part; allowed: "
+                                f"{_choices(HIDEABLE_PARTS)}, numNodes<k> (k >= 1)")
+                if value != "" and parse_bool(key, value):
+                    hide.append(name)
+                continue
+            if key not in URL_KEYS:
+                raise ConfigError(
+                    f"URL: unknown key {key!r} (value {value!r}); known keys: "
+                    f"{', '.join(URL_KEYS)}, <part>_hide", key, value)
+            if key == "networkShape":
+                widths = [] if value.strip() == "" else value.split(",")
+                shape = []
+                for width in widths:
+                    try:
+                        shape.append(parse_int(key, width))
+                    except ConfigError:
+                        raise error(key, value, "must be comma-separated integers >= 1 "
+                                    "(empty for no hidden layer)") from None
+                set_field("network_shape", key, value, tuple(shape))
+                continue
+            if value == "":
+                continue  # Playground ignores an empty value
+            if key == "activation":
+                set_field("activation", key, value,
+                          parse_choice(key, value, HIDDEN_ACTIVATIONS, "an activation"))
+            elif key == "regularization":
+                choice = parse_choice(key, value, ("none", "L1", "L2"), "a regularization")
+                set_field("regularization", key, value, None if choice == "none" else choice)
+            elif key == "batchSize":
+                set_field("batch_size", key, value, parse_int(key, value))
+            elif key == "dataset":
+                if value in regression_datasets:
+                    raise error(key, value, "is a regression dataset; give it as "
+                                "regDataset=... with problem=regression")
+                parse_choice(key, value, classification_datasets, "a classification dataset")
+            elif key == "regDataset":
+                if value in classification_datasets:
+                    raise error(key, value, "is a classification dataset; give it as "
+                                "dataset=...")
+                parse_choice(key, value, regression_datasets, "a regression dataset")
+            elif key == "learningRate":
+                set_field("learning_rate", key, value, parse_number(key, value))
+            elif key == "regularizationRate":
+                set_field("regularization_rate", key, value, parse_number(key, value))
+            elif key == "noise":
+                set_field("noise", key, value, parse_number(key, value))
+            elif key == "seed":
+                set_field("seed", key, value, value)
+            elif key == "showTestData":
+                set_field("show_test_data", key, value, parse_bool(key, value))
+            elif key == "discretize":
+                set_field("discretize", key, value, parse_bool(key, value))
+            elif key == "percTrainData":
+                set_field("train_percent", key, value, parse_number(key, value))
+            elif key in _FEATURE_BY_URL_KEY:
+                features[_FEATURE_BY_URL_KEY[key]] = parse_bool(key, value)
+                source["features"] = (key, value)
+            elif key in ("cosX", "cosY", "collectStats", "hideText"):
+                parse_bool(key, value)  # checked, no effect
+            elif key == "tutorial":
+                pass  # names an article fragment; nbplayground has no article
+            elif key == "problem":
+                set_field("problem", key, value,
+                          parse_choice(key, value, PROBLEMS, "a problem type"))
+            elif key == "initZero":
+                parse_bool(key, value)
+            elif key == "init":
+                set_field("init", key, value,
+                          parse_choice(key, value, INITIALIZERS, "an initializer"))
+            elif key in ("optimizer", "loss"):
+                allowed = OPTIMIZERS if key == "optimizer" else LOSSES
+                set_field(key, key, value, parse_choice(key, value, allowed, f"a {key}"))
+            elif key == "nesterov":
+                set_field("nesterov", key, value, parse_bool(key, value))
+            else:  # the numeric extras
+                set_field(_FIELD_BY_EXTRA_KEY[key], key, value, parse_number(key, value))
+
+        # Playground takes the dataset from the key of the problem type.
+        problem = kwargs.get("problem", "classification")
+        dataset_key = "dataset" if problem == "classification" else "regDataset"
+        if raw.get(dataset_key):
+            set_field("dataset", dataset_key, raw[dataset_key], raw[dataset_key])
+        else:
+            kwargs["dataset"] = DEFAULT_DATASET[problem]
+        kwargs["problem"] = problem
+
+        # initZero=true is init="zeros"; an init=... key must agree with it.
+        if raw.get("initZero"):
+            zero = parse_bool("initZero", raw["initZero"])
+            if "init" in kwargs and (kwargs["init"] == "zeros") != zero:
+                raise ConfigError(
+                    f"URL: initZero={raw['initZero']!r} contradicts init={raw['init']!r}",
+                    "init", raw["init"])
+            if zero:
+                set_field("init", "initZero", raw["initZero"], "zeros")
+
+        kwargs["features"] = tuple(f for f in FEATURES if features[f])
+        kwargs["hide"] = frozenset(hide)
+        try:
+            return cls(**kwargs)
+        except ConfigError as exc:
+            if exc.field is not None:
+                field_name = exc.field.split("[")[0]
+                if field_name in source:
+                    key, value = source[field_name]
+                    raise ConfigError(f"URL: {key}={value!r} gives {exc}", key,
+                                      value) from None
+            raise
+
+
+_FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Config))
+_DEFAULTS = Config(seed="0")
+
+#: Playground's URL keys in its serialization order (spec 10.2).
+PLAYGROUND_URL_KEYS = (
+    "activation", "regularization", "batchSize", "dataset", "regDataset", "learningRate",
+    "regularizationRate", "noise", "networkShape", "seed", "showTestData", "discretize",
+    "percTrainData", "x", "y", "xTimesY", "xSquared", "ySquared", "cosX", "sinX", "cosY",
+    "sinY", "collectStats", "tutorial", "problem", "initZero", "hideText",
+)
+#: nbplayground's own URL keys (field → key), written after Playground's.
+EXTRA_URL_KEYS = MappingProxyType({
+    "optimizer": "optimizer", "momentum": "momentum", "nesterov": "nesterov",
+    "decay": "decay", "rho": "rho", "epsilon": "epsilon", "beta_1": "beta1",
+    "beta_2": "beta2", "loss": "loss", "init": "init",
+    "epochs_per_second": "epochsPerSecond",
+})
+_FIELD_BY_EXTRA_KEY = {key: name for name, key in EXTRA_URL_KEYS.items()}
+#: Every key :meth:`Config.from_url` knows (besides ``<part>_hide``).
+URL_KEYS = PLAYGROUND_URL_KEYS + tuple(EXTRA_URL_KEYS.values())
+
+# A decimal number as Playground would write one: no spaces, hex, Infinity or NaN.
+_URL_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+# --------------------------------------------------------------------------------------
+# What a change does (spec section 9)
+# --------------------------------------------------------------------------------------
+
+#: Applied immediately; training continues.  Playground has learning rate and
+#: the two display checkboxes; nbplayground also applies the optimizer, its
+#: hyper-parameters and the regularization rate live (Playground resets on a
+#: regularization-rate change, see PLAYGROUND_RESET_FIELDS).  ``hide`` is
+#: display only, but hiding a feature also changes ``features`` (a reset).
+LIVE_FIELDS = frozenset({
+    "learning_rate", "show_test_data", "discretize", "hide", "epochs_per_second",
+    "optimizer", "momentum", "nesterov", "decay", "rho", "epsilon", "beta_1", "beta_2",
+    "regularization_rate",
+})
+#: Rebuild the network with the next draws of the stream (no re-seed), keep
+#: the data, pause.
+RESET_FIELDS = frozenset({
+    "activation", "regularization", "batch_size", "features", "network_shape", "init",
+    "loss",
+})
+#: Draw a new seed, regenerate the data, then reset.  When ``seed`` itself is
+#: among the changes, that seed is used instead of a new one (like loading a
+#: URL: the data and the first weights follow from it).
+REGENERATE_FIELDS = frozenset({"problem", "dataset", "noise", "train_percent", "seed"})
+#: The controls on which Playground itself rebuilds the network (spec 9):
+#: every control except learning rate and the two display checkboxes.
+PLAYGROUND_RESET_FIELDS = frozenset({
+    "activation", "regularization", "regularization_rate", "batch_size", "features",
+    "network_shape", "problem", "dataset", "noise", "train_percent",
+})
+
+assert LIVE_FIELDS | RESET_FIELDS | REGENERATE_FIELDS == set(_FIELD_NAMES)
+assert not (LIVE_FIELDS & RESET_FIELDS or LIVE_FIELDS & REGENERATE_FIELDS
+            or RESET_FIELDS & REGENERATE_FIELDS)
