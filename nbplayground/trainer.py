@@ -1,0 +1,621 @@
+"""The Trainer: data, network, optimizer and random stream, stepping by Playground epochs.
+
+One :meth:`Trainer.step` is one press of Playground's Step button (spec 7): a
+pass over the training set in its fixed shuffled order, with an update after
+every ``batch_size``-th point and the leftover points carried into the next
+epoch's first batch; then the train and test losses with the final weights.
+
+The random stream is Playground's own (seedrandom's ARC4, see
+:mod:`nbplayground.seedrandom`), consumed in Playground's order: data,
+shuffle, then one draw per link for the weights.  A Playground seed therefore
+gives Playground's run.
+
+Nothing here knows about widgets.  The UI asks for a :class:`Frame` and draws it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import custom_data as _custom
+from . import datasets as _datasets
+from . import export as _export
+from . import features as _features
+from . import optimizers as _optimizers
+from .config import (LIVE_FIELDS, REGENERATE_FIELDS, RESET_FIELDS, Config)
+from .history import History
+from .losses import head_for
+from .network import Network, add_bias_row
+from .seedrandom import SeedRandom, new_seed
+
+#: Points per axis of the display grid (spec 8.2), including both endpoints.
+DENSITY = 100
+#: Playground's view domain.
+DOMAIN = (-6.0, 6.0)
+
+
+class DivergedError(FloatingPointError):
+    """Raised by :meth:`Trainer.step` when asked to train a network that has diverged."""
+
+
+@dataclass
+class Frame:
+    """What the UI needs to draw one picture of the trainer's state (plain arrays).
+
+    Grids have row 0 at the top (largest y), as images do.  Arrays may be
+    views of buffers the trainer reuses: draw them before the next frame.
+    """
+
+    epoch: int
+    train_loss: float
+    test_loss: float
+    train_accuracy: float | None
+    test_accuracy: float | None
+    diverged: bool
+    #: the output on the grid: (H, W) on [-1, 1] (binary, regression), or (K, H, W) probabilities
+    output: np.ndarray
+    #: per hidden layer, (units, H, W) node outputs
+    hidden: list
+    #: per weight layer, (n_out, n_in) weights and (n_out,) biases and (n_out, n_in) dead links
+    weights: list
+    biases: list
+    dead: list
+    #: the loss curve, at most a few hundred points: epochs, train, test
+    curve: tuple = field(default_factory=tuple)
+
+
+def _grid_axis(lo: float, hi: float, n: int = DENSITY) -> np.ndarray:
+    return np.array([lo + (hi - lo) * i / (n - 1) for i in range(n)])
+
+
+class Trainer:
+    """Trains one network on one dataset exactly as TensorFlow Playground does.
+
+    ``Trainer(config)`` or ``Trainer(dataset="xor", network_shape=(5,))``
+    (keyword changes applied to ``config`` or to the defaults).
+    """
+
+    def __init__(self, config: Config | None = None, data=None, **changes):
+        if config is None:
+            config = Config(**changes)
+        elif not isinstance(config, Config):
+            raise TypeError(f"config must be a Config, got {type(config).__name__}")
+        elif changes:
+            config = config.replace(**changes)
+        #: the user's own points (``data=(X, y)``), or None for Playground's datasets
+        self.custom_data = None
+        if data is not None:
+            custom = _custom.validate(data)
+            if config.problem != custom.problem:
+                config = config.replace(problem=custom.problem)
+            if (custom.num_classes or 2) > 2 and config.loss != "cross_entropy":
+                config = config.replace(loss="cross_entropy")
+            _custom.check_trainable(custom, config.train_percent)
+            self.custom_data = custom
+        self._config = config
+        self._controller = None
+        self.history = History()
+        self._grid_cache: dict = {}
+        self._load(config)
+
+    # -- public state ----------------------------------------------------------------
+
+    @property
+    def config(self) -> Config:
+        """The complete state this trainer runs (seed included)."""
+        return self._config
+
+    @property
+    def weights(self) -> list:
+        """Copies of each layer's (n_out, n_in) weight matrix (row: destination node)."""
+        return [self.network.weights(l).copy() for l in range(self.network.num_layers)]
+
+    @property
+    def biases(self) -> list:
+        """Copies of each layer's (n_out,) biases."""
+        return [self.network.biases(l).copy() for l in range(self.network.num_layers)]
+
+    @property
+    def dead(self) -> list:
+        """Per layer, (n_out, n_in) booleans: links that L1 regularization killed."""
+        return [d[:, :-1].copy() for d in self.network.views(self.network.dead)]
+
+    @property
+    def num_classes(self) -> int | None:
+        """2 or more for classification, None for regression."""
+        if self.custom_data is not None:
+            return self.custom_data.num_classes
+        return _datasets.num_classes(self._config.dataset)
+
+    # -- building ----------------------------------------------------------------------
+
+    def _load(self, config: Config) -> None:
+        """Page load: seed the stream, make the data, draw the network."""
+        self._rand = SeedRandom(config.seed)
+        self._make_data()
+        self._build()
+
+    def _make_data(self) -> None:
+        self.data = self._draw_data(self._rand)
+        self._prepare_data()
+
+    def _draw_data(self, rand):
+        """Generate (or, for custom data, shuffle and split) the points from ``rand``."""
+        c = self._config
+        if self.custom_data is not None:
+            return _custom.split(self.custom_data, c.train_percent, rand)
+        return _datasets.make_dataset(c.dataset, c.noise, c.train_percent, rand)
+
+    def _prepare_data(self) -> None:
+        """Feature matrices in the column layout, the evaluation set and the batch tapes."""
+        c, d = self._config, self.data
+        feats = c.features
+        self._train_x = add_bias_row(_features.feature_matrix(d.train_x, feats))
+        self._test_x = add_bias_row(_features.feature_matrix(d.test_x, feats))
+        self._n_train = self._train_x.shape[1]
+        self._all_x = np.ascontiguousarray(np.concatenate([self._train_x, self._test_x], axis=1))
+        self._all_y = np.concatenate([d.train_y, d.test_y])
+        self._all_t = None  # targets in the output head's form, made by _evaluate
+        self._tapes_stale = True
+
+    def _build(self, same_weights: bool = False) -> None:
+        """A new network (fresh weights from the stream), optimizer and history."""
+        c = self._config
+        self.head = head_for(c.problem, c.loss, self.num_classes)
+        sizes = (len(c.features), *c.network_shape, self.head.outputs)
+        self.network = Network(sizes, c.activation, self.head)
+        if same_weights:
+            self._rand = SeedRandom(c.seed)
+            self._draw_data(self._rand)  # the same draws as a fresh load, then the weights
+        self.network.initialize(self._rand, c.init)
+        self._all_t = None
+        size = self.network.size
+        self._grad = np.zeros(size)
+        self._carry = np.zeros(size)
+        self._carry_tmp = np.zeros(size)
+        self._carry_count = 0
+        self._reg_der = np.zeros(size)
+        self._reg_new = np.zeros(size)
+        self._reg_tmp = np.zeros(size)
+        self._alive = np.ones(size)
+        self._reg_mask = self.network.weight_mask.copy()
+        self._any_dead = False
+        self._optimizer = self._make_optimizer()
+        self._tapes_stale = True
+        self._program = None
+        self._fast = False
+        self.epoch = 0
+        self.diverged = False
+        self.history.clear()
+        self._evaluate(record=True)
+
+    def _make_optimizer(self):
+        c = self._config
+        names = _optimizers.HYPERPARAMETERS[c.optimizer]
+        hp = {name: getattr(c, name) for name in names if hasattr(c, name)}
+        hp["learning_rate"] = c.learning_rate
+        hp["decay"] = c.decay
+        return _optimizers.get(c.optimizer, **hp)
+
+    def _build_tapes(self) -> None:
+        """Compile the epoch: every batch's tape followed by its update, in one flat list."""
+        bs = self._config.batch_size
+        n = self._n_train
+        full, left = divmod(n, bs)
+        net, grad = self.network, self._grad
+        targets = self.head.targets(self.data.train_y)
+        buffers: dict = {}
+        self._tapes = []
+        for b in range(full):
+            cols = slice(b * bs, (b + 1) * bs)
+            xb = np.ascontiguousarray(self._train_x[:, cols])
+            tb = np.ascontiguousarray(targets[:, cols])
+            self._tapes.append(net.tape(xb, tb, grad, buffers))
+        self._leftover = left
+        self._leftover_tape = None
+        if left:
+            xb = np.ascontiguousarray(self._train_x[:, full * bs:])
+            tb = np.ascontiguousarray(targets[:, full * bs:])
+            self._leftover_tape = net.tape(xb, tb, self._carry_tmp, buffers)
+        self._tapes_stale = False
+        self._program = None
+
+    def _compile_program(self) -> None:
+        """One flat list of NumPy calls for a whole epoch (rebuilt when settings change).
+
+        Plain SGD without regularization (Playground's default) updates with two
+        ufunc calls straight in the list; anything else calls :meth:`_update`.
+        """
+        bs = self._config.batch_size
+        self._fast = self._plain_sgd(self._optimizer) and not self._regularizing() \
+            and not self._any_dead
+        self._scale = np.array(self._optimizer.learning_rate / bs)
+        if self._fast:
+            update = [(np.multiply, (self._grad, self._scale, self._grad)),
+                      (np.subtract, (self.network.params, self._grad, self.network.params))]
+        else:
+            update = [(self._update, (bs,))]
+        program = []
+        for i, tape in enumerate(self._tapes):
+            program += tape
+            program += [(self._first_update, ())] if i == 0 else update
+        if self._leftover_tape is not None:
+            program += self._leftover_tape
+            program.append((self._stash_leftover, ()))
+        self._program = program
+
+    def _first_update(self) -> None:
+        """The epoch's first update also averages the examples carried from the last epoch."""
+        count = self._config.batch_size
+        if self._carry_count:
+            np.add(self._grad, self._carry, self._grad)
+            count += self._carry_count
+            self._carry_count = 0
+        if self._fast:
+            np.multiply(self._grad, self._optimizer.learning_rate / count, self._grad)
+            np.subtract(self.network.params, self._grad, self.network.params)
+        else:
+            self._update(count)
+
+    def _stash_leftover(self) -> None:
+        """Keep the last nTrain mod batch_size examples' gradient for the next epoch (spec 7.3)."""
+        if self._carry_count:
+            np.add(self._carry, self._carry_tmp, self._carry)
+        else:
+            np.copyto(self._carry, self._carry_tmp)
+        self._carry_count += self._leftover
+
+    def _regularizing(self) -> bool:
+        c = self._config
+        return c.regularization is not None and c.regularization_rate > 0
+
+    # -- training ----------------------------------------------------------------------
+
+    def step(self, epochs: int = 1, seconds: float | None = None) -> int:
+        """Train ``epochs`` Playground epochs; return how many ran.
+
+        With ``seconds``, stop early once that much time has passed (at least
+        one epoch runs).  Stops at the epoch that makes a loss or weight NaN or
+        infinite and sets :attr:`diverged`; stepping a diverged network raises
+        :class:`DivergedError` (reset to recover).
+        """
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            raise ValueError(f"epochs={epochs!r}: must be an integer >= 0")
+        if seconds is not None and not (isinstance(seconds, (int, float)) and seconds >= 0):
+            raise ValueError(f"seconds={seconds!r}: must be a number >= 0 or None")
+        if self.diverged:
+            raise DivergedError(
+                f"the network diverged (a loss or weight became NaN or infinite) at epoch "
+                f"{self.epoch}; call reset() to start again")
+        if self._tapes_stale:
+            self._build_tapes()
+        deadline = None if seconds is None else time.perf_counter() + seconds
+        done = 0
+        with self._one_blas_thread(), np.errstate(all="ignore"):
+            while done < epochs:
+                self._epoch()
+                done += 1
+                if self.diverged:
+                    break
+                if deadline is not None and time.perf_counter() >= deadline:
+                    break
+        return done
+
+    def _epoch(self) -> None:
+        if self._program is None:
+            self._compile_program()
+        for fn, args in self._program:
+            fn(*args)
+        if self._fast:
+            self._optimizer.iterations += len(self._tapes)
+        self.epoch += 1
+        self._evaluate(record=True)
+
+    def _update(self, count: int) -> None:
+        """One weight update from the summed gradient of ``count`` examples (spec 6.7)."""
+        c = self._config
+        params, grad, opt = self.network.params, self._grad, self._optimizer
+        lr = opt.current_learning_rate
+        reg = c.regularization if self._regularizing() else None
+        if reg is not None:
+            # R'(w0) at the old weights; biases and dead links masked out
+            if reg == "L2":
+                np.multiply(params, self._reg_mask, self._reg_der)
+            else:
+                np.sign(params, self._reg_der)
+                np.multiply(self._reg_der, self._reg_mask, self._reg_der)
+        if self._any_dead:
+            np.multiply(grad, self._alive, grad)
+        if self._plain_sgd(opt) and not self._any_dead:
+            # Playground's rule, to the rounding: w - (lr / count) * sum
+            np.multiply(grad, lr / count, grad)
+            np.subtract(params, grad, params)
+            opt.iterations += 1
+        else:
+            np.multiply(grad, 1.0 / count, grad)
+            opt.step(params, grad, mask=self._alive if self._any_dead else None)
+        if reg is not None:
+            np.multiply(self._reg_der, lr * c.regularization_rate, self._reg_der)
+            if reg == "L2":
+                np.subtract(params, self._reg_der, params)
+            else:
+                new, tmp = self._reg_new, self._reg_tmp
+                np.subtract(params, self._reg_der, new)
+                np.multiply(params, new, tmp)
+                np.copyto(params, new)
+                crossed = tmp < 0
+                if crossed.any():
+                    # the regularization step alone pushed w across 0: the link dies
+                    params[crossed] = 0.0
+                    self.network.dead |= crossed
+                    self._alive[crossed] = 0.0
+                    self._reg_mask[crossed] = 0.0
+                    self._any_dead = True
+                    self._program = None
+
+    @staticmethod
+    def _plain_sgd(opt) -> bool:
+        return (opt.name == "sgd" and opt.momentum == 0 and opt.decay == 0)
+
+    def _evaluate(self, record: bool) -> None:
+        """Train and test loss (and accuracy) with the current weights; divergence check."""
+        n = self._n_train
+        if self._all_t is None:
+            self._all_t = self.head.targets(self._all_y)
+        with np.errstate(all="ignore"):
+            z, outs = self.network.forward(self._all_x)
+            a = outs[-1]
+            losses = self.head.example_losses(z, a, self._all_t)
+            self.train_loss = float(losses[:n].sum() / n) if n else math.nan
+            n_test = losses.size - n
+            self.test_loss = float(losses[n:].sum() / n_test) if n_test else math.nan
+            if self._config.problem == "classification":
+                correct = self.head.correct(a, self._all_y)
+                self.train_accuracy = float(correct[:n].mean()) if n else math.nan
+                self.test_accuracy = float(correct[n:].mean()) if n_test else math.nan
+            else:
+                self.train_accuracy = self.test_accuracy = None
+        finite = (math.isfinite(self.train_loss)
+                  and (n_test == 0 or math.isfinite(self.test_loss))
+                  and bool(np.isfinite(self.network.params).all()))
+        if not finite:
+            self.diverged = True
+        if record:
+            nan = math.nan
+            self.history.append(
+                self.epoch, self.train_loss, self.test_loss,
+                nan if self.train_accuracy is None else self.train_accuracy,
+                nan if self.test_accuracy is None else self.test_accuracy)
+
+    def _one_blas_thread(self):
+        """Hold BLAS to one thread: on these tiny matrices a second thread costs 10x."""
+        if self._controller is None:
+            self._controller = _blas_controller()
+        return self._controller.limit(limits=1, user_api="blas")
+
+    # -- Playground's buttons ----------------------------------------------------------
+
+    def reset(self, same_weights: bool = False) -> None:
+        """Epoch 0 with a new network (data kept), as Playground's reset button.
+
+        The new weights are the next draws of the continuing stream, so they
+        differ each time.  ``same_weights=True`` instead restarts from the
+        weights this seed gives on a fresh load, so that two runs that differ
+        only in a hyperparameter start from the same point.
+        """
+        self._build(same_weights=same_weights)
+
+    def regenerate(self) -> None:
+        """New data under the same, still-training network (Playground's Regenerate).
+
+        Draws a new seed from the stream, as Playground does, re-seeds and
+        regenerates.  The epoch, the weights and any carried batch leftover stay.
+        """
+        seed = new_seed(self._rand)
+        self._config = self._config.replace(seed=seed)
+        self._rand = SeedRandom(seed)
+        self._make_data()
+        self.diverged = False
+        self._evaluate(record=False)
+
+    def set_learning_rate(self, learning_rate: float) -> None:
+        """Change the learning rate live: training continues with no reset."""
+        self.apply(self._config.replace(learning_rate=learning_rate))
+
+    def apply(self, config: Config, same_weights: bool = False) -> str:
+        """Move to ``config``, doing what Playground does for each kind of change.
+
+        Returns what happened: ``"none"``; ``"live"`` (applied to the running
+        network: learning rate, optimizer settings, display fields);
+        ``"reset"`` (a new network on the same data: activation, layers,
+        features, batch size...); ``"regenerate"`` (new seed from the stream,
+        new data and a new network: dataset, noise, ratio, problem); or
+        ``"load"`` (a different seed: everything rebuilt as a page load with it).
+        """
+        if not isinstance(config, Config):
+            raise TypeError(f"config must be a Config, got {type(config).__name__}")
+        old = self._config
+        changed = old.diff(config)
+        if not changed:
+            return "none"
+        if "seed" in changed:
+            self._config = config
+            self._load(config)
+            return "load"
+        if changed & REGENERATE_FIELDS:
+            seed = new_seed(self._rand)
+            self._config = config.replace(seed=seed)
+            self._rand = SeedRandom(seed)
+            self._make_data()
+            self._build(same_weights=same_weights)
+            return "regenerate"
+        if changed & RESET_FIELDS:
+            self._config = config
+            if "features" in changed:
+                self._prepare_data()
+            self._build(same_weights=same_weights)
+            return "reset"
+        self._config = config
+        self._apply_live(changed)
+        return "live"
+
+    def _apply_live(self, changed: frozenset) -> None:
+        c = self._config
+        self._program = None
+        if "optimizer" in changed:
+            old = self._optimizer
+            self._optimizer = self._make_optimizer()
+            self._optimizer.iterations = old.iterations
+            return
+        opt = self._optimizer
+        opt.learning_rate = c.learning_rate
+        opt.decay = c.decay
+        for name in _optimizers.HYPERPARAMETERS[c.optimizer]:
+            if name in changed and hasattr(c, name):
+                value = getattr(c, name)
+                if value is None:
+                    value = _optimizers.DEFAULTS[c.optimizer][name]
+                setattr(opt, name, value)
+
+    # -- edits -----------------------------------------------------------------------
+
+    def set_weight(self, layer: int, dest: int, src: int, value: float) -> None:
+        """Set the weight of the link ``src -> dest`` into weight layer ``layer``.
+
+        No reset; a dead link keeps the new weight in the passes but is never
+        updated again (spec 6.8).
+        """
+        self._set(layer, dest, src, value, "weight")
+
+    def set_bias(self, layer: int, node: int, value: float) -> None:
+        """Set the bias of node ``node`` of weight layer ``layer`` (no reset)."""
+        self._set(layer, node, None, value, "bias")
+
+    def _set(self, layer, dest, src, value, what):
+        if not isinstance(layer, (int, np.integer)) or not 0 <= layer < self.network.num_layers:
+            raise IndexError(f"layer={layer!r}: must be 0..{self.network.num_layers - 1}")
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{what}={value!r}: must be a finite number") from None
+        if not math.isfinite(value):
+            raise ValueError(f"{what}={value!r}: must be a finite number")
+        self.network.params[self.network.index(layer, dest, src)] = value
+        self._evaluate(record=False)
+
+    # -- looking at it -----------------------------------------------------------------
+
+    def predict(self, points) -> np.ndarray:
+        """The network's output at ``points`` (n, 2): values on Playground's [-1, 1]
+        scale for two classes and regression (n,), class probabilities (n, K) for K > 2."""
+        pts = np.asarray(points, dtype=np.float64)
+        if pts.ndim != 2 or pts.shape[1] != 2:
+            raise ValueError(f"points must have shape (n, 2), got {pts.shape}")
+        x = add_bias_row(_features.feature_matrix(pts, self._config.features))
+        with np.errstate(all="ignore"):
+            _, outs = self.network.forward(x)
+            out = self.head.display(outs[-1]).copy()
+        return out.T if self.head.outputs > 1 else out[0]
+
+    @property
+    def domain(self) -> tuple:
+        """The view domain (xmin, xmax, ymin, ymax) of the grid: Playground's [-6, 6]²,
+        or a square that fits the user's own data."""
+        if self.custom_data is not None:
+            return tuple(float(v) for v in self.custom_data.domain)
+        return (DOMAIN[0], DOMAIN[1], DOMAIN[0], DOMAIN[1])
+
+    def grid_points(self) -> np.ndarray:
+        """The (DENSITY**2, 2) grid points, row-major with row 0 at the top (spec 8.2)."""
+        x0, x1, y0, y1 = self.domain
+        xs = _grid_axis(x0, x1)
+        ys = _grid_axis(y1, y0)  # row 0 at the top: y from max down to min
+        gx, gy = np.meshgrid(xs, ys)
+        return np.column_stack([gx.ravel(), gy.ravel()])
+
+    def feature_grids(self) -> np.ndarray:
+        """All seven input features on the grid: (7, H, W) float32 (selected or not)."""
+        key = ("features", self.domain)
+        cached = self._grid_cache.get(key)
+        if cached is None:
+            pts = self.grid_points()
+            m = _features.feature_matrix(pts, _features.FEATURE_IDS)
+            cached = np.ascontiguousarray(m.T.reshape(-1, DENSITY, DENSITY), dtype=np.float32)
+            self._grid_cache = {key: cached}
+        return cached
+
+    def _grid_input(self) -> np.ndarray:
+        key = ("input", self.domain, self._config.features)
+        cached = self._grid_cache.get(key)
+        if cached is None:
+            idx = [_features.FEATURE_IDS.index(f) for f in self._config.features]
+            grids = self.feature_grids()
+            cached = np.ones((len(idx) + 1, DENSITY * DENSITY), dtype=np.float32)
+            cached[:-1] = grids[idx].reshape(len(idx), -1)
+            self._grid_cache[key] = cached
+        return cached
+
+    def _grid_views(self) -> list:
+        """Every non-input node on the grid, float32, as views of reused buffers."""
+        x = self._grid_input()
+        with self._one_blas_thread(), np.errstate(all="ignore"):
+            _, outs = self.network.forward(x, dtype=np.float32)
+        return [o.reshape(o.shape[0], DENSITY, DENSITY) for o in outs]
+
+    def grid(self) -> list:
+        """Every node's output on the 100x100 grid (spec 8.2), float32.
+
+        ``[inputs, hidden_1, ..., hidden_k, output]``, each ``(units, H, W)``
+        with row 0 at y = +6.  ``inputs`` holds the selected features; the
+        output is the raw output activation (see :meth:`frame` for display values).
+        """
+        layers = [o.copy() for o in self._grid_views()]
+        idx = [_features.FEATURE_IDS.index(f) for f in self._config.features]
+        return [self.feature_grids()[idx].copy()] + layers
+
+    def frame(self, curve_points: int = 300) -> Frame:
+        """A snapshot for drawing (see :class:`Frame`)."""
+        layers = self._grid_views()
+        out = self.head.display(layers[-1])
+        output = out if self.head.outputs > 1 else out[0]
+        net = self.network
+        dead = net.views(net.dead)
+        return Frame(
+            epoch=self.epoch,
+            train_loss=self.train_loss,
+            test_loss=self.test_loss,
+            train_accuracy=self.train_accuracy,
+            test_accuracy=self.test_accuracy,
+            diverged=self.diverged,
+            output=output,
+            hidden=layers[:-1],
+            weights=[net.weights(l) for l in range(net.num_layers)],
+            biases=[net.biases(l) for l in range(net.num_layers)],
+            dead=[d[:, :-1] for d in dead],
+            curve=self.history.sampled(curve_points),
+        )
+
+
+    # -- saving and export -----------------------------------------------------------
+
+    def save(self, path) -> None:
+        """Write config, weights, optimizer state and history to a JSON file."""
+        _export.save(self, path)
+
+    @staticmethod
+    def load(path) -> "Trainer":
+        """A trainer restored from :meth:`save`'s file, ready to continue training."""
+        return _export.load(path)
+
+    def to_keras(self, **options) -> str:
+        """Runnable Keras code that builds (and by default loads) this network."""
+        return _export.to_keras(self, **options)
+
+
+def _blas_controller():
+    from threadpoolctl import ThreadpoolController
+    return ThreadpoolController()

@@ -1,0 +1,452 @@
+"""Your own data (nbplayground.custom_data): checks, inference rules, labels, domain, split."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import numpy as np
+import pytest
+
+from nbplayground import custom_data as cd
+from nbplayground import datasets as ds
+from nbplayground.custom_data import (CustomData, CustomDataError, CustomDataTypeError,
+                                      add_point, check_trainable, empty, fit_domain, split,
+                                      validate)
+from nbplayground.seedrandom import SeedRandom
+
+RNG = np.random.default_rng(12345)
+X10 = RNG.normal(size=(10, 2))
+
+
+def _error(data, problem=None, exc=CustomDataError):
+    with pytest.raises(exc) as info:
+        validate(data, problem)
+    return str(info.value), info.value
+
+
+# --------------------------------------------------------------------------------------
+# Bad input: every case raises a ValueError naming the argument and the value.
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("X, fragments", [
+    (np.zeros((10, 3)), ["X", "(10, 3)", "(n, 2)"]),
+    (np.zeros(10), ["X", "(10,)", "(n, 2)"]),
+    (np.zeros((2, 10)), ["X", "(2, 10)", "X.T"]),
+    (np.zeros((10, 2, 1)), ["X", "(10, 2, 1)"]),
+])
+def test_x_of_the_wrong_shape(X, fragments):
+    message, exc = _error((X, np.arange(10) % 2))
+    assert isinstance(exc, ValueError)
+    for fragment in fragments:
+        assert fragment in message
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_nan_or_infinity_in_x(bad):
+    X = X10.copy()
+    X[3, 1] = bad
+    message, exc = _error((X, np.arange(10) % 2))
+    assert exc.field == "X" and "row 3" in message and "finite" in message
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_nan_or_infinity_in_y(bad):
+    y = np.linspace(0, 1, 10)
+    y[7] = bad
+    message, exc = _error((X10, y))
+    assert exc.field == "y" and "y[7]" in message and repr(bad) in message
+
+
+def test_mismatched_lengths():
+    message, exc = _error((X10, [0, 1] * 4))
+    assert exc.field == "y" and "8 labels" in message and "10 points" in message
+
+
+def test_y_of_the_wrong_shape():
+    message, _ = _error((X10, np.zeros((10, 2))))
+    assert "(10, 2)" in message
+
+
+def test_a_column_of_labels_is_accepted():
+    custom = validate((X10, (np.arange(10) % 2).reshape(-1, 1)))
+    assert custom.labels.shape == (10,)
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_fewer_than_two_points(n):
+    message, exc = _error((np.zeros((n, 2)), np.arange(n)))
+    assert exc.field == "X" and f"{n} point" in message and "at least 2" in message
+
+
+@pytest.mark.parametrize("problem", [None, "classification"])
+def test_a_single_class(problem):
+    message, exc = _error((X10, np.ones(10)), problem)
+    assert exc.field == "y" and "single class" in message and "1" in message
+
+
+def test_a_constant_regression_target_is_fine_when_asked_for():
+    custom = validate((X10, np.full(10, 3.0)), "regression")
+    assert custom.problem == "regression" and np.all(custom.labels == 3.0)
+
+
+def test_more_than_eight_classes():
+    message, exc = _error((X10, np.arange(10)), "classification")
+    assert exc.field == "y" and "10 classes" in message and "at most 8" in message
+
+
+def test_nine_integer_values_are_inferred_as_regression():
+    """Rule: 3..8 distinct integers are classes; anything else is regression."""
+    custom = validate((X10, np.arange(10) % 9))
+    assert custom.problem == "regression" and custom.num_classes is None
+
+
+@pytest.mark.parametrize("y", [["a", "b"] * 5, np.array(["cat", "dog"] * 5),
+                               [0, 1, 0, 1, 0, 1, 0, 1, 0, "1"], [None] * 10,
+                               [1 + 2j] * 10])
+def test_labels_that_are_not_numbers(y):
+    message, exc = _error((X10, y), exc=CustomDataTypeError)
+    assert isinstance(exc, ValueError) and isinstance(exc, TypeError)
+    assert exc.field == "y" and "number" in message
+
+
+def test_coordinates_that_are_not_numbers():
+    X = [["a", 1]] + [[0, 0]] * 9
+    message, exc = _error((X, np.arange(10) % 2), exc=CustomDataTypeError)
+    assert exc.field == "X" and "'a'" in message
+
+
+@pytest.mark.parametrize("problem", ["clasification", "Regression", ""])
+def test_unknown_problem(problem):
+    message, exc = _error((X10, np.arange(10) % 2), problem)
+    assert exc.field == "problem" and repr(problem) in message
+    assert "classification" in message and "regression" in message
+
+
+def test_problem_of_the_wrong_type():
+    message, _ = _error((X10, np.arange(10) % 2), 3, exc=CustomDataTypeError)
+    assert "problem=3" in message
+
+
+def test_classification_with_non_integer_labels():
+    y = np.arange(10) % 2 + 0.0
+    y[4] = 0.5
+    message, exc = _error((X10, y), "classification")
+    assert exc.field == "y" and "y[4]=0.5" in message and "integer" in message
+
+
+@pytest.mark.parametrize("data", ["ab", (X10,), (X10, X10[:, 0], X10[:, 1]), 42,
+                                  {"X": X10, "y": X10[:, 0]}])
+def test_data_that_is_not_a_pair(data):
+    message, exc = _error(data, exc=CustomDataTypeError)
+    assert exc.field == "data" and "(X, y)" in message
+
+
+def test_ragged_points():
+    message, exc = _error(([[0, 1], [2]], [0, 1]))
+    assert exc.field == "X"
+
+
+# --------------------------------------------------------------------------------------
+# Inference and label conventions
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("y, problem, k", [
+    ([-1, 1], "classification", 2),
+    ([0, 1], "classification", 2),
+    ([0.0, 1.0], "classification", 2),
+    ([False, True], "classification", 2),
+    ([0, 1, 2], "classification", 3),
+    ([3, 5, 7, 9], "classification", 4),
+    ([-1, 0, 1], "classification", 3),
+    ([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], "classification", 8),
+    ([1, 2], "regression", None),             # two values, but not -1/1 or 0/1
+    ([-1, 0], "regression", None),
+    ([0.5, 1.5, 2.5], "regression", None),    # not integers
+    ([0, 1, 2, 3, 4, 5, 6, 7, 8], "regression", None),  # 9 distinct integers
+])
+def test_inference_rules(y, problem, k):
+    labels = np.resize(np.asarray(y), 18)
+    X = RNG.normal(size=(18, 2))
+    custom = validate((X, labels))
+    assert custom.problem == problem
+    assert custom.num_classes == k
+    if k is None:
+        np.testing.assert_array_equal(custom.labels, labels.astype(float))
+        assert custom.class_names == ()
+
+
+def test_zero_one_labels_become_minus_one_plus_one():
+    y = np.array([0, 1, 1, 0, 1, 0, 0, 1])
+    custom = validate((RNG.normal(size=(8, 2)), y))
+    np.testing.assert_array_equal(custom.labels, 2.0 * y - 1.0)
+    assert custom.class_names == (0, 1)
+    assert custom.labels.dtype == np.float64
+
+
+def test_plus_minus_one_labels_stay():
+    y = np.array([-1, 1, 1, -1, 1, -1])
+    custom = validate((RNG.normal(size=(6, 2)), y))
+    np.testing.assert_array_equal(custom.labels, y.astype(float))
+    assert custom.class_names == (-1, 1)
+
+
+def test_boolean_labels():
+    y = np.array([True, False, True, True, False, False])
+    custom = validate((RNG.normal(size=(6, 2)), y))
+    np.testing.assert_array_equal(custom.labels, np.where(y, 1.0, -1.0))
+    assert custom.class_names == (False, True)
+
+
+def test_k_classes_are_remapped_in_sorted_order():
+    y = np.array([9, 2, 5, 5, 2, 9, 9, 2])
+    custom = validate((RNG.normal(size=(8, 2)), y))
+    assert custom.num_classes == 3 and custom.class_names == (2, 5, 9)
+    rank = {2: 0, 5: 1, 9: 2}
+    np.testing.assert_array_equal(custom.labels, [rank[v] for v in y])
+    assert list(custom.original_labels()) == list(y)
+
+
+def test_given_classification_with_two_other_integers():
+    """{3, 7}: the smaller is -1, the larger +1."""
+    y = np.array([7, 3, 3, 7, 7])
+    custom = validate((RNG.normal(size=(5, 2)), y), "classification")
+    np.testing.assert_array_equal(custom.labels, [1, -1, -1, 1, 1])
+    assert custom.class_names == (3, 7)
+    assert list(custom.original_labels()) == list(y)
+
+
+def test_given_regression_keeps_zero_one_labels():
+    y = np.array([0, 1, 1, 0])
+    custom = validate((RNG.normal(size=(4, 2)), y), "regression")
+    assert custom.problem == "regression"
+    np.testing.assert_array_equal(custom.labels, y.astype(float))
+
+
+def test_given_problem_must_match_a_custom_data_object():
+    custom = validate((X10, np.arange(10) % 2))
+    assert validate(custom) is custom
+    with pytest.raises(CustomDataError, match="problem='regression'"):
+        validate(custom, "regression")
+
+
+def test_lists_and_integer_points_are_accepted():
+    custom = validate(([[0, 0], [1, 2], [3, 4]], [0, 1, 0]))
+    assert custom.xy.dtype == np.float64 and custom.xy.tolist() == [[0, 0], [1, 2], [3, 4]]
+
+
+def test_custom_data_is_immutable():
+    custom = validate((X10, np.arange(10) % 2))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        custom.problem = "regression"
+    with pytest.raises(ValueError):
+        custom.xy[0, 0] = 1.0
+    with pytest.raises(ValueError):
+        custom.labels[0] = 1.0
+
+
+def test_the_caller_s_arrays_are_copied():
+    X = X10.copy()
+    y = (np.arange(10) % 2).astype(float)
+    custom = validate((X, y), "regression")
+    X[0, 0] = 99.0
+    y[0] = 99.0
+    assert custom.xy[0, 0] == X10[0, 0] and custom.labels[0] == 0.0
+
+
+# --------------------------------------------------------------------------------------
+# Domain
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("scale, shift", [(1.0, (0.0, 0.0)), (100.0, (5.0, -3.0)),
+                                          (0.01, (1000.0, 1000.0))])
+def test_domain_fits_the_data_with_a_ten_percent_margin(scale, shift):
+    X = RNG.normal(size=(50, 2)) * [scale, 3 * scale] + shift
+    custom = validate((X, np.arange(50) % 2))
+    x0, x1, y0, y1 = custom.domain
+    side = x1 - x0
+    assert y1 - y0 == pytest.approx(side, rel=1e-12)            # a square
+    data_side = max(np.ptp(X[:, 0]), np.ptp(X[:, 1]))
+    assert side == pytest.approx(1.2 * data_side, rel=1e-12)     # 10% margin each side
+    margin = 0.1 * data_side
+    tol = 1e-9 * max(1.0, abs(x0), abs(y0))
+    assert np.all(X[:, 0] >= x0 + margin - tol) and np.all(X[:, 0] <= x1 - margin + tol)
+    assert np.all(X[:, 1] >= y0 + margin - tol) and np.all(X[:, 1] <= y1 - margin + tol)
+    # centred on the bounding box
+    assert (x0 + x1) / 2 == pytest.approx((X[:, 0].min() + X[:, 0].max()) / 2, abs=tol)
+    assert (y0 + y1) / 2 == pytest.approx((X[:, 1].min() + X[:, 1].max()) / 2, abs=tol)
+
+
+def test_domain_of_coincident_points_has_side_one_point_two():
+    custom = validate(([[2.0, 3.0], [2.0, 3.0]], [0, 1]))
+    assert custom.domain == pytest.approx((1.4, 2.6, 2.4, 3.6))
+
+
+def test_domain_of_no_point_is_playground_s():
+    assert fit_domain(np.zeros((0, 2))) == (-6.0, 6.0, -6.0, 6.0)
+    assert empty().domain == (-6.0, 6.0, -6.0, 6.0)
+
+
+# --------------------------------------------------------------------------------------
+# Split: Playground's generateData
+# --------------------------------------------------------------------------------------
+
+def _fisher_yates_order(rand, n):
+    """Spec 3.7: for c = n..1, k = floor(r * c), swap c-1 and k."""
+    order = list(range(n))
+    for c in range(n, 0, -1):
+        k = math.floor(rand() * c)
+        order[c - 1], order[k] = order[k], order[c - 1]
+    return order
+
+
+@pytest.mark.parametrize("train_percent", [10, 50, 70, 90])
+def test_split_is_fisher_yates_then_first_part_trains(train_percent):
+    X = RNG.normal(size=(37, 2))
+    y = RNG.normal(size=37)
+    custom = validate((X, y), "regression")
+    data = split(custom, train_percent, SeedRandom("split-test"))
+    order = _fisher_yates_order(SeedRandom("split-test"), 37)
+    cut = math.floor(37 * train_percent / 100)
+    np.testing.assert_array_equal(data.train_x, X[order[:cut]])
+    np.testing.assert_array_equal(data.train_y, y[order[:cut]])
+    np.testing.assert_array_equal(data.test_x, X[order[cut:]])
+    np.testing.assert_array_equal(data.test_y, y[order[cut:]])
+    assert custom.xy.tolist() == X.tolist()  # unchanged
+
+
+def test_split_of_a_playground_dataset_is_playground_s():
+    """Generating circle with a seed and splitting it as custom data gives make_dataset's
+    split: the same draws in the same order as Playground's generateData."""
+    rand = SeedRandom("0.54321")
+    xy, label = ds.circle(500, 0.1, rand)
+    custom = validate((xy, label))
+    data = split(custom, 60, rand)
+    reference = ds.make_dataset("circle", 10, 60, SeedRandom("0.54321"))
+    for name in ("train_x", "train_y", "test_x", "test_y"):
+        np.testing.assert_array_equal(getattr(data, name), getattr(reference, name))
+
+
+def test_split_uses_the_stream_once_per_point():
+    custom = validate((X10, np.arange(10) % 2))
+    a, b = SeedRandom("s"), SeedRandom("s")
+    split(custom, 50, a)
+    for _ in range(10):
+        b()
+    assert a() == b()
+
+
+# --------------------------------------------------------------------------------------
+# Building a set point by point
+# --------------------------------------------------------------------------------------
+
+def test_empty_sets():
+    two = empty()
+    assert (two.problem, two.num_classes, two.class_names, len(two)) == (
+        "classification", 2, (-1, 1), 0)
+    three = empty("classification", 3)
+    assert three.num_classes == 3 and three.class_names == (0, 1, 2)
+    reg = empty("regression")
+    assert reg.problem == "regression" and reg.num_classes is None
+    with pytest.raises(CustomDataError, match="num_classes=3"):
+        empty("regression", 3)
+    with pytest.raises(CustomDataError, match="num_classes=9"):
+        empty("classification", 9)
+    with pytest.raises(CustomDataError, match="problem='x'"):
+        empty("x")
+
+
+def test_add_point_appends_and_keeps_the_original():
+    a = empty()
+    b = add_point(a, 1.5, -2.0, 1)
+    c = add_point(b, -3.0, 4.0, -1)
+    assert len(a) == 0 and len(b) == 1
+    assert c.xy.tolist() == [[1.5, -2.0], [-3.0, 4.0]] and c.labels.tolist() == [1.0, -1.0]
+    assert c.domain == (-6.0, 6.0, -6.0, 6.0)  # inside: the view does not move
+
+
+def test_add_point_outside_grows_the_domain_to_hold_it():
+    c = add_point(add_point(empty(), 0.0, 0.0, 1), 20.0, 1.0, -1)
+    x0, x1, y0, y1 = c.domain
+    assert x0 <= -6.0 and y0 <= -6.0 and x1 >= 6.0 and y1 >= 6.0   # the old view stays
+    assert x0 < 20.0 < x1 and y0 < 1.0 < y1
+    assert x1 - x0 == pytest.approx(y1 - y0)
+
+
+@pytest.mark.parametrize("custom, label", [
+    (empty(), 0), (empty(), 2), (empty(), 0.5), (empty("classification", 3), 3),
+    (empty("classification", 3), -1),
+])
+def test_add_point_rejects_labels_outside_the_convention(custom, label):
+    with pytest.raises(CustomDataError) as info:
+        add_point(custom, 0.0, 0.0, label)
+    assert info.value.field == "label" and f"label={label!r}" in str(info.value)
+
+
+@pytest.mark.parametrize("x, y, exc", [(math.nan, 0, CustomDataError),
+                                       (0, math.inf, CustomDataError),
+                                       ("1", 0, CustomDataTypeError),
+                                       (True, 0, CustomDataTypeError)])
+def test_add_point_rejects_bad_coordinates(x, y, exc):
+    with pytest.raises(exc):
+        add_point(empty(), x, y, 1)
+
+
+def test_add_point_regression_accepts_any_finite_label():
+    c = add_point(empty("regression"), 0.0, 0.0, -3.25)
+    assert c.labels.tolist() == [-3.25]
+
+
+def test_check_trainable():
+    one = add_point(empty(), 0.0, 0.0, 1)
+    with pytest.raises(CustomDataError, match="1 point"):
+        check_trainable(one)
+    same = add_point(one, 1.0, 1.0, 1)
+    with pytest.raises(CustomDataError, match="single class"):
+        check_trainable(same)
+    both = add_point(same, 2.0, 2.0, -1)
+    check_trainable(both)
+    with pytest.raises(CustomDataError, match="no training point"):
+        check_trainable(both, train_percent=30)      # floor(3 * 0.3) = 0
+    check_trainable(both, train_percent=40)          # floor(3 * 0.4) = 1
+    with pytest.raises(CustomDataError, match="train_percent=0"):
+        check_trainable(both, train_percent=0)
+    with pytest.raises(CustomDataTypeError):
+        check_trainable((X10, np.arange(10) % 2))
+
+
+# --------------------------------------------------------------------------------------
+# dict round trip
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("y, problem", [([5, 2, 9, 2, 5, 9], None), ([0, 1, 1, 0, 0, 1], None),
+                                        (RNG.normal(size=6).tolist(), "regression")])
+def test_dict_round_trip_through_json_is_exact(y, problem):
+    custom = validate((RNG.normal(size=(6, 2)), y), problem)
+    back = CustomData.from_dict(json.loads(json.dumps(custom.to_dict())))
+    assert back.xy.tobytes() == custom.xy.tobytes()
+    assert back.labels.tobytes() == custom.labels.tobytes()
+    assert (back.problem, back.num_classes, back.class_names, back.domain) == (
+        custom.problem, custom.num_classes, custom.class_names, custom.domain)
+
+
+@pytest.mark.parametrize("change, fragment", [
+    ({"labels": [0.0, 1.0]}, "labels"),
+    ({"labels": [0.0, 1.0, 1.0]}, "labels"),   # 0 is no engine label for 2 classes
+    ({"problem": "other"}, "problem"),
+    ({"num_classes": 1}, "num_classes"),
+    ({"class_names": [0]}, "class_names"),
+    ({"domain": [1, 0, 0, 1]}, "domain"),
+    ({"xy": [[0, 0], [1, 1], [2, math.nan]]}, "xy"),
+])
+def test_from_dict_checks_every_field(change, fragment):
+    good = validate(([[0, 0], [1, 1], [2, 2]], [0, 1, 1])).to_dict()
+    good.update(change)
+    with pytest.raises(CustomDataError) as info:
+        CustomData.from_dict(good)
+    assert fragment in str(info.value)
+
+
+def test_module_constants():
+    assert cd.MAX_CLASSES == 8 and cd.MIN_POINTS == 2 and cd.MARGIN == 0.1

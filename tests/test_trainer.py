@@ -1,0 +1,257 @@
+"""The Trainer against Playground's own runs, a literal per-example oracle, and spec section 9."""
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nbplayground import features as F
+from nbplayground.config import Config
+from nbplayground.history import History
+from nbplayground.seedrandom import SeedRandom, to_fixed
+from nbplayground.trainer import DivergedError, Trainer
+
+from .playground_oracle import PlaygroundOracle
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "playground-runs.json"
+RUNS = json.loads(REFERENCE.read_text())["runs"] if REFERENCE.exists() else []
+
+
+@pytest.mark.skipif(not RUNS, reason=f"{REFERENCE} not found")
+@pytest.mark.parametrize("run", RUNS, ids=[r["fragment"].split("seed=")[1][:7] + " " +
+                                           r["description"][:40] for r in RUNS])
+def test_reproduces_playground_runs(run):
+    """Playground's own losses at each listed epoch, within 1e-9 (spec 2.1)."""
+    trainer = Trainer(Config.from_url(run["fragment"]))
+    for epoch in sorted(int(e) for e in run["train_loss"]):
+        trainer.step(epoch - trainer.epoch)
+        assert trainer.epoch == epoch
+        assert trainer.train_loss == pytest.approx(run["train_loss"][str(epoch)], abs=1e-9)
+        assert trainer.test_loss == pytest.approx(run["test_loss"][str(epoch)], abs=1e-9)
+
+
+def _oracle_for(trainer):
+    c = trainer.config
+    out = "tanh" if c.problem == "classification" else "linear"
+    return PlaygroundOracle(trainer.weights, trainer.biases, c.activation, out,
+                            c.regularization, c.regularization_rate, c.learning_rate,
+                            c.batch_size)
+
+
+def _inputs(trainer, xy):
+    return F.feature_matrix(xy, trainer.config.features).tolist()
+
+
+ORACLE_CASES = {
+    "carry-over: 250 points, batch 30 (8 updates, first of the next epoch over 40)":
+        dict(batch_size=30),
+    "10% ratio: 50 points, batch 30 (one update over 30, 20 carried)":
+        dict(batch_size=30, train_percent=10),
+    "batch larger than the training set: carry forever, never update":
+        dict(batch_size=60, train_percent=10, dataset="xor", network_shape=(2,)),
+    "L1 kills links (dead-link rule)":
+        dict(regularization="L1", regularization_rate=0.03, learning_rate=0.1,
+             network_shape=(3, 2)),
+    "L2, relu, xor": dict(regularization="L2", regularization_rate=0.01, activation="relu",
+                          dataset="xor", batch_size=7),
+    "regression, sigmoid hidden, all features":
+        dict(problem="regression", activation="sigmoid", batch_size=13,
+             features=F.FEATURE_IDS, network_shape=(3,)),
+    "no hidden layer, batch 1": dict(network_shape=(), batch_size=1, dataset="gauss"),
+}
+
+
+@pytest.mark.parametrize("name", list(ORACLE_CASES))
+def test_matches_per_example_oracle(name):
+    changes = ORACLE_CASES[name]
+    trainer = Trainer(Config(seed="oracle", **changes))
+    oracle = _oracle_for(trainer)
+    d = trainer.data
+    train_in, test_in = _inputs(trainer, d.train_x), _inputs(trainer, d.test_x)
+    for _ in range(4):
+        oracle.epoch(train_in, d.train_y.tolist())
+        trainer.step()
+        for got, want in zip(trainer.weights, oracle.w):
+            np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-13)
+        for got, want in zip(trainer.biases, oracle.b):
+            np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-13)
+        assert trainer.train_loss == pytest.approx(oracle.loss(train_in, d.train_y), abs=1e-12)
+        assert trainer.test_loss == pytest.approx(oracle.loss(test_in, d.test_y), abs=1e-12)
+    dead = [np.array(layer) for layer in oracle.dead]
+    for got, want in zip(trainer.dead, dead):
+        assert (got == want).all()
+    if name.startswith("L1"):
+        assert any(layer.any() for layer in trainer.dead), "the case should kill a link"
+    if name.startswith("batch larger"):
+        assert trainer._carry_count == 4 * 50
+
+
+def test_dead_link_stays_dead_after_edit():
+    trainer = Trainer(Config(seed="l1", regularization="L1", regularization_rate=0.3,
+                             learning_rate=0.3, network_shape=(3,)))
+    trainer.step(5)
+    dead = trainer.dead
+    layer = next(l for l, d in enumerate(dead) if d.any())
+    dest, src = map(int, np.argwhere(dead[layer])[0])
+    trainer.set_weight(layer, dest, src, 0.75)
+    trainer.step(3)
+    assert trainer.weights[layer][dest, src] == 0.75
+    assert trainer.dead[layer][dest, src]
+
+
+def test_same_seed_same_run_and_reset_continues_the_stream():
+    a = Trainer(Config(seed="det"))
+    b = Trainer(Config(seed="det"))
+    first = a.weights
+    for x, y in zip(first, b.weights):
+        assert (x == y).all()
+    a.step(3)
+    b.step(3)
+    assert a.train_loss == b.train_loss
+    a.reset()
+    assert a.epoch == 0 and len(a.history) == 1
+    assert any((x != y).any() for x, y in zip(a.weights, first)), "reset draws new weights"
+    # the new weights are the next draws of the same stream (no reseed)
+    stream = SeedRandom("det")
+    from nbplayground import datasets
+    datasets.make_dataset("circle", 0, 50, stream)
+    n_links = sum(w.size for w in first)
+    for _ in range(n_links):
+        stream()
+    expected = [stream() - 0.5 for _ in range(n_links)]
+    got = np.concatenate([w.ravel() for w in a.weights])
+    np.testing.assert_array_equal(got, expected)
+    a.step(2)
+    a.reset(same_weights=True)
+    for x, y in zip(a.weights, first):
+        assert (x == y).all()
+
+
+def test_regenerate_new_seed_from_stream_keeps_network():
+    t = Trainer(Config(seed="regen"))
+    t.step(4)
+    weights, epoch = t.weights, t.epoch
+    stream = SeedRandom("regen")
+    from nbplayground import datasets
+    datasets.make_dataset("circle", 0, 50, stream)
+    for _ in range(sum(w.size for w in weights)):
+        stream()
+    expected_seed = to_fixed(stream(), 5)
+    old_x = t.data.train_x.copy()
+    t.regenerate()
+    assert t.config.seed == expected_seed
+    assert t.epoch == epoch
+    for x, y in zip(t.weights, weights):
+        assert (x == y).all()
+    assert not np.array_equal(old_x, t.data.train_x)
+    t.step()
+    assert t.epoch == epoch + 1
+
+
+def test_apply_follows_spec_section_9():
+    t = Trainer(Config(seed="apply"))
+    t.step(3)
+    assert t.apply(t.config.replace(learning_rate=0.3)) == "live"
+    assert t.epoch == 3 and t._optimizer.learning_rate == 0.3
+    assert t.apply(t.config.replace(show_test_data=True)) == "live"
+    assert t.apply(t.config.replace(activation="relu")) == "reset"
+    assert t.epoch == 0 and t.config.seed == "apply"
+    t.step(2)
+    assert t.apply(t.config.replace(dataset="xor")) == "regenerate"
+    assert t.epoch == 0 and t.config.seed != "apply" and t.config.dataset == "xor"
+    assert t.apply(t.config.replace(features=("x", "y", "x_times_y"))) == "reset"
+    assert t.network.layer_sizes[0] == 3
+    t.step()
+    assert t.apply(t.config.replace(seed="other")) == "load"
+    fresh = Trainer(t.config)
+    for x, y in zip(t.weights, fresh.weights):
+        assert (x == y).all()
+    assert t.apply(t.config) == "none"
+    with pytest.raises(TypeError, match="Config"):
+        t.apply({"dataset": "xor"})
+
+
+def test_set_learning_rate_is_live():
+    t = Trainer(Config(seed="lr"))
+    t.step(2)
+    t.set_learning_rate(0.1)
+    assert t.epoch == 2 and t.config.learning_rate == 0.1
+    with pytest.raises(ValueError, match="learning_rate"):
+        t.set_learning_rate(-1)
+
+
+def test_divergence_pauses_and_reset_recovers():
+    # spec 11: regression plane, [4,2] ReLU at lr 3 reaches NaN within a few epochs
+    t = Trainer(Config(seed="boom", problem="regression", activation="relu",
+                       learning_rate=3))
+    done = t.step(200)
+    assert t.diverged and done < 200 and t.epoch == done
+    assert not math.isfinite(t.train_loss) or not np.isfinite(t.network.params).all()
+    with pytest.raises(DivergedError, match="diverged.*reset"):
+        t.step()
+    assert t.epoch == done, "no later step trains a broken network"
+    t.reset()
+    assert not t.diverged and math.isfinite(t.train_loss)
+
+
+def test_step_arguments_and_time_budget():
+    t = Trainer(Config(seed="steps"))
+    with pytest.raises(ValueError, match="epochs=-1"):
+        t.step(-1)
+    with pytest.raises(ValueError, match="epochs=1.5"):
+        t.step(1.5)
+    assert t.step(10_000, seconds=0.0) == 1  # at least one epoch, then the budget stops it
+    assert t.step(0) == 0
+
+
+def test_history_is_bounded_and_keeps_recent_epochs():
+    h = History(capacity=100, recent=50)
+    for e in range(10_000):
+        h.append(e, 1.0 / (e + 1), 2.0, 0.5, 0.5)
+    assert len(h) <= 100
+    epochs = h.epochs
+    assert epochs[0] == 0 and epochs[-1] == 9999
+    assert (np.diff(epochs[-50:]) == 1).all()
+    assert (np.diff(epochs) > 0).all()
+    e, tr, te = h.sampled(20)
+    assert len(e) <= 20 and e[0] == 0 and e[-1] == 9999
+
+
+def test_million_epochs_of_history_take_a_few_mb():
+    h = History()
+    for e in range(1_000_000):
+        h.append(e, 0.1, 0.2)
+    assert h._rows.nbytes < 2_000_000 and len(h) <= h.capacity
+    assert h.epochs[-1] == 999_999 and h.epochs[0] == 0
+
+
+def test_predict_and_grid_agree_and_y_points_up():
+    t = Trainer(Config(seed="grid", network_shape=(3,)))
+    t.step(5)
+    grid = t.grid()
+    assert [g.shape for g in grid] == [(2, 100, 100), (3, 100, 100), (1, 100, 100)]
+    # the input grid of feature "y" is +6 on row 0 and -6 on the last row (spec 8.2)
+    assert grid[0][1][0, 0] == pytest.approx(6) and grid[0][1][-1, 0] == pytest.approx(-6)
+    assert grid[0][0][0, 0] == pytest.approx(-6) and grid[0][0][0, -1] == pytest.approx(6)
+    pts = t.grid_points()
+    pred = t.predict(pts).reshape(100, 100)
+    np.testing.assert_allclose(grid[-1][0], pred, atol=1e-5)
+    frame = t.frame()
+    np.testing.assert_allclose(frame.output, pred, atol=1e-5)
+    assert frame.epoch == 5 and len(frame.hidden) == 1
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        t.predict([1, 2, 3])
+
+
+def test_set_weight_and_bias_validate():
+    t = Trainer(Config(seed="edit"))
+    t.set_bias(0, 1, 0.25)
+    assert t.biases[0][1] == 0.25
+    with pytest.raises(ValueError, match="finite"):
+        t.set_weight(0, 0, 0, float("nan"))
+    with pytest.raises(IndexError):
+        t.set_weight(5, 0, 0, 1.0)
+    with pytest.raises(IndexError):
+        t.set_weight(0, 9, 0, 1.0)
