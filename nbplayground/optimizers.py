@@ -63,10 +63,11 @@ Speed
 The trainer may call ``step`` tens of thousands of times per second on a buffer of a few
 hundred parameters, where each NumPy call costs far more than its arithmetic. So slots,
 scratch buffers and coefficient rows are preallocated; the per-step coefficients are
-computed as Python floats and written into 0-d float64 arrays (a NumPy ufunc is about twice
-as fast with a 0-d array operand than with a Python float); and paired slots that decay
-together (Adam's m and v, for example) live in one 2-D array so one call updates both.
-Plain SGD takes 2 NumPy calls per step and Adam 10. Algebraically equal rearrangements
+computed as Python floats and written into 0-d float64 arrays (with NumPy 2 a ufunc call
+on 400 elements took about 0.3 us with a 0-d array operand and 0.9 us with a Python float);
+and paired slots that decay together (Adam's m and v, for example) live in one 2-D array
+so one call updates both. Plain SGD takes 2 NumPy calls per step, Adam 10, and a mask adds
+5. Algebraically equal rearrangements
 (such as ``sqrt(a)/sqrt(b) = sqrt(a/b)``) change results by a few units in the last place
 at most; the tests compare against the literal formulas to 1e-12 relative.
 """
