@@ -58,8 +58,9 @@ class OutputHead:
         if self.activation == "linear":
             return [] if z is a else [(np.copyto, (a, z))]
         if self.activation == "sigmoid":
-            return [(np.negative, (z, a)), (np.exp, (a, a)), (np.add, (a, 1.0, a)),
-                    (np.divide, (1.0, a, a))]
+            one = np.array(1.0, dtype=a.dtype)
+            return [(np.negative, (z, a)), (np.exp, (a, a)), (np.add, (a, one, a)),
+                    (np.divide, (one, a, a))]
         # softmax over axis 0 (the K output nodes), shifted by the column max
         return [(_column_max, (z, scratch)), (np.subtract, (z, scratch, a)),
                 (np.exp, (a, a)), (_column_sum, (a, scratch)), (np.divide, (a, scratch, a))]
