@@ -555,7 +555,7 @@ class Trainer:
             idx = [_features.FEATURE_IDS.index(f) for f in self._config.features]
             grids = self.feature_grids()
             cached = np.ones((len(idx) + 1, DENSITY * DENSITY), dtype=np.float32)
-            cached[:-1] = grids[idx].reshape(len(idx), -1)
+            cached[:-1] = grids[idx].reshape(len(idx), DENSITY * DENSITY)
             self._grid_cache[key] = cached
         return cached
 

@@ -255,3 +255,14 @@ def test_set_weight_and_bias_validate():
         t.set_weight(5, 0, 0, 1.0)
     with pytest.raises(IndexError):
         t.set_weight(0, 9, 0, 1.0)
+
+
+def test_no_features_still_trains_and_draws():
+    """spec 4: with zero features the network still builds (hidden units see only biases)."""
+    for shape in [(), (3,)]:
+        t = Trainer(Config(seed="none", features=(), network_shape=shape))
+        t.step(2)
+        frame = t.frame()
+        assert frame.output.shape == (100, 100)
+        assert np.allclose(frame.output, frame.output[0, 0])  # constant: no input varies
+        assert [g.shape[0] for g in t.grid()][0] == 0

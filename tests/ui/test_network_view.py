@@ -1,0 +1,642 @@
+"""The network panel (nbplayground/ui/network_view.py), driven from Python with real frames.
+
+Oracles: the spec's numbers (limits 0..6 layers, 1..8 neurons, a new layer has 2; width
+1 + 1.8|w| clamped to [1, 10]; Playground's colour scale), render.py's tested functions
+(block_average, bucket_index, link_width, color_for), a B-spline evaluation for the link
+curves, and a small PNG decoder written here for the atlas.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from ipywidgets import Widget
+
+from nbplayground import render
+from nbplayground.config import Config
+from nbplayground.features import FEATURE_IDS, FEATURES
+from nbplayground.trainer import Trainer
+from nbplayground.ui import network_view as nv
+from nbplayground.ui.network_view import (
+    ATLAS_EMPTY,
+    ATLAS_FADED,
+    BUCKET_WIDTHS,
+    DEAD_BUCKET,
+    NODE_SIZE,
+    WIDTH_EDGES,
+    NetworkView,
+    basis_curve,
+    compute_layout,
+)
+
+LABEL = {f.id: f.label for f in FEATURES}
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+class Recorder:
+    """Collects every callback call as (name, args)."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        if not name.startswith("on_"):
+            raise AttributeError(name)
+        return lambda *args: self.calls.append((name, args))
+
+    def of(self, name):
+        return [args for n, args in self.calls if n == name]
+
+
+def make_view(**kwargs):
+    rec = Recorder()
+    view = NetworkView(on_features=rec.on_features, on_shape=rec.on_shape, on_hover=rec.on_hover,
+                       on_weight=rec.on_weight, on_bias=rec.on_bias, **kwargs)
+    return view, rec
+
+
+def draw(view, trainer, structure_changed=True, frame=None):
+    view.update(frame or trainer.frame(), trainer.config, trainer.feature_grids(),
+                structure_changed=structure_changed)
+
+
+def decode_png(png: bytes):
+    """(indices (H, W), palette (P, 3), alpha) of an 8-bit indexed PNG with filter-0 rows."""
+    png = bytes(png)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, chunks, idat = 8, {}, b""
+    while pos < len(png):
+        (n,) = struct.unpack(">I", png[pos:pos + 4])
+        kind, data = png[pos + 4:pos + 8], png[pos + 8:pos + 8 + n]
+        assert struct.unpack(">I", png[pos + 8 + n:pos + 12 + n])[0] == zlib.crc32(kind + data)
+        pos += 12 + n
+        if kind == b"IDAT":
+            idat += data
+        else:
+            chunks[kind] = data
+    width, height, depth, color_type = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
+    assert (depth, color_type) == (8, 3)
+    raw = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(height, width + 1)
+    assert (raw[:, 0] == 0).all(), "only filter type 0 is decoded here"
+    palette = np.frombuffer(chunks[b"PLTE"], np.uint8).reshape(-1, 3)
+    alpha = np.frombuffer(chunks.get(b"tRNS", b""), np.uint8)
+    return raw[:, 1:], palette, alpha
+
+
+def box_center(layout, target):
+    x, y = layout.node_box(target)
+    return x + NODE_SIZE / 2, y + NODE_SIZE / 2
+
+
+def hex_rgb(text):
+    return np.array([int(text[i:i + 2], 16) for i in (1, 3, 5)])
+
+
+@pytest.fixture
+def default_view():
+    trainer = Trainer(Config(seed="0.5"))
+    view, rec = make_view()
+    draw(view, trainer)
+    return view, rec, trainer
+
+
+# ----------------------------------------------------------------------------- buttons
+
+
+def click_layers(view, sign):
+    (view.add_layer_button if sign > 0 else view.remove_layer_button).click()
+
+
+def test_layer_buttons_add_a_two_neuron_layer_and_remove_the_last(default_view):
+    view, rec, _ = default_view
+    assert view.panel_layout.network_shape == (4, 2)
+    click_layers(view, +1)
+    click_layers(view, -1)
+    assert rec.of("on_shape") == [((4, 2, 2),), ((4,),)]
+    assert "2 HIDDEN LAYERS" in view.layers_label.value
+
+
+def test_neuron_buttons_change_only_their_layer(default_view):
+    view, rec, _ = default_view
+    plus0, minus0 = view.neuron_buttons[0]
+    plus1, minus1 = view.neuron_buttons[1]
+    plus0.click()
+    minus1.click()
+    assert rec.of("on_shape") == [((5, 2),), ((4, 1),)]
+    assert "4 neurons" in view.neuron_labels[0].value and "2 neurons" in view.neuron_labels[1].value
+
+
+def test_buttons_respect_the_limits():
+    trainer = Trainer(Config(seed="1", network_shape=(8, 1, 8, 8, 8, 8)))
+    view, rec = make_view()
+    draw(view, trainer)
+    assert view.add_layer_button.disabled and not view.remove_layer_button.disabled
+    click_layers(view, +1)                       # 6 layers: no 7th
+    view.neuron_buttons[0][0].click()            # 8 neurons: no 9th
+    view.neuron_buttons[1][1].click()            # 1 neuron: no 0
+    assert rec.of("on_shape") == []
+    assert view.neuron_buttons[0][0].disabled and not view.neuron_buttons[0][1].disabled
+    assert view.neuron_buttons[1][1].disabled and not view.neuron_buttons[1][0].disabled
+    assert "1 neuron<" in view.neuron_labels[1].value
+
+    trainer.apply(trainer.config.replace(network_shape=()))
+    draw(view, trainer)
+    assert view.remove_layer_button.disabled and not view.add_layer_button.disabled
+    assert view.neuron_buttons == []
+    click_layers(view, -1)
+    click_layers(view, +1)
+    assert rec.of("on_shape") == [((nv.NEW_LAYER_NEURONS,),)] == [((2,),)]
+    assert "0 HIDDEN LAYERS" in view.layers_label.value
+
+
+def test_set_hidden_hides_the_buttons_and_the_editor(default_view):
+    view, rec, _ = default_view
+    view.set_hidden(frozenset({"numHiddenLayers", "numNodes2", "weightEditor"}))
+    assert view.add_layer_button.layout.visibility == "hidden"
+    assert view.remove_layer_button.layout.visibility == "hidden"
+    assert view.neuron_buttons[0][0].layout.visibility == "visible"
+    assert all(b.layout.visibility == "hidden" for b in view.neuron_buttons[1])
+    assert view._editor.layout.display == "none"
+    # with the editor hidden a click on a link selects nothing
+    lay = view.panel_layout
+    x, y = basis_curve(lay.link_points[0])[13]
+    view.pointer_click(x, y)
+    assert view.selection is None
+    view.set_hidden(frozenset())
+    assert view.add_layer_button.layout.visibility == "visible"
+    assert view._editor.layout.display is None
+    with pytest.raises(TypeError):
+        view.set_hidden("weightEditor")
+
+
+# ----------------------------------------------------------------------------- features
+
+
+def test_clicking_a_feature_toggles_it(default_view):
+    view, rec, trainer = default_view
+    lay = view.panel_layout
+    assert lay.features == FEATURE_IDS and lay.selected == ("x", "y")
+    view.pointer_click(*box_center(lay, ("feature", "x_squared")))
+    view.pointer_click(*box_center(lay, ("feature", "x")))
+    assert rec.of("on_features") == [(("x", "y", "x_squared"),), (("y",),)]
+    # the config accepts what the view proposes
+    trainer.config.replace(features=rec.of("on_features")[0][0])
+
+
+def test_hidden_features_are_not_drawn():
+    trainer = Trainer(Config(seed="2", hide=frozenset({"xSquared", "sinY"}),
+                             features=("x", "y", "x_times_y")))
+    view, rec = make_view()
+    draw(view, trainer)
+    lay = view.panel_layout
+    assert lay.features == ("x", "y", "y_squared", "x_times_y", "sin_x")
+    assert list(view._labels.text) == [LABEL[f] for f in lay.features]
+    assert len(lay.atlas_slots()) == 5 + sum(lay.network_shape)
+    for f in ("x_squared", "sin_y"):
+        with pytest.raises(ValueError):
+            lay.node_box(("feature", f))
+    # the third row now holds X2^2, which is unselected, so drawn faded
+    target = lay.hit_test(*box_center(lay, ("feature", "y_squared")))
+    assert target == ("feature", "y_squared")
+    idx, _, _ = decode_png(view.atlas_mark.image.value)
+    _, r, c = next(s for s in lay.atlas_slots() if s[0] == target)
+    assert idx[r:r + 10, c:c + 10].min() >= ATLAS_FADED and idx[r:r + 10, c:c + 10].max() < ATLAS_EMPTY
+    # the selected X1X2 is opaque, and its label is not dimmed
+    _, r, c = next(s for s in lay.atlas_slots() if s[0] == ("feature", "x_times_y"))
+    assert idx[r:r + 10, c:c + 10].max() < ATLAS_FADED
+    colors = dict(zip(lay.features, view._labels.colors))
+    assert colors["x_times_y"] == colors["x"] != colors["y_squared"]
+
+
+# ----------------------------------------------------------------------------- hover
+
+
+def test_hover_targets_from_coordinates(default_view):
+    view, rec, _ = default_view
+    lay = view.panel_layout
+    cx, cy = box_center(lay, ("node", 1, 1))
+    view.pointer_move(cx, cy)
+    view.pointer_move(cx + 5, cy - 5)              # same node: no new call
+    view.pointer_move(*box_center(lay, ("feature", "sin_y")))
+    view.pointer_move(lay.width - 2, lay.height - 2)   # nothing there
+    view.pointer_move(*box_center(lay, ("node", 0, 3)))
+    view.pointer_leave()
+    assert rec.of("on_hover") == [(("node", 1, 1),), (("feature", "sin_y"),), (None,),
+                                  (("node", 0, 3),), (None,)]
+    # node boxes are 30 px: just outside a box is not the node
+    x, y = lay.node_box(("node", 0, 0))
+    assert lay.hit_test(x + 29.5, y + 29.5) == ("node", 0, 0)
+    assert lay.hit_test(x + 30.5, y + 15)[0] != "node"
+
+
+def test_dom_events_are_scaled_from_the_bounding_rect(default_view):
+    view, rec, _ = default_view
+    lay = view.panel_layout
+    cx, cy = box_center(lay, ("node", 0, 2))
+    # the figure shown at half size: the event's coordinates are half the panel's
+    view._on_dom_event({"type": "mousemove", "relativeX": cx / 2, "relativeY": cy / 2,
+                        "boundingRectWidth": lay.width / 2, "boundingRectHeight": lay.height / 2})
+    view._on_dom_event({"type": "mouseleave"})
+    fx, fy = box_center(lay, ("feature", "y_squared"))
+    view._on_dom_event({"type": "click", "relativeX": fx, "relativeY": fy,
+                        "boundingRectWidth": lay.width, "boundingRectHeight": lay.height})
+    assert rec.of("on_hover") == [(("node", 0, 2),), (None,)]
+    assert rec.of("on_features") == [(("x", "y", "y_squared"),)]
+
+
+def test_a_vanished_hover_target_is_released():
+    trainer = Trainer(Config(seed="3", network_shape=(4, 2)))
+    view, rec = make_view()
+    draw(view, trainer)
+    view.pointer_move(*box_center(view.panel_layout, ("node", 1, 1)))
+    trainer.apply(trainer.config.replace(network_shape=(4,)))
+    draw(view, trainer)
+    assert rec.of("on_hover") == [(("node", 1, 1),), (None,)]
+
+
+# ----------------------------------------------------------------------------- layout
+
+
+def test_layout_fits_and_sits_on_the_atlas_grid():
+    big = compute_layout(FEATURE_IDS, ("x", "y"), (8,) * 6)
+    assert big.width == 600 and big.height <= 330
+    assert len(big.column_x) == 7 and big.spacing >= NODE_SIZE + 30
+    assert big.column_x[-1] + NODE_SIZE + nv.MIN_OUTPUT_GAP <= big.width
+    assert big.num_links == 2 * 8 + 5 * 64 + 8
+    small = compute_layout(FEATURE_IDS, ("x",), (3,))
+    assert small.spacing == nv.MAX_SPACING          # a small network does not spread out
+    assert small.height == big.height - nv.ROW_PITCH  # 7 rows (the features) instead of 8
+    for lay in (big, small, compute_layout(("x",), (), ())):
+        boxes = np.concatenate([lay.feature_boxes, *lay.node_boxes])
+        assert (boxes % nv.ATLAS_SCALE == 0).all()
+        assert lay.width % 3 == 0 and lay.height % 3 == 0
+        assert (boxes[:, 1] + NODE_SIZE <= lay.height).all() and (boxes[:, 0] >= 0).all()
+        # no two nodes overlap
+        for i in range(len(boxes)):
+            for j in range(i):
+                assert (abs(boxes[i] - boxes[j]) >= NODE_SIZE).any()
+
+
+def test_links_run_from_source_to_destination_and_to_the_right_edge():
+    lay = compute_layout(FEATURE_IDS, ("x", "y", "sin_x"), (3, 2), n_outputs=3)
+    assert list(lay.layer_offsets) == [0, 9, 15, 21]
+    for i in range(lay.num_links):
+        layer, dest, src = int(lay.link_layer[i]), int(lay.link_dest[i]), int(lay.link_src[i])
+        assert lay.link_index(layer, dest, src) == i
+        p0, p3 = lay.link_points[i, 0], lay.link_points[i, 3]
+        if layer == 0:
+            sx, sy = lay.node_box(("feature", lay.selected[src]))
+        else:
+            sx, sy = lay.node_box(("node", layer - 1, src))
+        assert tuple(p0) == (sx + NODE_SIZE, sy + NODE_SIZE / 2)
+        if layer < 2:
+            dx, dy = lay.node_box(("node", layer, dest))
+            assert p3[0] == dx and abs(p3[1] - (dy + NODE_SIZE / 2)) <= nv.FAN_SPREAD / 2
+        else:
+            assert p3[0] == lay.width        # the output is the big heatmap on the right
+            assert abs(p3[1] - lay.output_points[dest, 1]) <= nv.FAN_SPREAD / 2
+    with pytest.raises(ValueError):
+        lay.link_index(0, 3, 0)
+    with pytest.raises(ValueError):
+        compute_layout(FEATURE_IDS, ("x", "nope"), (3,))
+    with pytest.raises(ValueError):
+        compute_layout(("y",), ("x",), (3,))
+
+
+def bspline_points(p, samples):
+    """Oracle: d3's curveBasis is the uniform cubic B-spline of [p0, p0, p0, p1, p2, p3, p3, p3];
+    its 3 inner segments, each at t = 1/samples .. 1."""
+    q = np.array([p[0], p[0], p[0], p[1], p[2], p[3], p[3], p[3]], dtype=float)
+    m = np.array([[-1, 3, -3, 1], [3, -6, 3, 0], [-3, 0, 3, 0], [1, 4, 1, 0]]) / 6.0
+    out = []
+    for seg in range(2, 5):
+        ctrl = q[seg - 1:seg + 3]
+        for k in range(1, samples + 1):
+            t = k / samples
+            out.append(np.array([t**3, t**2, t, 1]) @ m @ ctrl)
+    return np.array(out)
+
+
+def test_basis_curve_follows_the_b_spline():
+    p = np.array([[10.0, 20.0], [55.0, 20.0], [55.0, 80.0], [100.0, 86.0]])
+    curve = basis_curve(p)
+    assert np.allclose(curve[0], p[0]) and np.allclose(curve[-1], p[3])
+    assert np.allclose(curve[1], (5 * p[0] + p[1]) / 6)
+    assert np.allclose(curve[2:-1], bspline_points(p, nv.BASIS_SAMPLES))
+
+
+def test_link_hit_test_finds_links_and_biases():
+    lay = compute_layout(FEATURE_IDS, ("x", "y"), (2, 1))
+    for i in range(lay.num_links):
+        x, y = basis_curve(lay.link_points[i])[14]
+        hit = lay.hit_test(x, y + 2.0)  # 2 px off the centre line, inside the 4 px band
+        target = ("link", int(lay.link_layer[i]), int(lay.link_dest[i]), int(lay.link_src[i]))
+        if hit != target:   # two links may cross here: the one found must be as close
+            j = lay.link_index(*hit[1:])
+            d_i = np.hypot(*(basis_curve(lay.link_points[i]) - (x, y + 2)).T).min()
+            d_j = np.hypot(*(basis_curve(lay.link_points[j]) - (x, y + 2)).T).min()
+            assert d_j <= d_i + 0.5
+    # a far point is nothing
+    x0, y0 = lay.node_box(("node", 1, 0))
+    assert lay.hit_test(x0 + 15, lay.height - 1) is None
+    # the bias square sits at the lower left, with a 2 px margin
+    bx, by = lay.bias_boxes[1][0]
+    assert (bx, by) == (x0 - 7, y0 + 28)
+    assert lay.hit_test(bx + 2, by + 2) == ("bias", 1, 0)
+    assert lay.hit_test(bx - 1.5, by + 6.5) == ("bias", 1, 0)
+    assert lay.hit_test(float("nan"), 3) is None
+
+
+# ----------------------------------------------------------------------------- links
+
+
+def test_link_width_and_colour_formulas():
+    ws = np.array([0.0, 0.1, -0.3, 0.5, -1.0, 1.7, -2.5, 4.0, 5.0, -7.0, 100.0, np.nan])
+    widths = nv.link_widths(ws)
+    spec = np.clip(1 + 1.8 * np.abs(ws), 1, 10)
+    spec[np.isnan(ws)] = 1
+    assert np.allclose(widths, spec)
+    assert np.allclose(widths, [render.link_width(float(w)) for w in ws])
+    codes = nv.color_codes(ws)
+    for w, code in zip(ws, codes):
+        expected = render.color_for(0.0 if np.isnan(w) else float(w))
+        got = nv.color_of_code(code)
+        assert np.abs(hex_rgb(got) - hex_rgb(expected)).max() <= 1, (w, got, expected)
+    assert nv.color_of_code(0) == render.ORANGE and nv.color_of_code(254) == render.BLUE
+    assert nv.color_of_code(127) == render.GREY
+    buckets = nv.assign_buckets(widths, np.zeros(len(ws), bool))
+    for b, w in zip(buckets, widths):
+        lo = ([1.0] + list(WIDTH_EDGES))[b]
+        hi = (list(WIDTH_EDGES) + [10.0001])[b]
+        assert lo <= w < hi and lo <= BUCKET_WIDTHS[b] <= hi
+
+
+def test_bucket_hysteresis_and_dead_links():
+    edge = WIDTH_EDGES[0]
+    first = nv.assign_buckets([edge - 0.01, 3.0], [False, False])
+    assert list(first) == [0, 2]
+    # just over the edge: stays in bucket 0; well over it: moves
+    assert list(nv.assign_buckets([edge + 0.1, 3.0], [False, True], first)) == [0, DEAD_BUCKET]
+    assert list(nv.assign_buckets([edge + 0.3, 3.0], [False, False], first)) == [1, 2]
+
+
+def test_links_are_drawn_with_their_weights_widths_and_colours():
+    trainer = Trainer(Config(seed="4", network_shape=(3,)))
+    known = {(0, 0, 0): 0.0, (0, 1, 0): -0.4, (0, 2, 1): 1.3, (1, 0, 1): -3.0, (1, 0, 2): 6.0}
+    for (layer, dest, src), w in known.items():
+        trainer.set_weight(layer, dest, src, w)
+    frame = trainer.frame()
+    dead = [d.copy() for d in frame.dead]
+    dead[0][1, 1] = True                      # pretend L1 killed X2 -> neuron 2
+    frame = dataclasses.replace(frame, dead=dead)
+    view, _ = make_view()
+    draw(view, trainer, frame=frame)
+    lay = view.panel_layout
+    for (layer, dest, src), w in known.items():
+        i = lay.link_index(layer, dest, src)
+        b = int(np.searchsorted(WIDTH_EDGES, 1 + 1.8 * min(abs(w), 5), side="right"))
+        mark = view.link_marks[b]
+        assert mark.visible and (mark.curves_subset == [] or i in mark.curves_subset)
+        for other, m in enumerate(view.link_marks):
+            if other != b and m.visible:
+                assert i not in m.curves_subset
+        lo, hi = ([1.0] + list(WIDTH_EDGES))[b], (list(WIDTH_EDGES) + [10.0])[b]
+        assert lo <= mark.stroke_width <= hi
+        code = int(mark.color[i])
+        assert code == round(127 * (np.clip(w, -1, 1) + 1))
+        assert np.abs(hex_rgb(nv.color_of_code(code)) - hex_rgb(render.color_for(w))).max() <= 1
+        # the geometry the mark holds is the link's curve (y flipped: bqplot's y points up)
+        assert np.allclose(mark.x[i], lay.link_points[i, :, 0])
+        assert np.allclose(mark.y[i], lay.height - lay.link_points[i, :, 1])
+    dead_mark = view.link_marks[DEAD_BUCKET]
+    assert dead_mark.visible and dead_mark.curves_subset == [lay.link_index(0, 1, 1)]
+    assert dead_mark.line_style == "dashed"
+    scale = view.link_marks[0].scales["color"]
+    assert (scale.min, scale.max) == (0.0, 254.0)
+    assert scale.colors == [render.ORANGE, render.GREY, render.BLUE]
+    # bias squares: one per hidden node, coloured by the bias
+    biases = trainer.frame().biases[0]
+    assert list(view._bias_mark.color) == list(nv.color_codes(biases))
+
+
+# ----------------------------------------------------------------------------- editing
+
+
+def test_editing_a_link_and_a_bias(default_view):
+    view, rec, trainer = default_view
+    lay = view.panel_layout
+    i = lay.link_index(1, 1, 2)
+    x, y = basis_curve(lay.link_points[i])[14]
+    assert lay.hit_test(x, y) == ("link", 1, 1, 2)
+    view.pointer_move(x, y)
+    w = trainer.weights[1][1, 2]
+    assert f"Weight is {nv.format_value(w)}" in view.readout.value
+    view.pointer_click(x, y)
+    assert view.selection == ("link", 1, 1, 2) and not view.weight_input.disabled
+    assert view.weight_input.value == pytest.approx(float(nv.format_value(w)))
+    view.weight_input.value = 0.75
+    assert rec.of("on_weight") == [(1, 1, 2, 0.75)]
+    # hovering a link shows no node in the heatmap
+    assert rec.of("on_hover") == []
+
+    view.pointer_leave()        # the readout shows the hovered item first, then the selected
+    view.select_bias(0, 3)
+    view.weight_input.value = -1.5
+    assert rec.of("on_bias") == [(0, 3, -1.5)]
+    assert f"Bias is {nv.format_value(trainer.biases[0][3])}" in view.readout.value
+    bx, by = lay.bias_boxes[0][3]
+    view.clear_selection()
+    view.pointer_click(bx + 2, by + 2)
+    assert view.selection == ("bias", 0, 3)
+
+    view.select_link(0, 2, 1)
+    view.weight_input.value = 2.0
+    assert rec.of("on_weight")[-1] == (0, 2, 1, 2.0)
+    assert len(rec.of("on_weight")) == 2   # selecting did not call on_weight
+    with pytest.raises(ValueError):
+        view.select_link(0, 4, 0)
+    with pytest.raises(ValueError):
+        view.select_bias(2, 0)
+
+
+def test_format_value_two_significant_digits():
+    assert nv.format_value(0.2345) == "0.23"
+    assert nv.format_value(-12.3) == "-12"
+    assert nv.format_value(0.000123) == "0.00012"
+    assert nv.format_value(123.4) == "120"
+    assert nv.format_value(0.1) == "0.1"
+    assert nv.format_value(0) == "0"
+    assert nv.format_value(float("nan")) == "NaN"
+
+
+# ----------------------------------------------------------------------------- atlas
+
+
+def test_atlas_places_each_block_average_where_the_hit_test_finds_the_node():
+    trainer = Trainer(Config(seed="5", dataset="spiral", network_shape=(5, 3),
+                             features=("x", "y", "sin_x")))
+    trainer.step(20)
+    view, _ = make_view()
+    draw(view, trainer)
+    lay = view.panel_layout
+    idx, palette, alpha = decode_png(view.atlas_mark.image.value)
+    assert idx.shape == (lay.height // 3, lay.width // 3)
+    frame, feats = trainer.frame(), trainer.feature_grids()
+    for target, r, c in lay.atlas_slots():
+        if target[0] == "feature":
+            grid = feats[FEATURE_IDS.index(target[1])]
+        else:
+            grid = frame.hidden[target[1]][target[2]]
+        expected = render.bucket_index(render.block_average(grid)).astype(int)
+        if target[0] == "feature" and target[1] not in lay.selected:
+            expected += ATLAS_FADED
+        assert np.array_equal(idx[r:r + 10, c:c + 10], expected), target
+        # the panel pixels the atlas cell covers are the node's box
+        assert lay.hit_test(c * 3 + 1, r * 3 + 1) == target
+        assert lay.hit_test(c * 3 + 29, r * 3 + 29) == target
+    # everything else is transparent
+    assert (idx != ATLAS_EMPTY).sum() == 100 * len(lay.atlas_slots())
+    assert alpha[ATLAS_EMPTY] == 0 and alpha[0] == 255 and alpha[ATLAS_FADED] == round(0.4 * 255)
+    # the colours: Playground's palette at alpha 160 over white
+    assert np.array_equal(palette[:32], render.heatmap_palette(False, render.WHITE)[0])
+    assert np.array_equal(palette[32:64], palette[:32])
+
+
+def test_discretize_uses_only_the_two_end_colours():
+    trainer = Trainer(Config(seed="6", discretize=True))
+    view, _ = make_view()
+    draw(view, trainer)
+    idx, _, _ = decode_png(view.atlas_mark.image.value)
+    used = set(np.unique(idx)) - {ATLAS_EMPTY}
+    assert used <= {0, 30, ATLAS_FADED, ATLAS_FADED + 30}
+
+
+def test_the_atlas_alternates_between_two_image_widgets():
+    trainer = Trainer(Config(seed="7"))
+    view, _ = make_view()
+    seen = []
+    for _ in range(4):
+        draw(view, trainer, structure_changed=False)
+        seen.append(view.atlas_mark.image)
+        trainer.step(5)
+    assert seen[0] is not seen[1] and seen[0] is seen[2] and seen[1] is seen[3]
+    assert len({id(s) for s in seen}) == 2
+    # an unchanged picture is not sent again
+    before = view.atlas_mark.image
+    draw(view, trainer, structure_changed=False)
+    draw(view, trainer, structure_changed=False)
+    assert view.atlas_mark.image is not before   # the new frame (5 epochs on) was sent ...
+    after = view.atlas_mark.image
+    draw(view, trainer, structure_changed=False)
+    assert view.atlas_mark.image is after        # ... the same one again was not
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def test_bad_input_is_refused(default_view):
+    view, _, trainer = default_view
+    frame = trainer.frame()
+    with pytest.raises(ValueError, match="network_shape"):
+        view.update(frame, trainer.config.replace(network_shape=(3,)), trainer.feature_grids(),
+                    structure_changed=True)
+    with pytest.raises(ValueError, match="feature_grids"):
+        view.update(frame, trainer.config, trainer.feature_grids()[:3], structure_changed=False)
+    with pytest.raises(TypeError, match="on_hover"):
+        NetworkView(on_features=print, on_shape=print, on_hover=None, on_weight=print, on_bias=print)
+
+
+# ----------------------------------------------------------------------------- cost
+
+
+async def test_link_refresh_is_limited_and_the_last_state_is_drawn():
+    trainer = Trainer(Config(seed="8"))
+    view, _ = make_view(link_interval=0.05, clock=lambda: 100.0)   # time stands still ...
+    draw(view, trainer)
+    lay = view.panel_layout
+    i = lay.link_index(0, 0, 0)
+    trainer.set_weight(0, 0, 0, -1.0)
+    draw(view, trainer, structure_changed=False)          # within 0.05 s: held back
+    mark = next(m for m in view.link_marks if m.visible and (m.curves_subset == [] or i in m.curves_subset))
+    assert mark.color[i] != 0
+    await asyncio.sleep(0.2)                              # ... but the loop's timer runs
+    mark = next(m for m in view.link_marks if m.visible and (m.curves_subset == [] or i in m.curves_subset))
+    assert mark.color[i] == 0
+
+
+async def test_bytes_per_frame_for_spiral_6x8(monkeypatch):
+    """Everything the panel sends while training spiral [8,8,8,8,8,8] at 30 frames/s."""
+    sizes = []
+
+    def count(self, msg, buffers=None):
+        sizes.append(len(json.dumps(msg, default=str)) + sum(memoryview(b).nbytes for b in buffers or ()))
+
+    monkeypatch.setattr(Widget, "_send", count)
+    trainer = Trainer(Config(seed="0.31", dataset="spiral", network_shape=(8,) * 6))
+    clock = [0.0]
+    view, _ = make_view(clock=lambda: clock[0])
+    draw(view, trainer)
+    first = sum(sizes)
+    sizes.clear()
+    frames = 240
+    for _ in range(frames):
+        trainer.step(2)
+        clock[0] += 1 / 30
+        draw(view, trainer, structure_changed=False)
+    view.flush()
+    per_frame = sum(sizes) / frames
+    print(f"\nnetwork panel, spiral 6x8: {per_frame:.0f} bytes/frame, "
+          f"{len(sizes) / frames:.1f} messages/frame, first frame {first} bytes")
+    assert per_frame <= 6000
+    assert len(sizes) / frames <= 6
+
+
+def test_a_reset_of_the_same_structure_sends_no_positions_and_keeps_the_buttons(monkeypatch):
+    trainer = Trainer(Config(seed="9", network_shape=(4, 3)))
+    view, _ = make_view()
+    draw(view, trainer)
+    buttons = view.neuron_buttons
+    sent = []
+    monkeypatch.setattr(Widget, "_send", lambda self, msg, buffers=None: sent.append(
+        (self, set(msg.get("state", {})))))
+    trainer.reset()
+    draw(view, trainer, structure_changed=True)
+    assert view.neuron_buttons is buttons
+    assert not any({"x", "y"} & keys for w, keys in sent if w in view.link_marks)
+    assert any("color" in keys for w, keys in sent if w in view.link_marks)
+    # a new shape lays everything out again
+    trainer.apply(trainer.config.replace(network_shape=(4, 4)))
+    draw(view, trainer, structure_changed=True)
+    assert view.neuron_buttons is not buttons and "4 neurons" in view.neuron_labels[1].value
+
+
+def test_no_selected_feature_and_multiclass_outputs_draw():
+    """Hidden units with no inputs (only a bias), and three output units at the right edge.
+    The frames are made by hand: only the shapes matter here."""
+    grids = np.zeros((7, 100, 100), np.float32)
+    config = Config(seed="10", features=(), network_shape=(2,))
+    frame = Trainer(Config(seed="10", network_shape=(2,))).frame()
+    frame = dataclasses.replace(
+        frame, hidden=[np.zeros((2, 100, 100), np.float32)],
+        weights=[np.zeros((2, 0)), np.array([[0.5, -0.5], [2.0, 0.0], [0.0, -9.0]])],
+        biases=[np.array([0.3, -0.3]), np.zeros(3)],
+        dead=[np.zeros((2, 0), bool), np.zeros((3, 2), bool)])
+    view, rec = make_view()
+    view.update(frame, config, grids, structure_changed=True)
+    lay = view.panel_layout
+    assert lay.selected == () and lay.n_outputs == 3 and lay.num_links == 6
+    assert list(lay.layer_offsets) == [0, 0, 6]
+    assert view._labels.colors == [nv._TEXT_DIM] * 7       # every feature faded
+    assert list(view._bias_mark.color) == list(nv.color_codes([0.3, -0.3]))
+    i = lay.link_index(1, 2, 1)                               # w = -9: widest, orange
+    assert view.link_marks[len(BUCKET_WIDTHS) - 1].curves_subset == [i]
+    view.pointer_click(*box_center(lay, ("feature", "sin_x")))
+    assert rec.of("on_features") == [(("sin_x",),)]
