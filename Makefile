@@ -1,0 +1,65 @@
+# nbplayground: everyday commands, all over a local virtualenv in .venv/.
+#
+#   make lab     set up .venv and open notebooks/playground.ipynb in JupyterLab
+#   make test    set up .venv and run every test (unit, widget, browser, notebooks)
+#   make e2e     set up .venv and run only the browser tests (tests/e2e)
+#   make bench   set up .venv and run each script in benchmarks/
+#   make clean   remove caches, build output and artifacts/ (keeps .venv)
+#   make distclean   clean, and remove .venv too
+#
+# Variables you may override on the command line:
+#   PYTHON       interpreter that creates the venv           (default: python3)
+#   LAB_ARGS     extra arguments for `jupyter lab`           (default: listen on 127.0.0.1 only)
+#   PYTEST_ARGS  extra arguments for pytest, e.g. PYTEST_ARGS="-x -k slider"
+
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+# Touched after a successful install; redone whenever pyproject.toml changes.
+STAMP := $(VENV)/.nbplayground-installed
+
+LAB_ARGS ?= --ServerApp.ip=127.0.0.1
+PYTEST_ARGS ?=
+# Jupyter refuses to run as root unless told (containers and CI often are root).
+ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+# Notebooks are executed by nbmake as part of the suite, when there are any.
+NOTEBOOKS := $(wildcard notebooks/*.ipynb)
+NBMAKE_ARGS := $(if $(NOTEBOOKS),--nbmake notebooks,)
+PLAYGROUND_NB := $(wildcard notebooks/playground.ipynb)
+
+.PHONY: lab test e2e bench clean distclean setup
+
+setup: $(STAMP)
+
+$(VPY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(VPY)
+	$(VPY) -m pip install --disable-pip-version-check --progress-bar off -e '.[lab,test]'
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(VPY) -m jupyter lab $(ROOT_ARGS) $(LAB_ARGS) $(PLAYGROUND_NB)
+
+test: $(STAMP)
+	$(VPY) -m pytest tests $(NBMAKE_ARGS) $(PYTEST_ARGS)
+
+e2e: $(STAMP)
+	$(VPY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@set -e; found=0; \
+	for script in benchmarks/*.py; do \
+		[ -f "$$script" ] || continue; found=1; \
+		echo "== $$script"; $(VPY) "$$script"; \
+	done; \
+	[ $$found -eq 1 ] || echo "no benchmark scripts in benchmarks/"
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .hypothesis artifacts
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
+	find . -path ./$(VENV) -prune -o -type d -name .ipynb_checkpoints -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
