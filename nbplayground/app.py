@@ -1,0 +1,300 @@
+"""The Playground as a standalone web app: ``nbplayground`` / ``python -m nbplayground``.
+
+The app is the widget served by Voila: :func:`main` writes a one-cell notebook
+(``Playground(...)``) into a temporary directory and runs Voila on it, on
+127.0.0.1 only.  Voila strips the cell's code, so a visitor sees the
+Playground and nothing else.  Each browser tab gets its own kernel, hence its
+own network.
+
+::
+
+    nbplayground                          # the full Playground on http://127.0.0.1:8866/
+    nbplayground --preset spiral-deep     # start from a lesson's preset
+    nbplayground --url 'https://playground.tensorflow.org/#dataset=xor&networkShape=5'
+    nbplayground --port 0 --browser       # any free port, and open a browser
+    nbplayground --list-presets
+
+Options are checked before Voila starts: an unknown preset, a URL the
+Playground cannot read or a busy port ends the command with a message (exit
+status 2) and no server.
+
+Nothing here imports ipywidgets or Voila until the server starts, so the
+option checks work without them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import json
+import os
+import socket
+import sys
+import tempfile
+import urllib.parse
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+from . import presets as _presets
+from .config import PLAYGROUND_URL, Config
+
+__all__ = ["HOST", "DEFAULT_PORT", "NOTEBOOK_NAME", "build_parser", "parse_args",
+           "check_url", "free_port", "notebook_code", "make_notebook", "write_notebook",
+           "voila_argv", "main"]
+
+#: The app listens on the loopback interface only.
+HOST = "127.0.0.1"
+#: Voila's usual port.
+DEFAULT_PORT = 8866
+#: The generated notebook's file name (Voila shows it as the page title).
+NOTEBOOK_NAME = "nbplayground.ipynb"
+
+_PLAYGROUND_HOST = urllib.parse.urlsplit(PLAYGROUND_URL).hostname
+
+
+# --------------------------------------------------------------------------------------
+# Options
+# --------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line parser (no checks beyond argparse's own)."""
+    parser = argparse.ArgumentParser(
+        prog="nbplayground",
+        description="Serve TensorFlow Playground (nbplayground's widget) as a web app "
+                    f"through Voila, on {HOST} only.",
+        epilog="Examples: nbplayground --preset xor-5 | nbplayground --url "
+               "'https://playground.tensorflow.org/#dataset=spiral&networkShape=8,8,8' "
+               "| nbplayground --list-presets")
+    start = parser.add_mutually_exclusive_group()
+    start.add_argument("--preset", metavar="NAME",
+                       help="start from a named preset (see --list-presets)")
+    start.add_argument("--url", metavar="PLAYGROUND_URL",
+                       help="start from a playground.tensorflow.org link (or just its "
+                            "#fragment); without a seed in it, every visitor gets a new one")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                        help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free "
+                             "port)")
+    parser.add_argument("--browser", action=argparse.BooleanOptionalAction, default=False,
+                        help="open the app in a web browser once started (default: no, "
+                             "it is a server)")
+    parser.add_argument("--theme", choices=("light", "dark"), default="light",
+                        help="Voila's page theme (default light)")
+    parser.add_argument("--list-presets", action="store_true",
+                        help="print the preset names with a line about each, and exit")
+    parser.add_argument("--version", action="version",
+                        version=f"nbplayground {__version__}")
+    return parser
+
+
+def check_url(text: str) -> Config:
+    """The :class:`Config` a Playground link describes, or ``ValueError`` saying why not.
+
+    Accepts a full link (``https://playground.tensorflow.org/#...``) or its
+    fragment alone (``#activation=relu&...`` or ``activation=relu&...``).  A
+    link to another site must carry a ``#fragment`` of Playground settings.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"url={text!r}: expected a Playground link such as "
+                         f"{PLAYGROUND_URL}#dataset=xor&networkShape=5")
+    text = text.strip()
+    if "://" in text:
+        parts = urllib.parse.urlsplit(text)
+        if parts.scheme not in ("http", "https"):
+            raise ValueError(f"url={text!r}: the scheme must be http or https, not "
+                             f"{parts.scheme!r}")
+        if not parts.fragment and parts.hostname != _PLAYGROUND_HOST:
+            raise ValueError(f"url={text!r}: not a Playground link: it has no "
+                             f"#fragment with settings (expected something like "
+                             f"{PLAYGROUND_URL}#dataset=xor&networkShape=5)")
+    try:
+        return Config.from_url(text)
+    except ValueError as exc:  # ConfigError, with the key and value at fault
+        raise ValueError(f"url={text!r}: {exc}") from None
+
+
+def _port_is_free(port: int) -> bool:
+    """True if a server could listen on HOST:port now (as Tornado binds: SO_REUSEADDR)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                return False
+            raise
+    return True
+
+
+def free_port() -> int:
+    """A port on HOST that is free right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse and check the options; on a bad option print why and exit with status 2.
+
+    The result has ``preset``, ``url``, ``port`` (never 0: a free port is
+    chosen), ``browser``, ``theme``, ``list_presets``, and ``config``: the
+    Config the preset or URL gives (``None`` for the full default
+    Playground).  Checking builds that Config, so an unknown preset or an
+    unreadable URL fails here, before any server starts.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.config = None
+    if args.list_presets:
+        return args
+    if args.preset is not None:
+        try:
+            args.config = _presets.preset(args.preset)
+        except ValueError as exc:
+            parser.error(f"--preset: {exc}")
+    if args.url is not None:
+        try:
+            args.config = check_url(args.url)
+        except ValueError as exc:
+            parser.error(f"--url: {exc}")
+    if not 0 <= args.port <= 65535:
+        parser.error(f"--port: port={args.port} is not a port number; allowed: 1..65535, "
+                     f"or 0 for any free port")
+    if args.port == 0:
+        args.port = free_port()
+    elif not _port_is_free(args.port):
+        parser.error(f"--port: port {args.port} on {HOST} is in use (or not allowed); "
+                     f"choose another with --port N, or --port 0 for any free port")
+    return args
+
+
+# --------------------------------------------------------------------------------------
+# The notebook Voila serves
+# --------------------------------------------------------------------------------------
+
+def notebook_code(preset: str | None = None, url: str | None = None) -> str:
+    """The code of the served notebook's one cell.
+
+    It rebuilds the Config in the kernel (from the preset name or the URL)
+    rather than freezing one, so that a preset or a URL without a seed gives
+    every visitor a fresh random seed, as a fresh Playground page does.
+    Names and URLs go in as Python string literals (``repr``).
+    """
+    if preset is not None and url is not None:
+        raise ValueError("notebook_code(): give preset or url, not both")
+    if preset is not None:
+        _presets.preset(preset)  # unknown names fail here, not in the kernel
+        lines = ["from nbplayground.presets import preset",
+                 "from nbplayground.ui import Playground",
+                 "",
+                 f"pg = Playground(preset({preset!r}))"]
+    elif url is not None:
+        check_url(url)
+        lines = ["from nbplayground import Config",
+                 "from nbplayground.ui import Playground",
+                 "",
+                 f"pg = Playground(Config.from_url({url!r}))"]
+    else:
+        lines = ["from nbplayground.ui import Playground",
+                 "",
+                 "pg = Playground()"]
+    return "\n".join(lines + ["pg"])
+
+
+def make_notebook(preset: str | None = None, url: str | None = None) -> dict:
+    """The served notebook as an nbformat 4.5 dict: one code cell, no outputs."""
+    return {
+        "cells": [{
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "nbplayground-app",
+            "metadata": {},
+            "outputs": [],
+            "source": notebook_code(preset, url),
+        }],
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
+                           "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def write_notebook(directory: str | os.PathLike, preset: str | None = None,
+                   url: str | None = None) -> Path:
+    """Write :func:`make_notebook` to ``directory``/:data:`NOTEBOOK_NAME`; its path."""
+    path = Path(directory) / NOTEBOOK_NAME
+    path.write_text(json.dumps(make_notebook(preset, url), indent=1) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------------------
+# Serving
+# --------------------------------------------------------------------------------------
+
+def voila_argv(notebook: str | os.PathLike, port: int, browser: bool = False,
+               theme: str = "light") -> list[str]:
+    """Voila's command-line arguments for serving ``notebook`` on HOST:port."""
+    return [
+        str(notebook),
+        f"--port={port}",
+        f"--Voila.ip={HOST}",
+        "--Voila.port_retries=0",  # the port we printed, or fail
+        f"--Voila.open_browser={browser}",
+        "--strip_sources=True",    # the cell's code is never sent to the page
+        f"--theme={theme}",
+    ]
+
+
+def _kernel_can_import_us() -> None:
+    """Make the kernels Voila starts import this very nbplayground.
+
+    A kernel starts in the notebook's (temporary) directory; when the package
+    is not installed (run from a source tree), it would not find it.
+    """
+    root = str(Path(__file__).resolve().parent.parent)
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if root not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([root, *paths])
+
+
+def _serve(notebook: Path, args: argparse.Namespace) -> int:
+    try:
+        from voila.app import Voila
+    except ImportError:
+        print("nbplayground: Voila is not installed; install it with "
+              "pip install 'nbplayground[lab]' (or pip install voila)", file=sys.stderr)
+        return 1
+    _kernel_can_import_us()
+    Voila.launch_instance(argv=voila_argv(notebook, args.port, args.browser, args.theme))
+    return 0
+
+
+def _describe(args: argparse.Namespace) -> str:
+    if args.preset is not None:
+        return f"preset {args.preset!r}"
+    if args.url is not None:
+        return "the given Playground link"
+    return "the full Playground"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``nbplayground`` command; returns the exit status."""
+    args = parse_args(argv)
+    if args.list_presets:
+        width = max(map(len, _presets.names()))
+        for name in _presets.names():
+            print(f"{name:<{width}}  {_presets.description(name)}")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="nbplayground-app-") as directory:
+        notebook = write_notebook(directory, args.preset, args.url)
+        print(f"nbplayground: serving {_describe(args)} at http://{HOST}:{args.port}/ "
+              f"(press Ctrl-C to stop)", flush=True)
+        return _serve(notebook, args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

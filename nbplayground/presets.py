@@ -1,0 +1,244 @@
+"""Named starting points for the lessons: :data:`PRESETS` and :func:`preset`.
+
+A preset is a small dict of :class:`~nbplayground.config.Config` fields (only the
+ones that differ from Playground's defaults) plus a one-line ``description``.
+Its ``hide`` set trims the widget to the controls its lesson talks about: the
+parts a lesson never mentions are hidden (spec 10.4), so the learner sees the
+knobs that matter and nothing else.
+
+Presets leave ``seed`` unset, so every :func:`preset` call draws a new random
+seed (new data, new first weights), as Playground does on a fresh page.
+Pass ``seed="..."`` to :func:`preset` for a fixed run.
+
+Quick use::
+
+    from nbplayground.presets import preset, names
+    names()                                  # ('gauss-one-neuron', 'circle-1', ...)
+    config = preset("xor-5")                 # a Config with a fresh random seed
+    config = preset("xor-5", seed="lesson")  # the same run every time
+
+The claims the lessons make about these networks (how many epochs, which loss)
+are measured by ``tests/test_lessons.py`` over several seeds.
+
+Standard library only (and :mod:`nbplayground.config`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .config import Config
+
+__all__ = ["PRESETS", "names", "preset", "description"]
+
+
+# --------------------------------------------------------------------------------------
+# Hide groups (names from config.HIDEABLE_PARTS)
+# --------------------------------------------------------------------------------------
+
+#: The lessons follow the chapter and use only the inputs X1 and X2.  Hiding a
+#: feature's part also removes it from the feature set (spec 10.4); these are
+#: all off by default anyway.
+_UNUSED_FEATURES = frozenset({"xSquared", "ySquared", "xTimesY", "sinX", "sinY"})
+
+#: What no lesson before the Keras one needs: the problem type (always
+#: classification), regularization (outside the chapter's scope), the
+#: initializer and loss choices, the optimizer panel, the discretize toggle.
+#: ``percTrainData`` is never hidden: in Playground its hide flag also hides
+#: the test-loss readout, which every lesson reads.
+_LESSON_HIDE = _UNUSED_FEATURES | {
+    "problem", "regularization", "regularizationRate", "init", "loss",
+    "optimizer", "decay", "discretize",
+}
+
+#: Parts of a lesson whose data and training setup stay fixed.
+_FIXED_DATA = frozenset({"dataset", "noise", "batchSize"})
+
+#: Parts that change the network's shape.
+_FIXED_SHAPE = frozenset({"numHiddenLayers", "numNodes1", "numNodes2"})
+
+
+def _hide(*groups, show: frozenset = frozenset()) -> frozenset:
+    """The union of ``groups`` minus the parts in ``show``."""
+    out = frozenset().union(*groups)
+    return out - show
+
+
+# The settings of the chapter's first exercise, which lessons 1 to 4 keep:
+# learning rate 0.03, ReLU, 50% training data, noise 0, batch size 10, X1 and X2.
+_CHAPTER = {"activation": "relu", "learning_rate": 0.03, "train_percent": 50, "noise": 0,
+            "batch_size": 10, "features": ("x", "y")}
+
+# Lessons 5 to 7 compare training settings on Playground's own first picture:
+# the circle with two hidden tanh layers of 4 and 2 neurons.
+_DEFAULT_NET = {"dataset": "circle", "activation": "tanh", "network_shape": (4, 2),
+                "learning_rate": 0.03, "train_percent": 50, "noise": 0, "batch_size": 10,
+                "features": ("x", "y")}
+
+
+# --------------------------------------------------------------------------------------
+# The presets
+# --------------------------------------------------------------------------------------
+
+#: name -> Config fields (only those that differ from the defaults) and a
+#: ``description``.  Treat as read-only; :func:`preset` builds a fresh Config.
+PRESETS: dict[str, dict[str, Any]] = {
+    # Lesson 1: one neuron draws one straight line.
+    "gauss-one-neuron": {
+        "description": "Two Gaussian clusters and a single ReLU neuron: one straight line "
+                       "separates them (lesson 1).",
+        "dataset": "gauss", **_CHAPTER, "network_shape": (1,),
+        "hide": _hide(_LESSON_HIDE, {"dataset", "numHiddenLayers"}),
+    },
+    # Lesson 2: the circle needs more than one line.
+    "circle-1": {
+        "description": "The circle with one ReLU neuron: one straight line cannot enclose "
+                       "the blue disc (lesson 2).",
+        "dataset": "circle", **_CHAPTER, "network_shape": (1,),
+        "hide": _hide(_LESSON_HIDE, _FIXED_DATA, {"numHiddenLayers"}),
+    },
+    "circle-2": {
+        "description": "The circle with two ReLU neurons: two lines make a wedge or a band, "
+                       "still not a closed region (lesson 2).",
+        "dataset": "circle", **_CHAPTER, "network_shape": (2,),
+        "hide": _hide(_LESSON_HIDE, _FIXED_DATA, {"numHiddenLayers"}),
+    },
+    "circle-3": {
+        "description": "The circle with three ReLU neurons: three lines close a triangle "
+                       "around the blue disc (lesson 2).",
+        "dataset": "circle", **_CHAPTER, "network_shape": (3,),
+        "hide": _hide(_LESSON_HIDE, _FIXED_DATA, {"numHiddenLayers"}),
+    },
+    # Lesson 3: the four squares.
+    "xor-3": {
+        "description": "The four squares (XOR) with three ReLU neurons: it works in about "
+                       "half of the runs (lesson 3).",
+        "dataset": "xor", **_CHAPTER, "network_shape": (3,),
+        "hide": _hide(_LESSON_HIDE, _FIXED_DATA, {"numHiddenLayers"}),
+    },
+    "xor-5": {
+        "description": "The four squares (XOR) with five ReLU neurons: nearly every run "
+                       "succeeds (lesson 3).",
+        "dataset": "xor", **_CHAPTER, "network_shape": (5,),
+        "hide": _hide(_LESSON_HIDE, _FIXED_DATA, {"numHiddenLayers"}),
+    },
+    # Lesson 4: width against depth on the spiral.
+    "spiral-wide": {
+        "description": "The spiral with one wide layer of 8 ReLU neurons: not enough "
+                       "(lesson 4).",
+        "dataset": "spiral", **_CHAPTER, "network_shape": (8,),
+        "hide": _hide(_LESSON_HIDE, _FIXED_DATA),
+    },
+    "spiral-deep": {
+        "description": "The spiral with six layers of 8 ReLU neurons, the most the tool "
+                       "allows (lesson 4).",
+        "dataset": "spiral", **_CHAPTER, "network_shape": (8, 8, 8, 8, 8, 8),
+        "hide": _hide(_LESSON_HIDE, _FIXED_DATA),
+    },
+    # Lesson 5: the learning rate.
+    "learning-rate-small": {
+        "description": "Playground's default network with a learning rate of 0.001: "
+                       "it barely moves (lesson 5).",
+        **_DEFAULT_NET, "learning_rate": 0.001,
+        "hide": _hide(_LESSON_HIDE, _FIXED_DATA, _FIXED_SHAPE, {"activation"},
+                      show=frozenset({"decay"})),
+    },
+    "learning-rate-big": {
+        "description": "Playground's default network with a learning rate of 1: the loss "
+                       "curve jumps up and down (lesson 5).",
+        **_DEFAULT_NET, "learning_rate": 1,
+        "hide": _hide(_LESSON_HIDE, _FIXED_DATA, _FIXED_SHAPE, {"activation"},
+                      show=frozenset({"decay"})),
+    },
+    "learning-rate-decay": {
+        "description": "A learning rate of 1 that decays, lr / (1 + 0.01 t) after t "
+                       "updates: fast at first, then steady (lesson 5).",
+        **_DEFAULT_NET, "learning_rate": 1, "decay": 0.01,
+        "hide": _hide(_LESSON_HIDE, _FIXED_DATA, _FIXED_SHAPE, {"activation"},
+                      show=frozenset({"decay"})),
+    },
+    # Lesson 6: optimizers.
+    "momentum": {
+        "description": "Playground's default network trained by SGD with momentum 0.9 "
+                       "(lesson 6).",
+        **_DEFAULT_NET, "optimizer": "sgd", "momentum": 0.9,
+        "hide": _hide(_LESSON_HIDE, _FIXED_DATA, _FIXED_SHAPE, {"activation"},
+                      show=frozenset({"optimizer"})),
+    },
+    "nesterov": {
+        "description": "Playground's default network trained by SGD with Nesterov "
+                       "momentum 0.9 (lesson 6).",
+        **_DEFAULT_NET, "optimizer": "sgd", "momentum": 0.9, "nesterov": True,
+        "hide": _hide(_LESSON_HIDE, _FIXED_DATA, _FIXED_SHAPE, {"activation"},
+                      show=frozenset({"optimizer"})),
+    },
+    "adam": {
+        "description": "Playground's default network trained by Adam with a learning "
+                       "rate of 0.01 (lesson 6).",
+        **_DEFAULT_NET, "optimizer": "adam", "learning_rate": 0.01,
+        "hide": _hide(_LESSON_HIDE, _FIXED_DATA, _FIXED_SHAPE, {"activation"},
+                      show=frozenset({"optimizer"})),
+    },
+    # Lesson 7: batch size, epochs and overfitting.
+    "batch-size": {
+        "description": "Playground's default network with batches of 30 examples: few "
+                       "updates per epoch (lesson 7).",
+        **_DEFAULT_NET, "batch_size": 30,
+        "hide": _hide(_LESSON_HIDE, _FIXED_SHAPE, {"dataset", "noise", "activation"}),
+    },
+    "overfitting": {
+        "description": "Noisy XOR, only 10% of the points for training, three layers of 8 "
+                       "ReLU neurons: the network learns the noise (lesson 7).",
+        "dataset": "xor", **_CHAPTER, "noise": 50, "train_percent": 10,
+        "network_shape": (8, 8, 8), "show_test_data": True,
+        "hide": _hide(_LESSON_HIDE),
+    },
+    # Lesson 8: from the Playground to Keras.
+    "keras-export": {
+        "description": "Lesson 3's five-neuron XOR network, to export as Keras code "
+                       "(lesson 8).",
+        "dataset": "xor", **_CHAPTER, "network_shape": (5,),
+        "hide": frozenset(),
+    },
+    # Everything, as on Playground's first page.
+    "playground": {
+        "description": "The full Playground with its defaults: nothing hidden.",
+    },
+}
+
+
+# --------------------------------------------------------------------------------------
+# Access
+# --------------------------------------------------------------------------------------
+
+def names() -> tuple[str, ...]:
+    """The preset names, in lesson order."""
+    return tuple(PRESETS)
+
+
+def _entry(name: Any) -> dict[str, Any]:
+    if not isinstance(name, str):
+        raise TypeError(f"preset name={name!r} is not a string; presets: "
+                        f"{', '.join(PRESETS)}")
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ValueError(f"preset name={name!r} is not a preset; presets: "
+                         f"{', '.join(PRESETS)}") from None
+
+
+def description(name: str) -> str:
+    """The one-line description of preset ``name``."""
+    return _entry(name)["description"]
+
+
+def preset(name: str, **changes: Any) -> Config:
+    """The :class:`Config` of preset ``name``, with ``changes`` applied.
+
+    ``changes`` are Config fields (``seed="abc"``, ``learning_rate=0.1``, ...),
+    validated like :meth:`Config.replace`.  Without ``seed`` the Config gets a
+    new random seed.  An unknown name raises ``ValueError`` listing the presets.
+    """
+    fields = {key: value for key, value in _entry(name).items() if key != "description"}
+    config = Config(**fields)
+    return config.replace(**changes) if changes else config

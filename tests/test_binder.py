@@ -1,0 +1,123 @@
+"""Binder: build the environment as repo2docker would and run the Playground notebook in it.
+
+repo2docker reads ``binder/runtime.txt`` (the Python version) and runs
+``pip install -r binder/requirements.txt`` from the repository root, then serves
+JupyterLab.  This test does the same in a fresh virtual environment in a
+temporary directory, then checks that JupyterLab sees the two frontend
+extensions the widget needs and that ``notebooks/playground.ipynb`` executes
+with that environment's own kernel and its installed (not the source tree's)
+nbplayground.  pip's cache keeps it to a minute or two.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BINDER = ROOT / "binder"
+
+pytestmark = pytest.mark.slow
+
+#: (labextension name, Python package that ships it)
+EXTENSIONS = (("@jupyter-widgets/jupyterlab-manager", "jupyterlab_widgets"),
+              ("bqplot", "bqplot"))
+
+
+def runtime_python() -> str:
+    """An interpreter of the version binder/runtime.txt names (skip if there is none)."""
+    text = (BINDER / "runtime.txt").read_text().strip()
+    match = re.fullmatch(r"python-(\d+)\.(\d+)", text)
+    assert match, f"binder/runtime.txt: {text!r} is not of the form python-3.X"
+    version = tuple(map(int, match.groups()))
+    if sys.version_info[:2] == version:
+        return sys.executable
+    other = shutil.which("python{}.{}".format(*version))
+    if other is None:
+        pytest.skip(f"no Python {version[0]}.{version[1]} here (binder/runtime.txt)")
+    return other
+
+
+def clean_env(tmp_path: Path) -> dict:
+    """No PYTHONPATH (so the source tree is not importable) and private Jupyter dirs
+    (so nothing the user installed elsewhere shows up)."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")
+           and not k.startswith("JUPYTER")}
+    for name in ("JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR"):
+        path = tmp_path / name.lower()
+        path.mkdir(exist_ok=True)
+        env[name] = str(path)
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return env
+
+
+def run(args, *, timeout: float, **kwargs) -> subprocess.CompletedProcess:
+    done = subprocess.run([str(a) for a in args], capture_output=True, text=True,
+                          timeout=timeout, **kwargs)
+    assert done.returncode == 0, (
+        f"{' '.join(map(str, args))} failed ({done.returncode}):\n"
+        f"{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
+    return done
+
+
+def test_binder_environment(tmp_path):
+    python = runtime_python()
+    env = clean_env(tmp_path)
+    venv = tmp_path / "venv"
+    run([python, "-m", "venv", venv], timeout=180, env=env)
+    vpy = venv / "bin" / "python"
+
+    # what repo2docker runs, from the repository root
+    run([vpy, "-m", "pip", "install", "--progress-bar", "off", "-r",
+         "binder/requirements.txt"], timeout=900, cwd=ROOT, env=env)
+
+    # JupyterLab in that environment sees both frontend extensions, enabled and OK
+    done = run([vpy, "-m", "jupyter", "labextension", "list"], timeout=180, cwd=tmp_path,
+               env=env)
+    listing = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout + done.stderr)  # no colours
+    where = None
+    found = {}
+    for line in listing.splitlines():
+        if line.strip() and not line[0].isspace() and line.strip().startswith("/"):
+            where = line.strip()
+        for name, package in EXTENSIONS:
+            if line.split()[:1] == [name]:
+                found[name] = (where, line)
+    for name, package in EXTENSIONS:
+        assert name in found, f"{name} is not listed:\n{listing}"
+        where, line = found[name]
+        assert where and where.startswith(str(venv)), (name, where)
+        assert " enabled " in f" {line} " and " OK" in line, line
+        assert package in line, line
+
+    # the Playground notebook runs with this environment's kernel and package
+    work = tmp_path / "run"
+    work.mkdir()
+    notebook = json.loads((ROOT / "notebooks" / "playground.ipynb").read_text())
+    notebook["cells"].append({
+        "cell_type": "code", "execution_count": None, "id": "binder-probe", "metadata": {},
+        "outputs": [],
+        "source": "import sys, nbplayground\nprint(sys.executable)\n"
+                  "print(nbplayground.__file__)",
+    })
+    (work / "playground.ipynb").write_text(json.dumps(notebook))
+    run([vpy, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+         "--ExecutePreprocessor.timeout=120", "--ExecutePreprocessor.kernel_name=python3",
+         "--output", "executed.ipynb", "playground.ipynb"], timeout=300, cwd=work, env=env)
+    executed = json.loads((work / "executed.ipynb").read_text())
+    outputs = [o for cell in executed["cells"] if cell["cell_type"] == "code"
+               for o in cell["outputs"]]
+    assert not [o for o in outputs if o["output_type"] == "error"], outputs
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
+               for o in outputs), "the Playground widget was not displayed"
+    kernel_python, package_file = "".join(executed["cells"][-1]["outputs"][0]["text"]).split()
+    assert Path(kernel_python).parent == venv / "bin", kernel_python
+    assert Path(package_file).is_relative_to(venv), package_file
