@@ -1,0 +1,446 @@
+"""The top bar, the DATA column and nbplayground's extra controls, as widgets.
+
+One source of truth: every widget shows the :class:`~nbplayground.config.Config`
+last given to :meth:`Controls.sync`, and an edit never changes anything by
+itself.  It makes a NEW Config with ``config.replace(...)`` and hands it to
+``on_config``; the Playground applies it to the trainer and calls
+:meth:`Controls.sync` with the result.  A value the Config rejects goes to
+``on_invalid(exc)`` and the widget snaps back to the config's value.  The
+buttons (reset, play/pause, step, regenerate) call ``on_action(name)``.
+
+:meth:`Controls.sync` updates the widgets without calling back (a re-entrancy
+guard), so a config set from code never echoes as an edit.
+
+Every part sits in a wrapper that the ``hide`` names of spec 10.4 (plus
+nbplayground's own) set to ``display: none``; see :attr:`Controls.hideable`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import ipywidgets as widgets
+
+from .. import optimizers as _optimizers
+from ..config import (BATCH_SIZE_RANGE, DATASETS, DATASETS_BY_PROBLEM, HIDDEN_ACTIVATIONS,
+                      INITIALIZERS, LEARNING_RATES, LOSSES, NOISE_RANGE, NOISE_STEP,
+                      OPTIMIZERS, PROBLEMS, REGULARIZATION_RATES, REGULARIZATIONS, SPEEDS,
+                      SPEED_LABELS, TRAIN_PERCENT_RANGE, TRAIN_PERCENT_STEP, Config,
+                      js_number)
+from .style import dataset_class
+
+__all__ = ["Controls", "format_epoch", "ACTIONS"]
+
+#: The names ``on_action`` receives.
+ACTIONS = ("play", "pause", "step", "reset", "regenerate")
+
+ACTIVATION_LABELS = {
+    "relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear",
+    "elu": "ELU", "softplus": "Softplus", "swish": "Swish", "leaky_relu": "Leaky ReLU",
+}
+REGULARIZATION_LABELS = {None: "None", "L1": "L1", "L2": "L2"}
+PROBLEM_LABELS = {"classification": "Classification", "regression": "Regression"}
+OPTIMIZER_LABELS = {
+    "sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad", "adadelta": "Adadelta",
+    "adam": "Adam", "adamax": "Adamax", "nadam": "Nadam",
+}
+INIT_LABELS = {
+    "playground": "Playground U(±0.5)", "zeros": "Zeros", "random_normal": "Random normal",
+    "glorot_uniform": "Glorot uniform", "glorot_normal": "Glorot normal",
+    "he_uniform": "He uniform", "he_normal": "He normal",
+}
+LOSS_LABELS = {"squared": "Squared error", "cross_entropy": "Cross-entropy"}
+DATASET_LABELS = {
+    "circle": "Circle", "xor": "Exclusive or", "gauss": "Gaussian", "spiral": "Spiral",
+    "gauss3": "Three Gaussians", "spiral3": "Three-arm spiral",
+    "reg-plane": "Plane", "reg-gauss": "Multi Gaussian",
+}
+#: Config fields of the optimizer hyperparameters that have an input, with labels.
+HYPERPARAMETER_LABELS = {
+    "momentum": "Momentum", "nesterov": "Nesterov", "rho": "ρ (rho)",
+    "epsilon": "ε (epsilon)", "beta_1": "β₁ (beta_1)", "beta_2": "β₂ (beta_2)",
+}
+
+# Dropdown values cannot be None (None means "no selection"): stand-ins.
+_NONE = "none"
+_MAX_SPEED = "max"
+
+
+def format_epoch(epoch: int) -> str:
+    """Playground's counter: six digits with thousands commas ("000,042"), more when needed."""
+    return f"{int(epoch):07,d}"
+
+
+def _number_options(values, current) -> list[tuple[str, Any]]:
+    """(label, value) pairs of a numeric menu; a ``current`` value not in it is added."""
+    values = list(values)
+    if current is not None and not any(v == current for v in values):
+        values.append(current)
+        values.sort()
+    return [(js_number(v), v) for v in values]
+
+
+def _labelled(label: str, widget: widgets.Widget, cls: str | None = None) -> widgets.VBox:
+    """A caption above a control, as in Playground's top bar."""
+    caption = widgets.HTML(f'<div class="nbp-caption">{label}</div>')
+    box = widgets.VBox([caption, widget], layout=widgets.Layout(width="auto"))
+    box.add_class("nbp-control")
+    if cls:
+        box.add_class(cls + "-control")
+    return box
+
+
+class Controls:
+    """The widgets of the top bar (:attr:`top_bar`), the extras row (:attr:`extras`)
+    and the DATA column (:attr:`data_column`).
+
+    Parameters
+    ----------
+    config : Config
+        The state to show first.
+    on_config : callable(Config)
+        Receives the new Config of an edit.
+    on_action : callable(str)
+        Receives "play", "pause", "step", "reset" or "regenerate".
+    on_invalid : callable(Exception), optional
+        Receives the error of an edit the Config rejected.
+    """
+
+    def __init__(self, config: Config, *, on_config: Callable[[Config], None],
+                 on_action: Callable[[str], None],
+                 on_invalid: Callable[[Exception], None] | None = None):
+        self._config = config
+        self._on_config = on_config
+        self._on_action = on_action
+        self._on_invalid = on_invalid
+        self._syncing = False
+        self._playing = False
+        self._made: list[widgets.Widget] = []
+
+        # -- buttons --------------------------------------------------------------------
+        self.reset_button = self._button("", "nbp-reset", icon="undo", tooltip="Reset the network")
+        self.play_button = self._button("", "nbp-play", icon="play", tooltip="Run/Pause")
+        self.step_button = self._button("", "nbp-step", icon="step-forward", tooltip="Step")
+        for b in (self.reset_button, self.play_button, self.step_button):
+            b.add_class("nbp-round")
+        self.reset_button.on_click(lambda _: self._action("reset"))
+        self.play_button.on_click(lambda _: self._action("pause" if self._playing else "play"))
+        self.step_button.on_click(lambda _: self._action("step"))
+        self.same_weights = widgets.Checkbox(
+            value=False, description="same start", indent=False,
+            tooltip="Reset and structural changes restart from this seed's first weights",
+            layout=widgets.Layout(width="auto"))
+        self.same_weights.add_class("nbp-same-weights")
+        buttons = widgets.HBox([self.reset_button, self.play_button, self.step_button])
+        buttons.add_class("nbp-buttons")
+        button_group = widgets.VBox([buttons, self.same_weights])
+
+        self.epoch = widgets.HTML(format_epoch(0))
+        self.epoch.add_class("nbp-epoch")
+        epoch_box = _labelled("Epoch", self.epoch)
+        epoch_box.layout.width = "110px"
+
+        # -- top-bar dropdowns ----------------------------------------------------------
+        self.learning_rate = self._dropdown("nbp-learning-rate",
+                                            _number_options(LEARNING_RATES, None))
+        self.activation = self._dropdown(
+            "nbp-activation", [(ACTIVATION_LABELS[a], a) for a in HIDDEN_ACTIVATIONS])
+        self.regularization = self._dropdown(
+            "nbp-regularization",
+            [(REGULARIZATION_LABELS[r], _NONE if r is None else r) for r in REGULARIZATIONS])
+        self.regularization_rate = self._dropdown(
+            "nbp-regularization-rate", _number_options(REGULARIZATION_RATES, None))
+        self.problem = self._dropdown("nbp-problem", [(PROBLEM_LABELS[p], p) for p in PROBLEMS],
+                                      width="130px")
+        self.learning_rate.observe(lambda c: self._edit(learning_rate=c["new"]), "value")
+        self.activation.observe(lambda c: self._edit(activation=c["new"]), "value")
+        self.regularization.observe(
+            lambda c: self._edit(regularization=None if c["new"] == _NONE else c["new"]), "value")
+        self.regularization_rate.observe(
+            lambda c: self._edit(regularization_rate=c["new"]), "value")
+        self.problem.observe(lambda c: self._edit(problem=c["new"]), "value")
+
+        wrap = {
+            "playButton": self.play_button, "stepButton": self.step_button,
+            "resetButton": self.reset_button, "sameWeights": self.same_weights,
+            "learningRate": _labelled("Learning rate", self.learning_rate),
+            "activation": _labelled("Activation", self.activation),
+            "regularization": _labelled("Regularization", self.regularization),
+            "regularizationRate": _labelled("Regularization rate", self.regularization_rate),
+            "problem": _labelled("Problem type", self.problem),
+        }
+        self.top_bar = widgets.HBox([
+            button_group, epoch_box, wrap["learningRate"], wrap["activation"],
+            wrap["regularization"], wrap["regularizationRate"], wrap["problem"]])
+        self.top_bar.add_class("nbp-topbar")
+
+        # -- extras: optimizer, decay, init, loss, speed ---------------------------------
+        self.optimizer = self._dropdown(
+            "nbp-optimizer", [(OPTIMIZER_LABELS[o], o) for o in OPTIMIZERS])
+        self.optimizer.observe(lambda c: self._edit(optimizer=c["new"]), "value")
+        self.hyperparameters: dict[str, widgets.Widget] = {}
+        self._hyperparameter_boxes: dict[str, widgets.Widget] = {}
+        for name, label in HYPERPARAMETER_LABELS.items():
+            if name == "nesterov":
+                w = widgets.Checkbox(value=False, description="", indent=False,
+                                     layout=widgets.Layout(width="auto", height="28px"))
+            else:
+                w = widgets.FloatText(value=0.0, layout=widgets.Layout(width="80px"))
+            w.add_class(f"nbp-hp-{name.replace('_', '-')}")
+            w.observe(lambda c, name=name: self._edit_hyperparameter(name, c["new"]), "value")
+            self.hyperparameters[name] = w
+            self._hyperparameter_boxes[name] = _labelled(label, w)
+        self.decay = widgets.FloatText(value=0.0, layout=widgets.Layout(width="80px"))
+        self.decay.add_class("nbp-decay")
+        self.decay.observe(lambda c: self._edit(decay=c["new"]), "value")
+        self.init = self._dropdown("nbp-init", [(INIT_LABELS[i], i) for i in INITIALIZERS],
+                                   width="150px")
+        self.init.observe(lambda c: self._edit(init=c["new"]), "value")
+        self.loss = self._dropdown("nbp-loss", [(LOSS_LABELS[l], l) for l in LOSSES],
+                                   width="130px")
+        self.loss.observe(lambda c: self._edit(loss=c["new"]), "value")
+        self.speed = self._dropdown("nbp-speed", self._speed_options(None), width="200px")
+        self.speed.observe(
+            lambda c: self._edit(epochs_per_second=None if c["new"] == _MAX_SPEED else c["new"]),
+            "value")
+        optimizer_box = widgets.HBox(
+            [_labelled("Optimizer", self.optimizer), *self._hyperparameter_boxes.values()],
+            layout=widgets.Layout(align_items="flex-end"))
+        optimizer_box.add_class("nbp-optimizer-group")
+        wrap.update({
+            "optimizer": optimizer_box,
+            "decay": _labelled("Decay", self.decay),
+            "init": _labelled("Initializer", self.init),
+            "loss": _labelled("Loss", self.loss),
+            "speed": _labelled("Speed", self.speed),
+        })
+        self.extras = widgets.HBox([wrap["optimizer"], wrap["decay"], wrap["init"],
+                                    wrap["loss"], wrap["speed"]])
+        self.extras.add_class("nbp-extras")
+
+        # -- DATA column ----------------------------------------------------------------
+        self.dataset_buttons: dict[str, widgets.Button] = {}
+        for dataset in DATASETS:
+            b = widgets.Button(description="", tooltip=DATASET_LABELS.get(dataset, dataset),
+                               layout=widgets.Layout(width="36px", height="36px"))
+            b.add_class("nbp-dataset")
+            b.add_class(dataset_class(dataset))
+            b.on_click(lambda _, dataset=dataset: self._pick_dataset(dataset))
+            self.dataset_buttons[dataset] = b
+            self._made.append(b)
+        self.dataset_picker = widgets.Box(list(self.dataset_buttons.values()))
+        self.dataset_picker.add_class("nbp-datasets")
+        dataset_box = widgets.VBox([
+            widgets.HTML('<div class="nbp-caption">Which dataset do you want to use?</div>'),
+            self.dataset_picker])
+
+        self.train_percent = self._slider("nbp-train-percent", *TRAIN_PERCENT_RANGE,
+                                          TRAIN_PERCENT_STEP)
+        self.noise = self._slider("nbp-noise", *NOISE_RANGE, NOISE_STEP)
+        self.batch_size = self._slider("nbp-batch-size", *BATCH_SIZE_RANGE, 1)
+        self.train_percent.observe(lambda c: self._edit(train_percent=c["new"]), "value")
+        self.noise.observe(lambda c: self._edit(noise=c["new"]), "value")
+        self.batch_size.observe(lambda c: self._edit(batch_size=c["new"]), "value")
+        self.train_percent_label = widgets.HTML("")
+        self.noise_label = widgets.HTML("")
+        self.batch_size_label = widgets.HTML("")
+        self.regenerate_button = self._button("Regenerate", "nbp-regenerate",
+                                              tooltip="New data, same network")
+        self.regenerate_button.on_click(lambda _: self._action("regenerate"))
+        wrap.update({
+            "dataset": dataset_box,
+            "percTrainData": widgets.VBox([self.train_percent_label, self.train_percent]),
+            "noise": widgets.VBox([self.noise_label, self.noise]),
+            "batchSize": widgets.VBox([self.batch_size_label, self.batch_size]),
+            "regenerate": self.regenerate_button,
+        })
+        self.data_column = widgets.VBox([
+            widgets.HTML('<div class="nbp-heading">Data</div>'), wrap["dataset"],
+            wrap["percTrainData"], wrap["noise"], wrap["batchSize"], wrap["regenerate"]])
+        self.data_column.add_class("nbp-data-column")
+
+        #: hide name -> the widget whose layout.display it sets
+        self.hideable: dict[str, widgets.Widget] = wrap
+        self.sync(config)
+
+    # -- building helpers -------------------------------------------------------------
+
+    def _button(self, description: str, cls: str, *, icon: str = "",
+                tooltip: str = "") -> widgets.Button:
+        b = widgets.Button(description=description, icon=icon, tooltip=tooltip)
+        b.add_class(cls)
+        self._made.append(b)
+        return b
+
+    def _dropdown(self, cls: str, options, width: str = "110px") -> widgets.Dropdown:
+        d = widgets.Dropdown(options=options, layout=widgets.Layout(width=width))
+        d.add_class(cls)
+        self._made.append(d)
+        return d
+
+    def _slider(self, cls: str, low, high, step) -> widgets.IntSlider:
+        s = widgets.IntSlider(min=low, max=high, step=step, readout=False,
+                              continuous_update=False, layout=widgets.Layout(width="116px"))
+        s.add_class(cls)
+        s.add_class("nbp-slider")
+        self._made.append(s)
+        return s
+
+    @staticmethod
+    def _speed_options(current) -> list[tuple[str, Any]]:
+        options = [(SPEED_LABELS[s], _MAX_SPEED if s is None else s) for s in SPEEDS]
+        if current is not None and current not in SPEEDS:
+            options.insert(-1, (f"{js_number(current)} epochs/s", current))
+        return options
+
+    # -- state ------------------------------------------------------------------------
+
+    @property
+    def config(self) -> Config:
+        """The Config the widgets show."""
+        return self._config
+
+    @property
+    def same_start(self) -> bool:
+        """The "same start" checkbox: reset to the seed's first weights."""
+        return bool(self.same_weights.value)
+
+    @property
+    def playing(self) -> bool:
+        return self._playing
+
+    def set_playing(self, playing: bool) -> None:
+        """Show the play button as Pause (playing) or Play."""
+        self._playing = bool(playing)
+        self.play_button.icon = "pause" if playing else "play"
+        if playing:
+            self.play_button.add_class("nbp-playing")
+        else:
+            self.play_button.remove_class("nbp-playing")
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch.value = format_epoch(epoch)
+
+    # -- edits ------------------------------------------------------------------------
+
+    def _action(self, name: str) -> None:
+        self._on_action(name)
+
+    def _edit(self, **changes) -> None:
+        """A widget changed: build the new Config and hand it on (or report and revert)."""
+        if self._syncing:
+            return
+        try:
+            new = self._config.replace(**changes)
+        except (ValueError, TypeError) as exc:
+            if self._on_invalid is not None:
+                self._on_invalid(exc)
+            self.sync(self._config)
+            return
+        if new != self._config:
+            self._on_config(new)
+
+    def _edit_hyperparameter(self, name: str, value) -> None:
+        if name == "nesterov":
+            value = bool(value)
+        self._edit(**{name: value})
+
+    def _pick_dataset(self, dataset: str) -> None:
+        if self._syncing or dataset == self._config.dataset:
+            return  # clicking the selected dataset does nothing (spec 9)
+        self._edit(dataset=dataset)
+
+    def _allowed_losses(self, config: Config) -> list[str]:
+        allowed = []
+        for loss in LOSSES:
+            try:
+                config.replace(loss=loss)
+            except ValueError:
+                continue
+            allowed.append(loss)
+        return allowed
+
+    def sync(self, config: Config) -> None:
+        """Show ``config`` in every widget without calling back."""
+        self._config = config
+        self._syncing = True
+        try:
+            self._sync(config)
+        finally:
+            self._syncing = False
+        self.set_hidden(config.hide)
+
+    @staticmethod
+    def _set_options(dropdown: widgets.Dropdown, options, value) -> None:
+        if list(dropdown.options) != list(options):
+            dropdown.options = options
+        dropdown.value = value
+
+    def _sync(self, c: Config) -> None:
+        self._set_options(self.learning_rate, _number_options(LEARNING_RATES, c.learning_rate),
+                          c.learning_rate)
+        self.activation.value = c.activation
+        self.regularization.value = _NONE if c.regularization is None else c.regularization
+        self._set_options(self.regularization_rate,
+                          _number_options(REGULARIZATION_RATES, c.regularization_rate),
+                          c.regularization_rate)
+        self.problem.value = c.problem
+
+        # DATA column
+        for dataset, button in self.dataset_buttons.items():
+            shown = dataset in DATASETS_BY_PROBLEM[c.problem]
+            button.layout.display = None if shown else "none"
+            if dataset == c.dataset:
+                button.add_class("nbp-selected")
+            else:
+                button.remove_class("nbp-selected")
+        for slider, value, (low, high) in (
+                (self.train_percent, c.train_percent, TRAIN_PERCENT_RANGE),
+                (self.noise, c.noise, NOISE_RANGE), (self.batch_size, c.batch_size,
+                                                     BATCH_SIZE_RANGE)):
+            # Playground widens a slider to show a larger value given by a URL
+            slider.max = max(high, int(round(value)))
+            slider.min = min(low, int(round(value)))
+            slider.value = int(round(value))
+        self.train_percent_label.value = (f'<div class="nbp-caption">Ratio of training to test '
+                                          f'data: {js_number(c.train_percent)}%</div>')
+        self.noise_label.value = f'<div class="nbp-caption">Noise: {js_number(c.noise)}</div>'
+        self.batch_size_label.value = (f'<div class="nbp-caption">Batch size: '
+                                       f'{c.batch_size}</div>')
+
+        # extras
+        self.optimizer.value = c.optimizer
+        names = _optimizers.HYPERPARAMETERS[c.optimizer]
+        defaults = _optimizers.DEFAULTS[c.optimizer]
+        for name, w in self.hyperparameters.items():
+            box = self._hyperparameter_boxes[name]
+            box.layout.display = None if name in names else "none"
+            value = getattr(c, name)
+            if value is None:
+                value = defaults.get(name, 0.0)
+            w.value = bool(value) if name == "nesterov" else float(value)
+        self.decay.value = float(c.decay)
+        self.init.value = c.init
+        allowed = self._allowed_losses(c)
+        self._set_options(self.loss, [(LOSS_LABELS[l], l) for l in allowed], c.loss)
+        self.loss.disabled = len(allowed) < 2
+        self._set_options(self.speed, self._speed_options(c.epochs_per_second),
+                          _MAX_SPEED if c.epochs_per_second is None else c.epochs_per_second)
+
+    def set_hidden(self, hide: frozenset) -> None:
+        """``display: none`` on every part named in ``hide``."""
+        for name, widget in self.hideable.items():
+            widget.layout.display = "none" if name in hide else None
+
+    # -- life -------------------------------------------------------------------------
+
+    def widgets(self) -> list[widgets.Widget]:
+        """The three panels, for closing."""
+        return [self.top_bar, self.extras, self.data_column]
+
+    @property
+    def made(self) -> list[widgets.Widget]:
+        """Every control widget made here (some may be hidden, e.g. other problems'
+        dataset buttons), for closing."""
+        return list(self._made) + list(self.hyperparameters.values()) + [
+            self.same_weights, self.epoch, self.decay]

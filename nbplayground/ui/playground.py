@@ -1,0 +1,535 @@
+"""The ``Playground`` widget: TensorFlow Playground in a notebook cell.
+
+``Playground(config=None, **changes)`` builds a :class:`~nbplayground.trainer.Trainer`
+and the panels around it::
+
+    ┌ top bar: reset · play/pause · step │ epoch │ learning rate … problem type ┐
+    ├ extras: optimizer (+ its hyperparameters) · decay · init · loss · speed   ┤
+    ├ DATA │ FEATURES + NETWORK (NetworkView) │ OUTPUT (OutputView)             ┤
+    └ status line                                                              ┘
+
+How a change flows (spec section 9, decided by :meth:`Trainer.apply`):
+
+* a control makes a new Config and hands it to :meth:`Playground._apply`;
+* ``trainer.apply`` answers "live" (learning rate, optimizer settings, speed,
+  display fields: training goes on), "reset" (new network, same data) or
+  "regenerate"/"load" (new data and network); anything that resets also
+  pauses;
+* every control is then synced from ``trainer.config`` (one source of truth)
+  and one frame is drawn.
+
+Playing runs a :class:`~nbplayground.ui.loop.TrainingLoop` on the kernel's
+asyncio loop: it trains for a time budget, then pushes ONE frame
+(:meth:`Playground._render`, at most ~30 per second), then yields to the
+event loop so Pause and the sliders stay responsive.  A
+:class:`~nbplayground.ui.loop.FrameGate` (a hidden ``Play`` widget ticking in
+the browser) holds frames back while the browser has not caught up, so a
+slow browser gets fewer frames instead of a growing queue, and Pause takes
+effect on screen at once; Pause then sends the state reached.  A network that
+diverges pauses and says so in the status line; an exception in the loop
+pauses, goes to the status line (type and message) and to the ``logging``
+module (logger ``"nbplayground"``).
+
+Display hooks: displaying the same Playground again pauses it, and a new
+Playground displayed from a cell pauses and closes the Playgrounds that an
+*earlier run* of the same cell displayed (their output is gone), using the
+cell id JupyterLab sends with each execution.  Outside a kernel these hooks
+do nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import logging
+import weakref
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..config import FEATURES, Config
+from ..trainer import Trainer
+from .controls import Controls
+from .loop import FrameGate, TrainingLoop
+from .network_view import NetworkView
+from .output_view import OutputView, StatusLine
+from .style import ROOT_CLASS, style_widget
+
+__all__ = ["Playground", "close_tree"]
+
+log = logging.getLogger("nbplayground")
+
+#: Width in px of the FEATURES + NETWORK panel: with the DATA column (118 px), the
+#: OUTPUT column (300 px) and two 8 px gaps the row is 950 px wide, which fits a
+#: notebook cell (JupyterLab in a 1400 px window with the file browser open gives an
+#: output area of ~968 px).  A narrower cell wraps the OUTPUT column below.
+NETWORK_WIDTH = 516
+
+#: ``max_epochs`` passed to Trainer.step when the loop trains as fast as it can
+#: (the time budget ends the call long before).
+_UNBOUNDED_EPOCHS = 1 << 30
+
+
+def close_tree(widget: widgets.Widget, _seen: set | None = None) -> None:
+    """Close ``widget`` and every widget it holds.
+
+    ``Widget.close`` closes one comm; a container's children, a figure's
+    marks, axes and scales, a mark's image and every ``Layout``/``Style``
+    stay open (and in the kernel's widget registry) unless closed too.  So
+    this walks the synced traits and also the instance attributes (a panel's
+    spare image buffer, its event listeners), then closes depth first.
+    """
+    seen = set() if _seen is None else _seen
+    if id(widget) in seen:
+        return
+    seen.add(id(widget))
+    values = []
+    for name in getattr(widget, "keys", ()):
+        try:
+            values.append(getattr(widget, name))
+        except Exception:
+            continue
+    values.extend(vars(widget).values())
+    for value in values:
+        for item in _widgets_in(value):
+            close_tree(item, seen)
+    widget.close()
+
+
+def _make_network_view(callbacks: dict) -> NetworkView:
+    """The network panel, at :data:`NETWORK_WIDTH` if it takes a width."""
+    try:
+        takes_width = "width" in inspect.signature(NetworkView).parameters
+    except (TypeError, ValueError):
+        takes_width = False
+    if takes_width:
+        return NetworkView(**callbacks, width=NETWORK_WIDTH)
+    return NetworkView(**callbacks)
+
+
+def _widgets_in(value: Any):
+    if isinstance(value, widgets.Widget):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _widgets_in(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _widgets_in(v)
+
+
+# --------------------------------------------------------------------------------------
+# Which cell displayed which Playground (to pause the old ones when a cell is re-run)
+# --------------------------------------------------------------------------------------
+
+#: cell id -> list of (weak reference to a Playground, id of the execution that showed it)
+_DISPLAYED: dict[str, list] = {}
+
+
+def _display_context() -> tuple[str | None, str | None]:
+    """(cell id, execute-request id) of the running cell, or (None, None) outside a
+    kernel or when the front end sends no cell id."""
+    try:
+        from IPython import get_ipython
+        shell = get_ipython()
+        kernel = getattr(shell, "kernel", None)
+        if kernel is None:
+            return None, None
+        try:
+            parent = kernel.get_parent("shell")
+        except TypeError:
+            parent = kernel.get_parent()
+        parent = parent or {}
+        cell = (parent.get("metadata") or {}).get("cellId")
+        msg = (parent.get("header") or {}).get("msg_id")
+        return (cell if isinstance(cell, str) and cell else None), msg
+    except Exception:  # any trouble: the hooks simply do nothing
+        return None, None
+
+
+class Playground(widgets.VBox):
+    """TensorFlow Playground as a widget.
+
+    ``Playground(config=None, **changes)``: like :class:`Trainer`, e.g.
+    ``Playground(dataset="xor", network_shape=(5,))``.
+
+    Attributes and methods: :attr:`config` (settable), :attr:`trainer`,
+    :meth:`play`, :meth:`pause`, :meth:`step`, :meth:`reset`,
+    :meth:`regenerate`, :attr:`playing`, :attr:`url`, :attr:`status`,
+    :meth:`close`.
+    """
+
+    def __init__(self, config: Config | None = None, **changes):
+        trainer = Trainer(config, **changes)
+        self._trainer = trainer
+        self._hover = None
+        self._last_data = None
+        self._last_structure = None
+        self._displayed = False
+        self._dirty = False  # the trainer changed since the last frame
+        #: frames drawn so far (every _render call)
+        self.frames_rendered = 0
+        cfg = trainer.config
+
+        #: back-pressure: frames wait while the browser is behind (see FrameGate)
+        self._gate = FrameGate()
+        self._loop = TrainingLoop(self._train_tick, self._render_tick,
+                                  on_error=self._on_loop_error, on_stop=self._on_loop_stop,
+                                  ready=self._gate.ready,
+                                  epochs_per_second=cfg.epochs_per_second)
+        self._status = StatusLine()
+        self._controls = Controls(cfg, on_config=self._guarded(self._apply),
+                                  on_action=self._guarded(self._on_action),
+                                  on_invalid=self._report_invalid)
+        self._output = OutputView(cfg, on_config=self._guarded(self._apply))
+        #: the callbacks handed to the network view (tests call them directly)
+        self.network_callbacks = dict(
+            on_features=self._guarded(lambda f: self._apply(self.config.replace(features=f))),
+            on_shape=self._guarded(
+                lambda s: self._apply(self.config.replace(network_shape=s))),
+            on_hover=self._guarded(self._on_hover),
+            on_weight=self._guarded(self._on_weight),
+            on_bias=self._guarded(self._on_bias))
+        self._network = _make_network_view(self.network_callbacks)
+        self._network.add_class("nbp-network-column")
+        main = widgets.HBox([self._controls.data_column, self._network, self._output])
+        main.add_class("nbp-main")
+        self._style = style_widget()
+        super().__init__([self._style, self._gate.widget, self._controls.top_bar,
+                          self._controls.extras, main, self._status])
+        self.add_class(ROOT_CLASS)
+        self._main = main
+        self._closed = False
+        self._sync_all()
+        self._render()
+
+    # -- public state -----------------------------------------------------------------
+
+    @property
+    def trainer(self) -> Trainer:
+        """The engine behind the widget."""
+        return self._trainer
+
+    @property
+    def config(self) -> Config:
+        """The complete current state (the trainer's; the seed may change on regenerate)."""
+        return self._trainer.config
+
+    @config.setter
+    def config(self, config: Config) -> None:
+        if not isinstance(config, Config):
+            raise TypeError(f"config must be a Config, got {type(config).__name__}")
+        self._apply(config)
+
+    @property
+    def playing(self) -> bool:
+        return self._loop.running
+
+    @property
+    def url(self) -> str:
+        """Playground's URL of the current state (``config.to_url(full=True)``)."""
+        return self.config.to_url(full=True)
+
+    @property
+    def status(self) -> str:
+        """The status line's text ("" when there is no message)."""
+        return self._status.text
+
+    @property
+    def controls(self) -> Controls:
+        return self._controls
+
+    @property
+    def output_view(self) -> OutputView:
+        return self._output
+
+    @property
+    def network_view(self) -> NetworkView:
+        return self._network
+
+    @property
+    def loop(self) -> TrainingLoop:
+        return self._loop
+
+    # -- buttons ----------------------------------------------------------------------
+
+    def play(self) -> None:
+        """Start training on the kernel's event loop (no effect if already playing).
+
+        Raises RuntimeError after :meth:`close`, or when no asyncio event loop
+        runs (a plain script: use :meth:`step`).
+        """
+        self._check_open()
+        if self._loop.running:
+            return
+        if self._trainer.diverged:
+            self._report_diverged()
+            return
+        if self._status.kind != "info":
+            self._status.clear()
+        self._loop.start()
+        self._gate.start()
+        self._controls.set_playing(True)
+
+    def pause(self) -> None:
+        """Stop training and show the state reached (one last frame, if the last
+        one sent is out of date); then nothing runs and nothing is sent."""
+        was_playing = self._loop.running
+        self._halt()
+        if was_playing and self._dirty and not self._closed:
+            self._render()
+
+    def _halt(self) -> None:
+        """Stop the loop without drawing."""
+        self._loop.stop()
+        self._gate.stop()
+        self._controls.set_playing(False)
+
+    def step(self, n: int = 1) -> int:
+        """Pause, train ``n`` epochs, draw once.  Returns the epochs run."""
+        self._check_open()
+        self._halt()
+        if self._trainer.diverged:
+            self._report_diverged()
+            return 0
+        done = self._trainer.step(n)
+        self._render()
+        if self._trainer.diverged:
+            self._report_diverged()
+        return done
+
+    def reset(self, same_weights: bool = False) -> None:
+        """Pause and start again at epoch 0 with a new network (data kept).
+
+        ``same_weights=True`` restarts from the weights the seed gives on a
+        fresh load (also what the "same start" box does for the button).
+        """
+        self._check_open()
+        self._halt()
+        self._trainer.reset(same_weights=same_weights)
+        self._status.clear()
+        self._sync_all()
+        self._render()
+
+    def regenerate(self) -> None:
+        """New data from a new seed under the same network; training goes on."""
+        self._check_open()
+        self._trainer.regenerate()
+        self._dirty = True
+        self._sync_all()
+        if not self._loop.running:
+            self._render()
+
+    def close(self) -> None:
+        """Stop the loop and close this widget and every widget inside it."""
+        if getattr(self, "_closed", True):  # closed, or __init__ failed early
+            if "_closed" not in self.__dict__:
+                super().close()
+            return
+        self._closed = True
+        self._loop.stop()
+        for cell, entries in list(_DISPLAYED.items()):
+            entries[:] = [(ref, msg) for ref, msg in entries if ref() not in (None, self)]
+            if not entries:
+                del _DISPLAYED[cell]
+        self._output.close()
+        for part in (*self._controls.widgets(), *self._controls.made, self._network,
+                     self._main, self._status, self._style, self._gate.widget, self.layout):
+            close_tree(part)
+        super().close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("this Playground has been closed; make a new one")
+
+    # -- applying a change ------------------------------------------------------------
+
+    def _apply(self, config: Config) -> str:
+        """Move the trainer to ``config`` (spec 9) and show the result."""
+        self._check_open()
+        result = self._trainer.apply(config, same_weights=self._controls.same_start)
+        if result in ("reset", "regenerate", "load"):
+            self._halt()
+            self._status.clear()
+        elif self._status.kind == "warning":
+            self._status.clear()  # a bad-input message is answered by a good input
+        self._loop.epochs_per_second = self.config.epochs_per_second
+        self._sync_all()
+        if result == "live" and self._loop.running:
+            self._dirty = True  # while playing, the next tick draws the live change
+        elif result != "none":
+            self._render()
+        return result
+
+    def _sync_all(self) -> None:
+        c = self.config
+        self._controls.sync(c)
+        self._output.sync(c)
+        self._network.set_hidden(c.hide)
+
+    def _on_action(self, name: str) -> None:
+        if name == "play":
+            self.play()
+        elif name == "pause":
+            self.pause()
+        elif name == "step":
+            self.step()
+        elif name == "reset":
+            self.reset(same_weights=self._controls.same_start)
+        elif name == "regenerate":
+            self.regenerate()
+        else:
+            raise ValueError(f"action={name!r}: must be play, pause, step, reset or regenerate")
+
+    def _on_hover(self, target) -> None:
+        self._hover = target
+        self._show_heatmap(self._trainer.frame())
+
+    def _on_weight(self, layer: int, dest: int, src: int, value: float) -> None:
+        self._trainer.set_weight(layer, dest, src, value)
+        self._dirty = True
+        if not self._loop.running:
+            self._render()
+
+    def _on_bias(self, layer: int, node: int, value: float) -> None:
+        self._trainer.set_bias(layer, node, value)
+        self._dirty = True
+        if not self._loop.running:
+            self._render()
+
+    # -- messages ---------------------------------------------------------------------
+
+    def _guarded(self, fn):
+        """Wrap a widget callback: an exception goes to the status line and the log
+        (a widget callback's exception would otherwise vanish into the kernel log)."""
+        def call(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except Exception as exc:
+                self._report_error(exc)
+        return call
+
+    def _report_error(self, exc: BaseException) -> None:
+        log.error("nbplayground: %s: %s", type(exc).__name__, exc, exc_info=exc)
+        if not self._closed:
+            self._status.show(f"Error: {type(exc).__name__}: {exc}", "error")
+
+    def _report_invalid(self, exc: BaseException) -> None:
+        self._status.show(f"Invalid value: {exc}", "warning")
+
+    def _report_diverged(self) -> None:
+        self._status.show(f"Training diverged at epoch {self._trainer.epoch} (NaN/inf): "
+                          f"paused. Press Reset.", "error")
+
+    # -- the loop's callbacks ---------------------------------------------------------
+
+    def _train_tick(self, max_epochs: int | None, seconds: float) -> int:
+        if self._trainer.diverged:
+            return 0
+        epochs = _UNBOUNDED_EPOCHS if max_epochs is None else max_epochs
+        done = self._trainer.step(epochs, seconds=seconds)
+        if done:
+            self._dirty = True
+        return done
+
+    def _render_tick(self) -> None:
+        self._render()
+        self._gate.mark()
+        if self._trainer.diverged:
+            self._halt()
+            self._report_diverged()
+
+    def _on_loop_error(self, exc: BaseException) -> None:
+        self._gate.stop()
+        self._controls.set_playing(False)
+        self._report_error(exc)
+
+    def _on_loop_stop(self) -> None:
+        self._gate.stop()
+        self._controls.set_playing(False)
+
+    # -- drawing ----------------------------------------------------------------------
+
+    def _structure(self) -> tuple:
+        c = self._trainer.config
+        return (c.features, c.network_shape, c.problem, c.dataset, c.hide)
+
+    def _hover_grid(self, frame):
+        """The grid of the hovered node, or None for the output."""
+        target = self._hover
+        if target is None:
+            return None
+        try:
+            if target[0] == "feature":
+                return self._trainer.feature_grids()[FEATURES.index(target[1])]
+            if target[0] == "node":
+                _, layer, node = target
+                return frame.hidden[layer][node]
+        except (IndexError, ValueError, TypeError):
+            pass  # a node that no longer exists: show the output
+        return None
+
+    def _show_heatmap(self, frame) -> None:
+        grid = self._hover_grid(frame)
+        self._output.show_grid(frame.output if grid is None else grid,
+                               self._trainer.config.discretize)
+
+    def _render(self) -> None:
+        """Draw one frame everywhere (one coalesced update)."""
+        if self._closed:
+            return
+        trainer = self._trainer
+        config = trainer.config
+        frame = trainer.frame()
+        structure = self._structure()
+        structure_changed = structure != self._last_structure
+        with contextlib.ExitStack() as stack:
+            for w in (self._output.loss_lines, self._output.heatmap_image):
+                stack.enter_context(w.hold_sync())
+            if trainer.data is not self._last_data:
+                self._output.set_data(trainer.data, trainer.num_classes)
+                self._last_data = trainer.data
+            self._controls.set_epoch(frame.epoch)
+            self._output.update(frame, config, heatmap=self._hover_grid(frame))
+            self._network.update(frame, config, trainer.feature_grids(),
+                                 structure_changed=structure_changed)
+        self._last_structure = structure
+        self._dirty = False
+        self.frames_rendered += 1
+
+    # -- display hooks ----------------------------------------------------------------
+
+    def _repr_mimebundle_(self, **kwargs):
+        self._on_display()
+        return super()._repr_mimebundle_(**kwargs)
+
+    def _on_display(self) -> None:
+        """Pause on a re-display; pause and close what an earlier run of this cell showed."""
+        if self._displayed:
+            self.pause()
+        self._displayed = True
+        cell, msg = _display_context()
+        if cell is None:
+            return
+        entries = list(_DISPLAYED.get(cell, ()))  # a copy: close() edits the registry
+        keep = []
+        for ref, shown_by in entries:
+            other = ref()
+            if other is None or other._closed:
+                continue
+            if other is self:
+                continue  # re-added below with this run's id
+            if shown_by == msg:
+                keep.append((ref, shown_by))  # shown by this same run: a sibling
+                continue
+            try:
+                other._halt()
+                other.close()
+            except Exception:
+                log.exception("nbplayground: could not close an old Playground")
+        keep.append((weakref.ref(self), msg))
+        _DISPLAYED[cell] = keep

@@ -1,0 +1,290 @@
+"""CSS of the Playground widget, injected once per widget through a ``<style>`` tag.
+
+Every rule is scoped under ``.nbp-playground`` (the root widget's class), so
+nothing leaks into the rest of the notebook.  Text and control colours follow
+JupyterLab's theme variables (``--jp-ui-font-color1``, ``--jp-layout-color1``,
+...) with Playground's colours as fallbacks; the pictures keep Playground's
+palette.
+
+The dataset-picker thumbnails are fixed pictures (drawn once from
+:func:`nbplayground.datasets.thumbnail_points`), so they live in this style
+sheet as CSS background images (``.nbp-dataset-<id>``): a picker button is a
+plain ``ipywidgets.Button`` and costs no image message.
+
+Stable class names (for the browser tests): see :data:`CSS_CLASSES`.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import ipywidgets as widgets
+
+from .. import datasets as _datasets
+from .. import render as _render
+from ..config import DATASETS
+
+__all__ = ["ROOT_CLASS", "CSS_CLASSES", "stylesheet", "style_widget", "dataset_class"]
+
+#: Class of the root widget; every rule below is scoped by it.
+ROOT_CLASS = "nbp-playground"
+
+#: Stable class names of the parts tests and users may select.
+CSS_CLASSES = {
+    "root": "nbp-playground",
+    "play button (also .nbp-playing while running)": "nbp-play",
+    "step button": "nbp-step",
+    "reset button": "nbp-reset",
+    "same-start checkbox": "nbp-same-weights",
+    "epoch counter text": "nbp-epoch",
+    "learning-rate dropdown": "nbp-learning-rate",
+    "activation dropdown": "nbp-activation",
+    "regularization dropdown": "nbp-regularization",
+    "regularization-rate dropdown": "nbp-regularization-rate",
+    "problem-type dropdown": "nbp-problem",
+    "dataset button (+ .nbp-dataset-<id>, .nbp-selected)": "nbp-dataset",
+    "train/test ratio slider": "nbp-train-percent",
+    "noise slider": "nbp-noise",
+    "batch-size slider": "nbp-batch-size",
+    "regenerate button": "nbp-regenerate",
+    "speed dropdown": "nbp-speed",
+    "optimizer dropdown": "nbp-optimizer",
+    "optimizer hyperparameter input": "nbp-hp-<name>",
+    "decay input": "nbp-decay",
+    "initializer dropdown": "nbp-init",
+    "loss dropdown": "nbp-loss",
+    "test-loss readout": "nbp-test-loss",
+    "training-loss readout": "nbp-train-loss",
+    "accuracy readout": "nbp-accuracy",
+    "loss chart (bqplot Figure)": "nbp-loss-chart",
+    "output heatmap (bqplot Figure)": "nbp-heatmap",
+    "colour legend": "nbp-legend",
+    "show-test-data checkbox": "nbp-show-test-data",
+    "discretize checkbox": "nbp-discretize",
+    "status line": "nbp-status",
+}
+
+
+def dataset_class(dataset: str) -> str:
+    """The CSS class that draws ``dataset``'s thumbnail (``nbp-dataset-<id>``)."""
+    return "nbp-dataset-" + dataset
+
+
+@functools.lru_cache(maxsize=1)
+def _thumbnail_rules() -> str:
+    """One background-image rule per dataset (fixed pictures, computed once)."""
+    rules = []
+    for dataset in DATASETS:
+        xy, labels = _datasets.thumbnail_points(dataset)
+        problem = ("multiclass" if dataset in _datasets.MULTICLASS
+                   else "regression" if dataset in _datasets.REGRESSION else "classification")
+        png = _render.dataset_thumbnail_png(xy, labels, problem=problem)
+        rules.append(f".{ROOT_CLASS} .{dataset_class(dataset)} {{ background-image: "
+                     f"url({_render.png_data_url(png)}); }}")
+    return "\n".join(rules)
+
+
+_CSS = """
+.nbp-playground {
+  --nbp-fg: var(--jp-ui-font-color1, #000);
+  --nbp-fg-muted: var(--jp-ui-font-color2, #777);
+  --nbp-accent: #183d4e;
+  color: var(--nbp-fg);
+  font-family: var(--jp-ui-font-family, "Helvetica Neue", Helvetica, Arial, sans-serif);
+  max-width: 1100px;
+  gap: 6px;
+}
+.nbp-playground .nbp-topbar {
+  align-items: flex-end;
+  flex-wrap: wrap;
+  gap: 4px 18px;
+  padding: 4px 0 8px 0;
+  border-bottom: 1px solid var(--jp-border-color2, #ddd);
+}
+.nbp-playground .nbp-extras {
+  align-items: flex-end;
+  flex-wrap: wrap;
+  gap: 4px 14px;
+  padding: 0 0 6px 0;
+  border-bottom: 1px solid var(--jp-border-color2, #ddd);
+}
+.nbp-playground .nbp-caption {
+  font-size: 12px;
+  line-height: 16px;
+  color: var(--nbp-fg-muted);
+}
+.nbp-playground .nbp-heading {
+  font-size: 15px;
+  font-weight: 500;
+  text-transform: uppercase;
+  line-height: 20px;
+  color: var(--nbp-fg);
+}
+.nbp-playground .nbp-control select,
+.nbp-playground .nbp-control input {
+  font-size: 13px;
+}
+.nbp-playground .nbp-buttons {
+  align-items: center;
+  gap: 6px;
+}
+.nbp-playground .nbp-round {
+  border-radius: 50%;
+  padding: 0;
+  background: var(--jp-layout-color2, #eee);
+  color: var(--nbp-fg);
+}
+.nbp-playground .nbp-play {
+  width: 46px;
+  height: 46px;
+  font-size: 20px;
+  background: var(--nbp-accent);
+  color: #fff;
+}
+.nbp-playground .nbp-play.nbp-playing {
+  background: #2c6b87;
+}
+.nbp-playground .nbp-reset,
+.nbp-playground .nbp-step {
+  width: 32px;
+  height: 32px;
+  font-size: 14px;
+}
+.nbp-playground .nbp-epoch {
+  font-size: 24px;
+  line-height: 28px;
+  font-variant-numeric: tabular-nums;
+  color: var(--nbp-fg);
+}
+.nbp-playground .nbp-epoch .widget-html-content {
+  font-size: 24px;
+  line-height: 28px;
+}
+.nbp-playground .nbp-same-weights {
+  font-size: 11px;
+}
+.nbp-playground .nbp-main {
+  align-items: flex-start;
+  flex-wrap: wrap;
+  gap: 8px;
+  padding-top: 8px;
+}
+.nbp-playground .nbp-data-column {
+  width: 118px;
+  flex: 0 0 auto;
+  gap: 2px;
+}
+.nbp-playground .nbp-network-column {
+  flex: 0 0 auto;
+}
+.nbp-playground .nbp-output-column {
+  width: 300px;
+  flex: 0 0 auto;
+}
+.nbp-playground .nbp-datasets {
+  display: grid;
+  grid-template-columns: repeat(2, 40px);
+  gap: 8px;
+  margin: 4px 0 10px 0;
+}
+.nbp-playground .nbp-dataset {
+  width: 36px;
+  height: 36px;
+  margin: 0;
+  padding: 0;
+  border: 1px solid var(--jp-border-color2, #ccc);
+  border-radius: 2px;
+  background-color: #fff;
+  background-size: cover;
+  background-repeat: no-repeat;
+  image-rendering: auto;
+  opacity: 0.35;
+  cursor: pointer;
+}
+.nbp-playground .nbp-dataset:hover {
+  opacity: 0.8;
+}
+.nbp-playground .nbp-dataset.nbp-selected {
+  opacity: 1;
+  border: 2px solid var(--nbp-fg);
+  cursor: default;
+}
+.nbp-playground .nbp-slider .widget-slider,
+.nbp-playground .nbp-slider {
+  width: 116px;
+}
+.nbp-playground .nbp-regenerate {
+  width: 112px;
+  font-size: 11px;
+  text-transform: uppercase;
+  margin-top: 10px;
+}
+.nbp-playground .nbp-readout .widget-html-content {
+  font-size: 13px;
+  line-height: 17px;
+}
+.nbp-playground .nbp-test-loss { color: var(--jp-ui-font-color0, #000); }
+.nbp-playground .nbp-train-loss { color: #777; }
+.nbp-playground .nbp-accuracy { color: var(--nbp-fg-muted); }
+.nbp-playground .nbp-accuracy .widget-html-content {
+  font-size: 12px;
+  white-space: nowrap;
+}
+.nbp-playground .nbp-heatmap,
+.nbp-playground .nbp-loss-chart {
+  margin: 0;
+  padding: 0;
+}
+/* the test-loss curve (the chart's second line) in the theme's text colour: black on
+   light themes as in Playground, and still visible on dark ones */
+.nbp-playground .nbp-loss-chart .curve:nth-of-type(2) .line {
+  stroke: var(--jp-ui-font-color0, #000) !important;
+}
+.nbp-playground .nbp-heatmap image {
+  image-rendering: pixelated;
+}
+.nbp-playground .nbp-heatmap .tick text,
+.nbp-playground .nbp-heatmap .axis text {
+  font-size: 9px;
+  fill: var(--nbp-fg-muted);
+}
+.nbp-playground .nbp-legend {
+  display: flex;
+  gap: 10px;
+  align-items: flex-start;
+  font-size: 12px;
+  line-height: 16px;
+  color: var(--nbp-fg-muted);
+  margin: 6px 0;
+}
+.nbp-playground .nbp-legend-caption { width: 120px; }
+.nbp-playground .nbp-legend-bar { width: 144px; }
+.nbp-playground .nbp-legend-gradient { height: 10px; }
+.nbp-playground .nbp-legend-ticks {
+  display: flex;
+  justify-content: space-between;
+  font-size: 10px;
+}
+.nbp-playground .nbp-checkboxes { gap: 12px; }
+.nbp-playground .nbp-checkboxes .widget-checkbox { width: auto; }
+.nbp-playground .nbp-status .widget-html-content {
+  font-size: 13px;
+  min-height: 18px;
+}
+.nbp-playground .nbp-status-error { color: var(--jp-error-color1, #d32f2f); }
+.nbp-playground .nbp-status-warning { color: var(--jp-warn-color1, #c76f00); }
+.nbp-playground .nbp-status-info { color: var(--nbp-fg-muted); }
+"""
+
+
+def stylesheet() -> str:
+    """The widget's complete CSS (rules plus the dataset thumbnails)."""
+    return _CSS + _thumbnail_rules() + "\n"
+
+
+def style_widget() -> widgets.HTML:
+    """An HTML widget holding the ``<style>`` tag; it takes no room on the page."""
+    html = widgets.HTML(f"<style>{stylesheet()}</style>",
+                        layout=widgets.Layout(display="none"))
+    html.add_class("nbp-style")
+    return html
