@@ -223,7 +223,7 @@ class Network:
         bufs = buffers.get(b)
         if bufs is None:
             bufs = buffers[b] = self._tape_buffers(b)
-        acts, zs, deltas, d_acts, tmps = bufs
+        acts, zs, deltas, d_acts, tmps, bufs_3d = bufs
         grads = self.views(grad)
         act = self.activation
         last = self.num_layers - 1
@@ -246,14 +246,40 @@ class Network:
                 ops += self.head.forward_ops(out, out, tmps[l][:1])
         # backward
         ops += self.head.delta_ops(acts[last], targets, deltas[last], tmps[last])
+        runs = self._equal_runs()
+        run_start = {i: j for i, j in runs}
+        in_run = {l for i, j in runs for l in range(i, j + 1)}
         for l in range(last, -1, -1):
             below = x_ext if l == 0 else acts[l - 1]
-            ops.append((np.dot, (deltas[l], below.T, grads[l])))
+            if l not in in_run:
+                ops.append((np.dot, (deltas[l], below.T, grads[l])))
             if l > 0:
                 ops.append((np.dot, (self.W[l][:, :-1].T, deltas[l], d_acts[l - 1])))
                 ops += act.backward(zs[l - 1], acts[l - 1][:-1], d_acts[l - 1],
                                     deltas[l - 1], tmps[l - 1])
+            if l in run_start:
+                # every delta of the run is known now: one batched product for all
+                # of its layers' gradients (contiguous in the flat buffer)
+                i, j = l, run_start[l]
+                ops.append((np.matmul, (bufs_3d[(i, "delta")],
+                                        bufs_3d[(i, "act")].transpose(0, 2, 1),
+                                        grad[self.offsets[i]:self.offsets[j + 1]].reshape(
+                                            j - i + 1, *self.shapes[i]))))
         return ops
+
+    def _equal_runs(self) -> list:
+        """Maximal runs (i, j) of weight layers i..j (i >= 1, j < last when hidden) with
+        identical shapes: their gradients are one batched matmul."""
+        runs, l = [], 1
+        n = self.num_layers
+        while l < n:
+            j = l
+            while j + 1 < n and self.shapes[j + 1] == self.shapes[l]:
+                j += 1
+            if j > l:
+                runs.append((l, j))
+            l = j + 1
+        return runs
 
     def _tape_buffers(self, b):
         last = self.num_layers - 1
@@ -268,7 +294,20 @@ class Network:
             deltas.append(np.empty((n_out, b)))
             d_acts.append(np.empty((n_out, b)))
             tmps.append(np.empty((max(n_out, 1), b)))
-        return acts, zs, deltas, d_acts, tmps
+        # a run of equal layers i..j reads its inputs (acts i-1..j-1) and deltas (i..j)
+        # from 3-D arrays, so one matmul gives all of its gradients
+        bufs_3d = {}
+        for i, j in self._equal_runs():
+            n_out, cols = self.shapes[i]
+            a3 = np.empty((j - i + 1, cols, b))
+            a3[:, -1] = 1.0
+            d3 = np.empty((j - i + 1, n_out, b))
+            for k in range(j - i + 1):
+                acts[i - 1 + k] = a3[k]
+                deltas[i + k] = d3[k]
+            bufs_3d[(i, "act")] = a3
+            bufs_3d[(i, "delta")] = d3
+        return acts, zs, deltas, d_acts, tmps, bufs_3d
 
 
 def _normal(rand) -> float:

@@ -16,7 +16,10 @@ Nothing here knows about widgets.  The UI asks for a :class:`Frame` and draws it
 from __future__ import annotations
 
 import math
+import operator
 import time
+from collections import deque
+from itertools import starmap
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +34,8 @@ from .history import History
 from .losses import head_for
 from .network import Network, add_bias_row
 from .seedrandom import SeedRandom, new_seed
+
+_CALL = getattr(operator, "call", None)  # Python >= 3.11
 
 #: Points per axis of the display grid (spec 8.2), including both endpoints.
 DENSITY = 100
@@ -247,6 +252,9 @@ class Trainer:
             program += self._leftover_tape
             program.append((self._stash_leftover, ()))
         self._program = program
+        # (fn, *args) rows for starmap(operator.call): the epoch runs with no Python
+        # bytecode between NumPy calls (Python >= 3.11; a plain loop before that)
+        self._calls = [(fn, *args) for fn, args in program] if _CALL else None
 
     def _first_update(self) -> None:
         """The epoch's first update also averages the examples carried from the last epoch."""
@@ -308,8 +316,11 @@ class Trainer:
     def _epoch(self) -> None:
         if self._program is None:
             self._compile_program()
-        for fn, args in self._program:
-            fn(*args)
+        if self._calls is not None:
+            deque(starmap(_CALL, self._calls), maxlen=0)
+        else:
+            for fn, args in self._program:
+                fn(*args)
         if self._fast:
             self._optimizer.iterations += len(self._tapes)
         self.epoch += 1

@@ -61,6 +61,29 @@ def test_gradient_matches_finite_differences(act, head_name):
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.parametrize("act", ["tanh", "relu", "swish"])
+@pytest.mark.parametrize("sizes", [(2, 4, 4, 4, 1), (3, 5, 5, 2, 2, 2, 1)])
+def test_gradient_of_deep_equal_layers(act, sizes):
+    """Runs of equal layers take their gradients from one batched matmul."""
+    head = OutputHead("squared", "tanh", 1)
+    net, rng = _random_net(sizes, act, head, seed=3)
+    assert net._equal_runs(), "the case must exercise the batched path"
+    x_ext = add_bias_row(rng.uniform(-2, 2, (6, sizes[0])))
+    t = head.targets(rng.choice([-1.0, 1.0], 6))
+    grad = net.gradient(x_ext, t)
+    eps = 1e-6
+    numeric = np.empty_like(grad)
+    for i in range(net.size):
+        keep = net.params[i]
+        net.params[i] = keep + eps
+        up = _total_loss(net, x_ext, t)
+        net.params[i] = keep - eps
+        down = _total_loss(net, x_ext, t)
+        net.params[i] = keep
+        numeric[i] = (up - down) / (2 * eps)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-7)
+
+
 @pytest.mark.parametrize("act", sorted(activations.ACTIVATIONS))
 def test_activation_function_matches_tape_forward(act):
     a = activations.get(act)

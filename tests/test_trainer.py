@@ -60,6 +60,8 @@ ORACLE_CASES = {
         dict(problem="regression", activation="sigmoid", batch_size=13,
              features=F.FEATURE_IDS, network_shape=(3,)),
     "no hidden layer, batch 1": dict(network_shape=(), batch_size=1, dataset="gauss"),
+    "deep equal layers (batched gradients), spiral": dict(network_shape=(4, 4, 4, 4),
+                                                          dataset="spiral", batch_size=9),
 }
 
 
