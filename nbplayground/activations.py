@@ -41,6 +41,9 @@ import numpy as np
 Op = tuple  # (callable, args tuple)
 
 
+_copyto = getattr(np.copyto, "_implementation", np.copyto)  # no dispatcher: see network.py
+
+
 def _c(value, like):
     """A 0-d array constant of ``like``'s dtype: NumPy 2 ufuncs take a 0-d array
     operand about twice as fast as a Python float."""
@@ -115,11 +118,11 @@ def _sigmoid_backward(z, a, dA, delta, tmp):
 # --- linear ---------------------------------------------------------------
 
 def _linear_forward(z, a, tmp):
-    return [] if z is a else [(np.copyto, (a, z))]
+    return [] if z is a else [(_copyto, (a, z))]
 
 
 def _linear_backward(z, a, dA, delta, tmp):
-    return [(np.copyto, (delta, dA))]
+    return [(_copyto, (delta, dA))]
 
 
 # --- elu --------------------------------------------------------------------
