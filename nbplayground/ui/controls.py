@@ -13,6 +13,13 @@ guard), so a config set from code never echoes as an edit.
 
 Every part sits in a wrapper that the ``hide`` names of spec 10.4 (plus
 nbplayground's own) set to ``display: none``; see :attr:`Controls.hideable`.
+
+Your own data (:meth:`Controls.set_custom`): the dataset picker shows a
+"custom" entry (a thumbnail of the points) selected; a click on one of
+Playground's datasets goes to ``on_dataset(dataset)`` (leave the custom
+data); the problem type follows the data (its menu is disabled), the noise
+slider is disabled (it does not apply), and K > 2 classes allow only the
+cross-entropy loss.
 """
 
 from __future__ import annotations
@@ -21,7 +28,10 @@ from typing import Any, Callable
 
 import ipywidgets as widgets
 
+import numpy as np
+
 from .. import optimizers as _optimizers
+from .. import render as _render
 from ..config import (BATCH_SIZE_RANGE, DATASETS, DATASETS_BY_PROBLEM, HIDDEN_ACTIVATIONS,
                       INITIALIZERS, LEARNING_RATES, LOSSES, NOISE_RANGE, NOISE_STEP,
                       OPTIMIZERS, PROBLEMS, REGULARIZATION_RATES, REGULARIZATIONS, SPEEDS,
@@ -104,15 +114,23 @@ class Controls:
         Receives "play", "pause", "step", "reset" or "regenerate".
     on_invalid : callable(Exception), optional
         Receives the error of an edit the Config rejected.
+    on_dataset : callable(str), optional
+        Receives a click on one of Playground's datasets while custom data are
+        shown (see :meth:`set_custom`); without it such a click is an edit of
+        ``dataset`` as usual.
     """
 
     def __init__(self, config: Config, *, on_config: Callable[[Config], None],
                  on_action: Callable[[str], None],
-                 on_invalid: Callable[[Exception], None] | None = None):
+                 on_invalid: Callable[[Exception], None] | None = None,
+                 on_dataset: Callable[[str], None] | None = None):
         self._config = config
         self._on_config = on_config
         self._on_action = on_action
         self._on_invalid = on_invalid
+        self._on_dataset = on_dataset
+        self._custom = None          # the CustomData shown, or None
+        self._custom_drawn = None    # the CustomData whose thumbnail is in custom_button
         self._syncing = False
         self._playing = False
         self._made: list[widgets.Widget] = []
@@ -228,7 +246,15 @@ class Controls:
             b.on_click(lambda _, dataset=dataset: self._pick_dataset(dataset))
             self.dataset_buttons[dataset] = b
             self._made.append(b)
-        self.dataset_picker = widgets.Box(list(self.dataset_buttons.values()))
+        #: the "custom" entry: a thumbnail of the user's points, shown only with custom data
+        self.custom_button = widgets.Image(format="png", layout=widgets.Layout(
+            width="36px", height="36px", display="none"))
+        # .nbp-dataset and .nbp-selected only while shown (selectors of the built-in
+        # buttons then match exactly what they matched before custom data existed)
+        self.custom_button.add_class(dataset_class("custom"))
+        self._made.append(self.custom_button)
+        self.dataset_picker = widgets.Box([self.custom_button,
+                                           *self.dataset_buttons.values()])
         self.dataset_picker.add_class("nbp-datasets")
         dataset_box = widgets.VBox([
             widgets.HTML('<div class="nbp-caption">Which dataset do you want to use?</div>'),
@@ -346,19 +372,55 @@ class Controls:
         self._edit(**{name: value})
 
     def _pick_dataset(self, dataset: str) -> None:
-        if self._syncing or dataset == self._config.dataset:
+        if self._syncing:
+            return
+        if self._custom is not None and self._on_dataset is not None:
+            self._on_dataset(dataset)  # back from the user's data to Playground's
+            return
+        if dataset == self._config.dataset:
             return  # clicking the selected dataset does nothing (spec 9)
         self._edit(dataset=dataset)
 
     def _allowed_losses(self, config: Config) -> list[str]:
         allowed = []
+        k = self._custom.num_classes if self._custom is not None else None
         for loss in LOSSES:
+            if k is not None and k > 2 and loss != "cross_entropy":
+                continue  # K classes need the softmax output
             try:
                 config.replace(loss=loss)
             except ValueError:
                 continue
             allowed.append(loss)
         return allowed
+
+    @property
+    def custom(self):
+        """The custom data shown (a CustomData), or None for Playground's datasets."""
+        return self._custom
+
+    def set_custom(self, custom, config: Config | None = None) -> None:
+        """Show that the data are the user's own (``custom``, a
+        :class:`~nbplayground.custom_data.CustomData`) or Playground's (None);
+        then :meth:`sync` with ``config`` (default: the config shown)."""
+        self._custom = custom
+        self.sync(self._config if config is None else config)
+
+    def _draw_custom_thumbnail(self, custom) -> None:
+        """The custom entry's picture: the points in their domain, as the picker's
+        thumbnails show Playground's datasets (only when the data change)."""
+        if custom is self._custom_drawn:
+            return
+        self._custom_drawn = custom
+        x0, x1, y0, y1 = custom.domain
+        xy = np.asarray(custom.xy, dtype=np.float64).reshape(-1, 2)
+        # map the domain onto the thumbnail's [-6, 6] view
+        view = np.column_stack([-6.0 + 12.0 * (xy[:, 0] - x0) / (x1 - x0),
+                                -6.0 + 12.0 * (xy[:, 1] - y0) / (y1 - y0)])
+        k = custom.num_classes
+        problem = "multiclass" if k is not None and k > 2 else custom.problem
+        self.custom_button.value = _render.dataset_thumbnail_png(
+            view, np.asarray(custom.labels, dtype=np.float64), problem=problem)
 
     def sync(self, config: Config) -> None:
         """Show ``config`` in every widget without calling back."""
@@ -385,12 +447,24 @@ class Controls:
                           _number_options(REGULARIZATION_RATES, c.regularization_rate),
                           c.regularization_rate)
         self.problem.value = c.problem
+        custom = self._custom
+        self.problem.disabled = custom is not None   # the problem follows the data
+        self.noise.disabled = custom is not None     # noise is for generated data
+        self.custom_button.layout.display = None if custom is not None else "none"
+        for cls in ("nbp-dataset", "nbp-selected"):
+            if custom is not None:
+                self.custom_button.add_class(cls)
+            else:
+                self.custom_button.remove_class(cls)
+        if custom is not None:
+            # (no tooltip: ipywidgets 8.1's Image view fails to set one in the browser)
+            self._draw_custom_thumbnail(custom)
 
         # DATA column
         for dataset, button in self.dataset_buttons.items():
             shown = dataset in DATASETS_BY_PROBLEM[c.problem]
             button.layout.display = None if shown else "none"
-            if dataset == c.dataset:
+            if dataset == c.dataset and custom is None:
                 button.add_class("nbp-selected")
             else:
                 button.remove_class("nbp-selected")
@@ -422,6 +496,8 @@ class Controls:
         self.decay.value = float(c.decay)
         self.init.value = c.init
         allowed = self._allowed_losses(c)
+        if c.loss not in allowed:
+            allowed.append(c.loss)  # shown as it is (the owner decides whether it fits)
         self._set_options(self.loss, [(LOSS_LABELS[l], l) for l in allowed], c.loss)
         self.loss.disabled = len(allowed) < 2
         self._set_options(self.speed, self._speed_options(c.epochs_per_second),

@@ -629,6 +629,8 @@ class NetworkView(widgets.VBox):
         self._feature_cache = None
         self._bias_codes = None
         self._header_shape = None
+        self._closed = False
+        self._left_at = None        # DOM timeStamp of the last mouseleave
 
         self._build_widgets()
         super().__init__(children=[self._header, self._neuron_row, self.figure, self._editor],
@@ -703,7 +705,7 @@ class NetworkView(widgets.VBox):
                    self._hover_mark, self._bias_mark, self._bias_selection, self._labels],
             fig_margin={"top": 0, "bottom": 0, "left": 0, "right": 0}, padding_x=0.0,
             padding_y=0.0, animation_duration=0, min_aspect_ratio=0.01, max_aspect_ratio=100.0,
-            background_style={"fill": "none"},
+            background_style={"fill": "none"}, display_toolbar=False,
             layout=widgets.Layout(width=f"{W}px", height="100px", min_width="0px",
                                   overflow="visible"))
 
@@ -714,6 +716,7 @@ class NetworkView(widgets.VBox):
         self.weight_input.observe(self._on_input, names="value")
         self._editor = widgets.HBox([self.readout, self.weight_input],
                                     layout=widgets.Layout(width=f"{W}px", align_items="center"))
+        self._editor.add_class("nbp-weight-editor")
         self._set_readout()
 
         self._events = []
@@ -724,6 +727,36 @@ class NetworkView(widgets.VBox):
             moves.on_dom_event(self._on_dom_event)
             other.on_dom_event(self._on_dom_event)
             self._events = [moves, other]
+
+    # -- life --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the panel and every widget it made: the figure with its marks and
+        scales, both atlas images (the one shown and the spare), the ipyevents
+        listeners, the buttons and labels, and their layouts and styles.  A link
+        refresh still waiting on its timer is cancelled."""
+        if getattr(self, "_closed", None) is None:  # __init__ failed early
+            super().close()
+            return
+        if self._closed:
+            return
+        self._closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        seen = {id(self)}
+        for event in self._events:
+            _close_deep(event, seen)
+        for image in self._images:
+            _close_deep(image, seen)
+        for value in [*vars(self).values(), *(getattr(self, k, None) for k in self.keys)]:
+            for widget in _widgets_in(value):
+                _close_deep(widget, seen)
+        super().close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     # -- public API ----------------------------------------------------------------------
 
@@ -795,6 +828,8 @@ class NetworkView(widgets.VBox):
     def flush(self) -> None:
         """Draw links and biases held back by the refresh limit now."""
         self._timer = None
+        if self._closed:
+            return
         if self._pending is not None and self.panel_layout is not None:
             with contextlib.ExitStack() as stack:
                 self._refresh_links(stack, force=False)
@@ -881,9 +916,21 @@ class NetworkView(widgets.VBox):
             self._select(hit)
 
     def _on_dom_event(self, event: dict) -> None:
+        """A DOM event from ipyevents.  The ``mousemove`` listener is throttled, so its
+        last (trailing) event can reach the kernel *after* the ``mouseleave`` that
+        followed it in the browser; such a move, older than the last leave by its
+        ``timeStamp``, is dropped, or the hover would stick."""
         kind = event.get("type")
+        stamp = event.get("timeStamp")
+        stamp = float(stamp) if isinstance(stamp, (int, float)) and not isinstance(
+            stamp, bool) else None
         if kind == "mouseleave":
+            if stamp is not None:
+                self._left_at = stamp if self._left_at is None else max(self._left_at, stamp)
             self.pointer_leave()
+            return
+        if (kind == "mousemove" and stamp is not None and self._left_at is not None
+                and stamp <= self._left_at):
             return
         lay = self.panel_layout
         if lay is None:
@@ -1106,7 +1153,7 @@ class NetworkView(widgets.VBox):
                 self.neuron_labels.append(label)
         self._neuron_row.children = children
         for w in old:
-            _close_tree(w)
+            _close_deep(w)
         vis = "hidden" if "numHiddenLayers" in self._hide else "visible"
         self.add_layer_button.layout.visibility = vis
         self.remove_layer_button.layout.visibility = vis
@@ -1185,7 +1232,33 @@ def _small_button(text: str, tooltip: str) -> widgets.Button:
                                                 margin="0 2px"))
 
 
-def _close_tree(widget) -> None:
-    for child in getattr(widget, "children", ()):
-        _close_tree(child)
+def _widgets_in(value):
+    """The widgets in ``value``: a widget, or lists, tuples and dicts of them."""
+    if isinstance(value, widgets.Widget):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _widgets_in(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _widgets_in(v)
+
+
+def _close_deep(widget, seen: set | None = None) -> None:
+    """Close ``widget`` and every widget it holds (synced traits such as children,
+    marks, scales, layout and style, and instance attributes), depth first."""
+    seen = set() if seen is None else seen
+    if id(widget) in seen:
+        return
+    seen.add(id(widget))
+    values = []
+    for name in getattr(widget, "keys", ()):
+        try:
+            values.append(getattr(widget, name))
+        except Exception:
+            continue
+    values.extend(vars(widget).values())
+    for value in values:
+        for item in _widgets_in(value):
+            _close_deep(item, seen)
     widget.close()

@@ -8,12 +8,27 @@ What it shows (spec sections 7 and 8):
 * the loss chart: a ~55 px bqplot sparkline, test loss black and training
   loss grey, 1.5 px, no axes, x = epoch, y scaled to [min, max] of the curve
   since the last reset;
-* the decision heatmap: a bqplot ``Image`` mark over [-6, 6]² showing the
-  output grid (or a hovered node's grid) as an indexed PNG, x axis at the
-  bottom and y axis on the right; training points (white outline) and, with
-  "Show test data", test points (dark outline) as ``Scatter`` marks coloured
-  by label with the quantized palette;
-* the colour legend, and the "Show test data" / "Discretize output" boxes.
+* the decision heatmap: a bqplot ``Image`` mark over the view domain
+  (Playground's [-6, 6]², or the square that fits the user's own data, see
+  :meth:`OutputView.set_domain`) showing the output grid (or a hovered node's
+  grid) as an indexed PNG, x axis at the bottom and y axis on the right;
+  training points (white outline) and, with "Show test data", test points
+  (dark outline) as ``Scatter`` marks coloured by label with the quantized
+  palette (by class with :data:`~nbplayground.render.CATEGORICAL_HEX` for
+  K > 2 classes, whose heatmap shows each class in its colour, faded by
+  uncertainty);
+* the colour legend (class swatches for K > 2 classes), and the "Show test
+  data" / "Discretize output" boxes;
+* the point editor: an "Add points" toggle, the class of the next point
+  (or its value, for regression) and "Clear points".  While the toggle is
+  on, a click on the heatmap calls ``on_add_point(x, y, label)`` with the
+  clicked point in data coordinates (see :func:`pixel_to_data`).  The hide
+  name ``"dataset"`` hides the editor too.
+
+The loss chart costs one message per update; it is redrawn at most every
+:data:`CHART_INTERVAL` seconds while playing (``update(..., live=True)``) with
+at most :data:`CHART_POINTS` float32 points per curve; :meth:`OutputView.flush_chart`
+draws a curve held back.
 
 The heatmap double-buffers two ``ipywidgets.Image`` widgets: bqplot redraws an
 ``Image`` mark only when its ``image`` trait is given *another* Image widget,
@@ -29,6 +44,7 @@ from __future__ import annotations
 
 import html
 import math
+import time
 from typing import Callable
 
 import bqplot
@@ -39,17 +55,33 @@ from .. import render as _render
 from ..config import Config
 from ..trainer import DOMAIN, DENSITY
 
-__all__ = ["OutputView", "StatusLine", "format_loss", "format_accuracy",
-           "HEATMAP_SIZE", "TEST_LOSS_COLOR", "TRAIN_LOSS_COLOR"]
+try:  # DOM clicks on the heatmap (adding points)
+    import ipyevents
+except ImportError:  # pragma: no cover - ipyevents is a dependency of the widget
+    ipyevents = None
+
+__all__ = ["OutputView", "StatusLine", "format_loss", "format_accuracy", "nice_ticks",
+           "pixel_to_data", "data_to_pixel", "HEATMAP_SIZE", "HEATMAP_HEIGHT",
+           "HEATMAP_MARGIN", "CHART_POINTS", "CHART_INTERVAL", "TEST_LOSS_COLOR",
+           "TRAIN_LOSS_COLOR"]
 
 TEST_LOSS_COLOR = "#000000"
 TRAIN_LOSS_COLOR = "#777777"
-#: Outer size of the heatmap figure in px (the plot itself is a square inside).
+#: Outer width of the heatmap figure in px (the plot itself is a square inside).
 HEATMAP_SIZE = 300
-_MARGIN = {"top": 4, "bottom": 22, "left": 4, "right": 26}
-#: Half a grid cell: the image extends this far past [-6, 6] so that pixel i is
-#: centred on the grid point x_i = -6 + 12 i / 99 (spec 8.2), like the data points.
-_HALF_CELL = (DOMAIN[1] - DOMAIN[0]) / (DENSITY - 1) / 2
+#: The heatmap figure's margins in px: the plot area is the figure minus these.
+HEATMAP_MARGIN = {"top": 4, "bottom": 22, "left": 4, "right": 26}
+_MARGIN = HEATMAP_MARGIN
+#: Side of the square plot area in px (270).
+HEATMAP_PLOT = HEATMAP_SIZE - _MARGIN["left"] - _MARGIN["right"]
+#: Outer height of the heatmap figure in px (296).
+HEATMAP_HEIGHT = HEATMAP_PLOT + _MARGIN["top"] + _MARGIN["bottom"]
+#: Playground's view domain (xmin, xmax, ymin, ymax).
+PLAYGROUND_DOMAIN = (DOMAIN[0], DOMAIN[1], DOMAIN[0], DOMAIN[1])
+#: Most points per curve sent to the loss chart (it is 130 px wide).
+CHART_POINTS = 150
+#: While playing, the loss chart is redrawn at most this often (seconds): ~5 per second.
+CHART_INTERVAL = 0.2
 
 
 def format_loss(value: float) -> str:
@@ -68,6 +100,63 @@ def format_accuracy(value: float | None) -> str:
     if value is None or not math.isfinite(value):
         return "–"
     return f"{100 * value:.1f}%"
+
+
+def nice_ticks(lo: float, hi: float, target: int = 12) -> tuple[np.ndarray, str]:
+    """Round tick values inside [lo, hi] and their d3 format.
+
+    The step is the smallest of m · 10^e (m in 1, 2, 2.5, 5) that gives at most
+    ``target`` intervals over hi − lo; ticks are the multiples of the step in
+    [lo, hi].  [-6, 6] gives -6, -5, …, 6 (Playground's axis) with format "d".
+    """
+    lo, hi = float(lo), float(hi)
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ValueError(f"nice_ticks: need finite lo < hi, got lo={lo!r}, hi={hi!r}")
+    span = hi - lo
+    magnitude = 10.0 ** math.floor(math.log10(span / target))
+    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
+        step = m * magnitude
+        if span / step <= target + 1e-9:
+            break
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) + (1 if m == 2.5 else 0)
+    first = math.ceil(lo / step - 1e-9)
+    last = math.floor(hi / step + 1e-9)
+    ticks = np.round(np.arange(first, last + 1) * step, decimals + 3)
+    return ticks, ("d" if decimals == 0 else f".{decimals}f")
+
+
+def _plot_rect(width: float, height: float) -> tuple[float, float, float, float]:
+    """(left, top, plot width, plot height) of the heatmap's plot area in figure px."""
+    return (_MARGIN["left"], _MARGIN["top"], width - _MARGIN["left"] - _MARGIN["right"],
+            height - _MARGIN["top"] - _MARGIN["bottom"])
+
+
+def pixel_to_data(px: float, py: float, domain=PLAYGROUND_DOMAIN, width: float = HEATMAP_SIZE,
+                  height: float = HEATMAP_HEIGHT) -> tuple[float, float] | None:
+    """The data point under figure pixel (px, py), or None outside the plot area.
+
+    (px, py) are px from the heatmap figure's top-left corner, y down (as a DOM
+    event gives them).  With the plot area at (left, top) of size w × h and the
+    domain (x0, x1, y0, y1):  x = x0 + (px − left) / w · (x1 − x0) and
+    y = y1 − (py − top) / h · (y1 − y0)  (the y axis points up).
+    """
+    px, py = float(px), float(py)
+    if not (math.isfinite(px) and math.isfinite(py)):
+        return None
+    left, top, w, h = _plot_rect(width, height)
+    u, v = (px - left) / w, (py - top) / h
+    if not (0.0 <= u <= 1.0 and 0.0 <= v <= 1.0):
+        return None
+    x0, x1, y0, y1 = domain
+    return x0 + u * (x1 - x0), y1 - v * (y1 - y0)
+
+
+def data_to_pixel(x: float, y: float, domain=PLAYGROUND_DOMAIN, width: float = HEATMAP_SIZE,
+                  height: float = HEATMAP_HEIGHT) -> tuple[float, float]:
+    """The figure pixel (px, py) of data point (x, y): the inverse of :func:`pixel_to_data`."""
+    left, top, w, h = _plot_rect(width, height)
+    x0, x1, y0, y1 = domain
+    return left + (x - x0) / (x1 - x0) * w, top + (y1 - y) / (y1 - y0) * h
 
 
 def _point_colors(labels: np.ndarray, num_classes: int | None) -> list[str]:
@@ -113,17 +202,35 @@ class OutputView(widgets.VBox):
     """The OUTPUT column.
 
     ``on_config(new_config)`` receives the Config made by the two display
-    checkboxes (``show_test_data``, ``discretize``).
+    checkboxes (``show_test_data``, ``discretize``).  ``on_add_point(x, y,
+    label)`` receives a click on the heatmap while "Add points" is on (data
+    coordinates; the label in the engine's convention: -1/+1, the class
+    number 0..K-1, or the value for regression), ``on_clear_points()`` the
+    "Clear points" button; without ``on_add_point`` the point editor is not
+    shown.
     """
 
-    def __init__(self, config: Config, *, on_config: Callable[[Config], None]):
+    def __init__(self, config: Config, *, on_config: Callable[[Config], None],
+                 on_add_point: Callable[[float, float, float], None] | None = None,
+                 on_clear_points: Callable[[], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self._config = config
         self._on_config = on_config
+        self._on_add_point = on_add_point
+        self._on_clear_points = on_clear_points
+        self._clock = clock
         self._syncing = False
         self._data = None
+        self._domain = PLAYGROUND_DOMAIN
+        self._classes = None            # (problem, num_classes, names) of the picker
+        self._legend_key = None
+        self._last_chart = -math.inf     # clock time of the last chart update
+        self._pending_curve = None       # a curve held back by the chart's rate limit
         #: bytes of the PNG(s) sent by the last update (for tests and benchmarks)
         self.last_sent_bytes = 0
         self.frames = 0
+        #: loss-chart updates sent so far
+        self.chart_updates = 0
 
         # -- readouts -------------------------------------------------------------------
         title = widgets.HTML('<div class="nbp-heading">Output</div>')
@@ -150,56 +257,51 @@ class OutputView(widgets.VBox):
             marks=[self.loss_lines], axes=[], animation_duration=0,
             fig_margin={"top": 3, "bottom": 3, "left": 2, "right": 2},
             padding_x=0.0, padding_y=0.0, min_aspect_ratio=0.01, max_aspect_ratio=100,
+            display_toolbar=False,
             layout=widgets.Layout(width="130px", height="55px", margin="0", padding="0"))
         self.loss_chart.add_class("nbp-loss-chart")
         header = widgets.HBox([readouts, self.loss_chart],
                               layout=widgets.Layout(justify_content="space-between",
                                                     align_items="flex-end"))
+        header.add_class("nbp-output-header")
 
         # -- heatmap --------------------------------------------------------------------
-        lo, hi = DOMAIN
-        sx = bqplot.LinearScale(min=lo, max=hi)
-        sy = bqplot.LinearScale(min=lo, max=hi)
+        x0, x1, y0, y1 = self._domain
+        # no padding: the domain fills the plot area exactly (bqplot would otherwise pad
+        # the scales by the dots' radius), as pixel_to_data assumes
+        self._sx = bqplot.LinearScale(min=x0, max=x1, allow_padding=False)
+        self._sy = bqplot.LinearScale(min=y0, max=y1, allow_padding=False)
+        scales = {"x": self._sx, "y": self._sy}
         self._buffers = (widgets.Image(format="png"), widgets.Image(format="png"))
         self._front = 0
+        hx, hy = self._half_cells(self._domain)
         self.heatmap_image = bqplot.Image(
-            image=self._buffers[0], x=(lo - _HALF_CELL, hi + _HALF_CELL),
-            y=(lo - _HALF_CELL, hi + _HALF_CELL), scales={"x": sx, "y": sy})
+            image=self._buffers[0], x=(x0 - hx, x1 + hx), y=(y0 - hy, y1 + hy), scales=scales)
         self.train_points = bqplot.Scatter(
-            x=np.zeros(0), y=np.zeros(0), scales={"x": sx, "y": sy}, default_size=30,
+            x=np.zeros(0), y=np.zeros(0), scales=scales, default_size=30,
             stroke="#ffffff", stroke_width=1.0, colors=[_render.GREY])
         self.test_points = bqplot.Scatter(
-            x=np.zeros(0), y=np.zeros(0), scales={"x": sx, "y": sy}, default_size=30,
+            x=np.zeros(0), y=np.zeros(0), scales=scales, default_size=30,
             stroke="#333333", stroke_width=1.0, colors=[_render.GREY],
             visible=config.show_test_data)
-        ticks = list(range(int(lo), int(hi) + 1))
+        ticks, fmt = nice_ticks(x0, x1)
         axis_style = {"font-size": "9px"}
-        x_axis = bqplot.Axis(scale=sx, side="bottom",
-                             tick_values=ticks, tick_format="d", grid_lines="none",
-                             tick_style=axis_style)
-        y_axis = bqplot.Axis(scale=sy, side="right",
-                             tick_values=ticks, tick_format="d", grid_lines="none",
-                             tick_style=axis_style)
-        plot = HEATMAP_SIZE - _MARGIN["left"] - _MARGIN["right"]
+        self._x_axis = bqplot.Axis(scale=self._sx, side="bottom", tick_values=ticks,
+                                   tick_format=fmt, grid_lines="none", tick_style=axis_style)
+        self._y_axis = bqplot.Axis(scale=self._sy, side="right", tick_values=ticks,
+                                   tick_format=fmt, grid_lines="none", tick_style=axis_style)
         self.heatmap = bqplot.Figure(
             marks=[self.heatmap_image, self.train_points, self.test_points],
-            axes=[x_axis, y_axis], animation_duration=0, fig_margin=dict(_MARGIN),
-            padding_x=0.0, padding_y=0.0, min_aspect_ratio=0.01, max_aspect_ratio=100,
-            layout=widgets.Layout(width=f"{HEATMAP_SIZE}px",
-                                  height=f"{plot + _MARGIN['top'] + _MARGIN['bottom']}px",
+            axes=[self._x_axis, self._y_axis], animation_duration=0,
+            fig_margin=dict(_MARGIN), padding_x=0.0, padding_y=0.0, min_aspect_ratio=0.01,
+            max_aspect_ratio=100, display_toolbar=False,
+            layout=widgets.Layout(width=f"{HEATMAP_SIZE}px", height=f"{HEATMAP_HEIGHT}px",
                                   margin="0", padding="0"))
         self.heatmap.add_class("nbp-heatmap")
 
         # -- legend and checkboxes ------------------------------------------------------
-        stops = ", ".join(_render.QUANTIZED_HEX)
-        self.legend = widgets.HTML(
-            '<div class="nbp-legend">'
-            '<div class="nbp-legend-caption">Colors shows data, neuron and weight values.</div>'
-            '<div class="nbp-legend-bar">'
-            f'<div class="nbp-legend-gradient" style="background: linear-gradient(to right, '
-            f'{stops});"></div>'
-            '<div class="nbp-legend-ticks"><span>-1</span><span>0</span><span>1</span></div>'
-            '</div></div>')
+        self.legend = widgets.HTML("")
+        self._set_legend(None, ())
         self.show_test_data = widgets.Checkbox(value=config.show_test_data,
                                                description="Show test data", indent=False,
                                                layout=widgets.Layout(width="auto"))
@@ -213,7 +315,40 @@ class OutputView(widgets.VBox):
         self.show_test_data.observe(self._on_checkbox, "value")
         self.discretize.observe(self._on_checkbox, "value")
 
-        super().__init__([header, self.heatmap, self.legend, checkboxes])
+        # -- point editor -----------------------------------------------------------------
+        self.add_points = widgets.ToggleButton(
+            value=False, description="Add points", icon="plus",
+            tooltip="Click on the heatmap to add a point of the chosen class",
+            layout=widgets.Layout(width="auto"))
+        self.add_points.add_class("nbp-add-points")
+        self.clear_points = widgets.Button(
+            description="Clear points", icon="trash",
+            tooltip="Remove every point and start drawing from an empty picture",
+            layout=widgets.Layout(width="auto"))
+        self.clear_points.add_class("nbp-clear-points")
+        self.point_class = widgets.ToggleButtons(options=[("orange (\u22121)", -1.0),
+                                                          ("blue (+1)", 1.0)],
+                                                 value=1.0, tooltips=[],
+                                                 style={"button_width": "auto"})
+        self.point_class.add_class("nbp-point-class")
+        self.point_value = widgets.FloatText(value=1.0, description="value",
+                                             tooltip="Label of the next point",
+                                             layout=widgets.Layout(width="150px"))
+        self.point_value.add_class("nbp-point-value")
+        self._point_options = widgets.HBox([self.point_class, self.point_value])
+        self._point_options.add_class("nbp-point-options")
+        self.point_editor = widgets.VBox(
+            [widgets.HBox([self.add_points, self.clear_points]), self._point_options])
+        self.point_editor.add_class("nbp-point-editor")
+        self.add_points.observe(self._on_add_toggle, "value")
+        self.clear_points.on_click(lambda _: self._clear())
+        self._events = []
+        if ipyevents is not None:
+            clicks = ipyevents.Event(source=self.heatmap, watched_events=["click"])
+            clicks.on_dom_event(self._on_heatmap_event)
+            self._events = [clicks]
+
+        super().__init__([header, self.heatmap, self.legend, checkboxes, self.point_editor])
         self.add_class("nbp-output-column")
         #: what each hide name hides in this column
         self._hideable = {
@@ -222,9 +357,15 @@ class OutputView(widgets.VBox):
             "percTrainData": [self.test_loss],   # as Playground: same class on both
             "accuracy": [self.accuracy],
             "lossChart": [self.loss_chart],
+            "dataset": [self.point_editor],      # choosing data includes drawing it
         }
-        self._owned = [title, readouts, header, x_axis, y_axis, sx, sy, self._chart_x,
-                       self._chart_y, checkboxes, *self._buffers]
+        self._owned = [title, readouts, header, self._x_axis, self._y_axis, self._sx,
+                       self._sy, self._chart_x, self._chart_y, checkboxes, *self._buffers,
+                       *self.point_editor.children, self.add_points, self.clear_points,
+                       self.point_class, self.point_value, self._point_options,
+                       self.point_editor, *self._events]
+        self.set_point_classes("classification", 2)
+        self._show_options()
         self.sync(config)
 
     # -- config -----------------------------------------------------------------------
@@ -248,36 +389,212 @@ class OutputView(widgets.VBox):
         self.set_hidden(config.hide)
 
     def set_hidden(self, hide: frozenset) -> None:
-        """Hide (``display: none``) the parts named in ``hide``."""
+        """Hide (``display: none``) the parts named in ``hide``.
+
+        ``"dataset"`` also hides the point editor (and turns "Add points" off);
+        without an ``on_add_point`` callback the editor is never shown.
+        """
         for name, parts in self._hideable.items():
             for part in parts:
                 part.layout.display = "none" if name in hide else None
+        if self._on_add_point is None:
+            self.point_editor.layout.display = "none"
+        if self.point_editor.layout.display == "none" and self.add_points.value:
+            self.add_points.value = False
+
+    # -- the view domain ----------------------------------------------------------------
+
+    @property
+    def domain(self) -> tuple:
+        """The view domain (xmin, xmax, ymin, ymax) of the heatmap."""
+        return self._domain
+
+    @staticmethod
+    def _half_cells(domain) -> tuple[float, float]:
+        """Half a grid cell in x and y: the picture extends this far past the domain so
+        that pixel i is centred on grid point x_i = x0 + (x1 - x0) i / 99 (spec 8.2)."""
+        x0, x1, y0, y1 = domain
+        return (x1 - x0) / (DENSITY - 1) / 2, (y1 - y0) / (DENSITY - 1) / 2
+
+    def set_domain(self, domain) -> None:
+        """Show the view domain (xmin, xmax, ymin, ymax): scales, picture extent, ticks.
+
+        Call before :meth:`set_data` (points outside the domain are not drawn).
+        """
+        domain = tuple(float(v) for v in domain)
+        if len(domain) != 4 or not (domain[0] < domain[1] and domain[2] < domain[3]):
+            raise ValueError(f"domain={domain!r}: must be (xmin, xmax, ymin, ymax) with "
+                             f"xmin < xmax and ymin < ymax")
+        if domain == self._domain:
+            return
+        self._domain = domain
+        x0, x1, y0, y1 = domain
+        hx, hy = self._half_cells(domain)
+        with self._sx.hold_sync():
+            self._sx.min, self._sx.max = x0, x1
+        with self._sy.hold_sync():
+            self._sy.min, self._sy.max = y0, y1
+        with self.heatmap_image.hold_sync():
+            self.heatmap_image.x = (x0 - hx, x1 + hx)
+            self.heatmap_image.y = (y0 - hy, y1 + hy)
+        for axis, (lo, hi) in ((self._x_axis, (x0, x1)), (self._y_axis, (y0, y1))):
+            ticks, fmt = nice_ticks(lo, hi)
+            with axis.hold_sync():
+                axis.tick_values = ticks
+                axis.tick_format = fmt
 
     # -- data points ------------------------------------------------------------------
 
-    def set_data(self, data, num_classes: int | None) -> None:
+    def set_data(self, data, num_classes: int | None, class_names=None) -> None:
         """Send the training and test points (call only when the data change).
 
-        Points outside the view [-6, 6]² are not drawn (they still train).
+        ``data`` has ``train_x``, ``train_y``, ``test_x``, ``test_y``; labels in
+        the engine's convention.  Points outside the view domain are not drawn
+        (they still train).  ``class_names`` label the legend's swatches when
+        there are more than two classes (default 0..K-1).
         """
         self._data = data
-        lo, hi = DOMAIN
+        x0, x1, y0, y1 = self._domain
         for mark, xy, labels in ((self.train_points, data.train_x, data.train_y),
                                  (self.test_points, data.test_x, data.test_y)):
-            inside = np.all((xy >= lo) & (xy <= hi), axis=1)
+            xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+            labels = np.asarray(labels)
+            inside = ((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0)
+                      & (xy[:, 1] <= y1))
             xy, labels = xy[inside], labels[inside]
             with mark.hold_sync():
                 mark.x = xy[:, 0].astype(np.float32)
                 mark.y = xy[:, 1].astype(np.float32)
                 mark.colors = _point_colors(labels, num_classes) or [_render.GREY]
+        self._set_legend(num_classes, class_names)
+
+    def _set_legend(self, num_classes: int | None, class_names) -> None:
+        """The colour legend: Playground's -1..1 gradient, or one swatch per class."""
+        k = num_classes or 2
+        names = tuple(class_names or ()) if k > 2 else ()
+        key = (k, names) if k > 2 else None
+        if key == self._legend_key and self.legend.value:
+            return
+        self._legend_key = key
+        if k > 2:
+            names = names if len(names) == k else tuple(range(k))
+            swatches = "".join(
+                f'<span class="nbp-legend-class"><span class="nbp-legend-swatch" '
+                f'style="background:{_render.CATEGORICAL_HEX[i]}"></span>'
+                f'{html.escape(str(names[i]))}</span>' for i in range(k))
+            self.legend.value = (
+                '<div class="nbp-legend">'
+                '<div class="nbp-legend-caption">Colors show the class; paler means less '
+                'sure.</div>'
+                f'<div class="nbp-legend-classes">{swatches}</div></div>')
+            return
+        stops = ", ".join(_render.QUANTIZED_HEX)
+        self.legend.value = (
+            '<div class="nbp-legend">'
+            '<div class="nbp-legend-caption">Colors shows data, neuron and weight values.</div>'
+            '<div class="nbp-legend-bar">'
+            f'<div class="nbp-legend-gradient" style="background: linear-gradient(to right, '
+            f'{stops});"></div>'
+            '<div class="nbp-legend-ticks"><span>-1</span><span>0</span><span>1</span></div>'
+            '</div></div>')
+
+    # -- point editor -----------------------------------------------------------------
+
+    def set_point_classes(self, problem: str, num_classes: int | None,
+                          class_names=None) -> None:
+        """Offer the labels of the next point: two classes "orange (−1)" / "blue (+1)",
+        K classes one button each (0..K-1, named by ``class_names``), regression a value."""
+        names = tuple(class_names or ())
+        key = (problem, num_classes, names)
+        if key == self._classes:
+            return
+        self._classes = key
+        if problem == "regression":
+            self._show_options()
+            return
+        k = num_classes or 2
+        if k == 2:
+            shown = names if len(names) == 2 and tuple(names) != (-1, 1) else ("\u22121", "+1")
+            options = [(f"orange ({shown[0]})", -1.0), (f"blue ({shown[1]})", 1.0)]
+        else:
+            shown = names if len(names) == k else tuple(range(k))
+            options = [(str(shown[i]), float(i)) for i in range(k)]
+        old = self.point_class.value
+        values = [v for _, v in options]
+        with self.point_class.hold_sync():
+            self.point_class.options = options
+            self.point_class.value = old if old in values else values[-1 if k == 2 else 0]
+        for i in range(1, 9):
+            self.point_class.remove_class(f"nbp-classes-{i}")
+        self.point_class.add_class(f"nbp-classes-{k}")
+        self._show_options()
+
+    def _show_options(self) -> None:
+        regression = self._classes is not None and self._classes[0] == "regression"
+        self.point_class.layout.display = "none" if regression else None
+        self.point_value.layout.display = None if regression else "none"
+        self._point_options.layout.display = None if self.add_points.value else "none"
+        self.clear_points.layout.display = None if self.add_points.value else "none"
+
+    @property
+    def point_label(self) -> float:
+        """The label the next added point gets (engine convention)."""
+        if self._classes is not None and self._classes[0] == "regression":
+            return float(self.point_value.value)
+        return float(self.point_class.value)
+
+    @property
+    def adding(self) -> bool:
+        """True while clicks on the heatmap add points."""
+        return bool(self.add_points.value)
+
+    def _on_add_toggle(self, change) -> None:
+        if change["new"]:
+            self.heatmap.add_class("nbp-adding")
+        else:
+            self.heatmap.remove_class("nbp-adding")
+        self._show_options()
+
+    def _clear(self) -> None:
+        if self._on_clear_points is not None:
+            self._on_clear_points()
+
+    def heatmap_click(self, px: float, py: float,
+                      size: tuple[float, float] | None = None) -> tuple[float, float] | None:
+        """A click at figure pixel (px, py) (``size``: the figure's size on screen, if
+        scaled): adds a point there while "Add points" is on.  Returns the data
+        point added, or None (editing off, or outside the plot area)."""
+        if not self.adding or self._on_add_point is None:
+            return None
+        width, height = size if size is not None else (HEATMAP_SIZE, HEATMAP_HEIGHT)
+        point = pixel_to_data(px, py, self._domain, width, height)
+        if point is None:
+            return None
+        label = self.point_label
+        if not math.isfinite(label):
+            return None
+        self._on_add_point(point[0], point[1], label)
+        return point
+
+    def _on_heatmap_event(self, event: dict) -> None:
+        if event.get("type") != "click":
+            return
+        w = float(event.get("boundingRectWidth") or HEATMAP_SIZE)
+        h = float(event.get("boundingRectHeight") or HEATMAP_HEIGHT)
+        # a figure scaled by CSS: map back to layout px (the margins are layout px)
+        px = float(event.get("relativeX", math.nan)) * HEATMAP_SIZE / w
+        py = float(event.get("relativeY", math.nan)) * HEATMAP_HEIGHT / h
+        self.heatmap_click(px, py)
 
     # -- frames -----------------------------------------------------------------------
 
-    def update(self, frame, config: Config, heatmap=None) -> None:
+    def update(self, frame, config: Config, heatmap=None, *, live: bool = False) -> None:
         """Draw one frame: readouts, loss chart and heatmap.
 
         ``heatmap`` is a (H, W) grid to show instead of the output (a hovered
-        node's); None shows ``frame.output``.
+        node's); None shows ``frame.output``.  ``live`` (a frame while playing)
+        redraws the loss chart only if :data:`CHART_INTERVAL` has passed since
+        its last update; the curve is otherwise kept for :meth:`flush_chart`.
         """
         self._config = config
         self.test_loss.value = f"Test loss {format_loss(frame.test_loss)}"
@@ -288,21 +605,41 @@ class OutputView(widgets.VBox):
             f'<span class="nbp-train-accuracy">{format_accuracy(frame.train_accuracy)}</span>'
             f' / <span class="nbp-test-accuracy">{format_accuracy(frame.test_accuracy)}'
             f'</span></span>' if classification else "")
-        self._update_chart(frame.curve)
+        if frame.curve:
+            now = self._clock()
+            if live and now - self._last_chart < CHART_INTERVAL:
+                self._pending_curve = frame.curve
+            else:
+                self._update_chart(frame.curve)
         self.show_grid(frame.output if heatmap is None else heatmap, config.discretize)
         self.frames += 1
 
+    @property
+    def chart_pending(self) -> bool:
+        """True when a curve waits for :meth:`flush_chart`."""
+        return self._pending_curve is not None
+
+    def flush_chart(self) -> None:
+        """Draw the curve held back by the chart's rate limit (nothing if none)."""
+        if self._pending_curve is not None:
+            self._update_chart(self._pending_curve)
+
     def _update_chart(self, curve) -> None:
-        if not curve:
-            return
+        self._pending_curve = None
+        self._last_chart = self._clock()
         epochs, train, test = curve
+        epochs = np.asarray(epochs)
         y = np.vstack([train, test])
+        if len(epochs) > CHART_POINTS:
+            pick = np.unique(np.linspace(0, len(epochs) - 1, CHART_POINTS).round()
+                             .astype(np.intp))
+            epochs, y = epochs[pick], y[:, pick]
         # A diverged run ends in inf/NaN (or losses beyond float32): draw the points
         # that are finite in float32 only (bqplot would place its curve labels at NaN
         # and the browser complains).
         keep = (np.abs(y) < np.finfo(np.float32).max).all(axis=0)
         if not keep.all():
-            y, epochs = y[:, keep], np.asarray(epochs)[keep]
+            y, epochs = y[:, keep], epochs[keep]
         y = y.astype(np.float32)
         if y.size:
             y_min, y_max = float(y.min()), float(y.max())
@@ -319,8 +656,9 @@ class OutputView(widgets.VBox):
             self._chart_y.min = y_min
             self._chart_y.max = y_max
         with self.loss_lines.hold_sync():
-            self.loss_lines.x = np.asarray(epochs, dtype=np.float32)
+            self.loss_lines.x = epochs.astype(np.float32)
             self.loss_lines.y = y
+        self.chart_updates += 1
 
     def heatmap_png(self, values, discretize: bool) -> bytes:
         """The PNG of a (H, W) grid, or of (K, H, W) class probabilities."""
@@ -368,3 +706,4 @@ class OutputView(widgets.VBox):
                   *self._owned):
             w.close()
         super().close()
+

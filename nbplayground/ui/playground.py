@@ -30,6 +30,18 @@ diverges pauses and says so in the status line; an exception in the loop
 pauses, goes to the status line (type and message) and to the ``logging``
 module (logger ``"nbplayground"``).
 
+Your own data: ``Playground(data=(X, y))`` (or ``Playground(config,
+data=...)``) trains on the user's points (:mod:`nbplayground.custom_data`);
+the heatmap and its axes span the data's domain (``trainer.domain``), the
+dataset picker shows a selected "custom" entry, and Regenerate re-splits the
+points.  "Add points" in the OUTPUT column turns clicks on the heatmap into
+points of the chosen class (:meth:`Playground.add_point`); the data become
+those points, starting from the current data ("Clear points" starts from
+none), and training restarts at epoch 0 on them with the same config (it
+keeps running if it was).  While the drawn set cannot train yet (fewer than
+two points, a single class) the widget shows the points and waits for more.
+The hide name ``"dataset"`` hides the point editor with the dataset picker.
+
 Display hooks: displaying the same Playground again pauses it, and a new
 Playground displayed from a cell pauses and closes the Playgrounds that an
 *earlier run* of the same cell displayed (their output is gone), using the
@@ -47,12 +59,16 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..config import FEATURES, Config
+import numpy as np
+
+from .. import custom_data as _custom
+from ..config import DATASETS_BY_PROBLEM, FEATURES, Config
+from ..datasets import Dataset
 from ..trainer import Trainer
 from .controls import Controls
 from .loop import FrameGate, TrainingLoop
 from .network_view import NetworkView
-from .output_view import OutputView, StatusLine
+from .output_view import CHART_POINTS, OutputView, StatusLine
 from .style import ROOT_CLASS, style_widget
 
 __all__ = ["Playground", "close_tree"]
@@ -60,7 +76,9 @@ __all__ = ["Playground", "close_tree"]
 log = logging.getLogger("nbplayground")
 
 #: Width in px of the FEATURES + NETWORK panel: with the DATA column (118 px), the
-#: OUTPUT column (300 px) and two 8 px gaps the row is 950 px wide, which fits a
+#: OUTPUT column (300 px) and two 8 px gaps the row is 950 px wide (940 px: the
+#: OUTPUT column overlaps the panel by 10 px so that the output links end at the
+#: heatmap's edge, see style.py), which fits a
 #: notebook cell (JupyterLab in a 1400 px window with the file browser open gives an
 #: output area of ~968 px).  A narrower cell wraps the OUTPUT column below.
 NETWORK_WIDTH = 516
@@ -150,21 +168,41 @@ def _display_context() -> tuple[str | None, str | None]:
 class Playground(widgets.VBox):
     """TensorFlow Playground as a widget.
 
-    ``Playground(config=None, **changes)``: like :class:`Trainer`, e.g.
-    ``Playground(dataset="xor", network_shape=(5,))``.
+    ``Playground(config=None, *, data=None, trainer=None, **changes)``: like
+    :class:`Trainer`, e.g. ``Playground(dataset="xor", network_shape=(5,))``
+    or ``Playground(data=(X, y))`` for your own points; ``trainer=`` wraps an
+    existing :class:`Trainer` (then give nothing else).  Also
+    :meth:`Playground.preset`, :meth:`Playground.from_url` and
+    :meth:`Playground.load`.
 
     Attributes and methods: :attr:`config` (settable), :attr:`trainer`,
     :meth:`play`, :meth:`pause`, :meth:`step`, :meth:`reset`,
-    :meth:`regenerate`, :attr:`playing`, :attr:`url`, :attr:`status`,
+    :meth:`regenerate`, :meth:`add_point`, :meth:`clear_points`,
+    :meth:`use_dataset`, :attr:`custom_data`, :meth:`to_keras`,
+    :meth:`save`, :attr:`playing`, :attr:`url`, :attr:`status`,
     :meth:`close`.
     """
 
-    def __init__(self, config: Config | None = None, **changes):
-        trainer = Trainer(config, **changes)
+    def __init__(self, config: Config | None = None, *, data=None,
+                 trainer: Trainer | None = None, **changes):
+        if trainer is not None:
+            if not isinstance(trainer, Trainer):
+                raise TypeError(f"trainer must be a Trainer, got {type(trainer).__name__}")
+            if config is not None or data is not None or changes:
+                given = [name for name, v in (("config", config), ("data", data)) if v is not None]
+                given += sorted(changes)
+                raise ValueError(f"trainer= wraps an existing Trainer as it is; it cannot be "
+                                 f"combined with {', '.join(given)} (change the trainer first, "
+                                 f"or build the Playground from a config)")
+        else:
+            trainer = Trainer(config, data=data, **changes)
         self._trainer = trainer
         self._hover = None
         self._last_data = None
         self._last_structure = None
+        #: points being drawn that cannot train yet (CustomData), or None
+        self._drawn = None
+        self._drawn_data = None
         self._displayed = False
         self._dirty = False  # the trainer changed since the last frame
         #: frames drawn so far (every _render call)
@@ -180,8 +218,11 @@ class Playground(widgets.VBox):
         self._status = StatusLine()
         self._controls = Controls(cfg, on_config=self._guarded(self._apply),
                                   on_action=self._guarded(self._on_action),
-                                  on_invalid=self._report_invalid)
-        self._output = OutputView(cfg, on_config=self._guarded(self._apply))
+                                  on_invalid=self._report_invalid,
+                                  on_dataset=self._guarded(self.use_dataset))
+        self._output = OutputView(cfg, on_config=self._guarded(self._apply),
+                                  on_add_point=self._guarded(self.add_point),
+                                  on_clear_points=self._guarded(self.clear_points))
         #: the callbacks handed to the network view (tests call them directly)
         self.network_callbacks = dict(
             on_features=self._guarded(lambda f: self._apply(self.config.replace(features=f))),
@@ -203,6 +244,39 @@ class Playground(widgets.VBox):
         self._sync_all()
         self._render()
 
+    # -- other ways to make one ------------------------------------------------------------
+
+    @classmethod
+    def preset(cls, name: str, *, data=None, **changes) -> "Playground":
+        """A Playground on preset ``name`` (:func:`nbplayground.presets.preset`, e.g.
+        ``Playground.preset("xor-5", seed="lesson")``), with Config ``changes``."""
+        from ..presets import preset
+        return cls(preset(name, **changes), data=data)
+
+    @classmethod
+    def from_url(cls, url: str, *, data=None, **changes) -> "Playground":
+        """A Playground in the state of a playground.tensorflow.org link (or just its
+        fragment, with or without ``#``), with Config ``changes`` applied."""
+        config = Config.from_url(url)
+        if changes:
+            config = config.replace(**changes)
+        return cls(config, data=data)
+
+    @classmethod
+    def load(cls, path) -> "Playground":
+        """A Playground around the trainer saved by :meth:`save` (``Trainer.load``):
+        same config, weights, optimizer state, history and data; ready to go on."""
+        return cls(trainer=Trainer.load(path))
+
+    def save(self, path) -> None:
+        """Write the trainer (config, weights, optimizer state, history, custom data)
+        to a JSON file; :meth:`Playground.load` reads it back."""
+        self._trainer.save(path)
+
+    def to_keras(self, **options) -> str:
+        """Runnable Keras code for this network (:meth:`Trainer.to_keras`)."""
+        return self._trainer.to_keras(**options)
+
     # -- public state -----------------------------------------------------------------
 
     @property
@@ -219,7 +293,15 @@ class Playground(widgets.VBox):
     def config(self, config: Config) -> None:
         if not isinstance(config, Config):
             raise TypeError(f"config must be a Config, got {type(config).__name__}")
+        self._check_open()
+        self._check_custom(config)  # raises here, where a control would only report
         self._apply(config)
+
+    @property
+    def custom_data(self):
+        """The user's points (:class:`~nbplayground.custom_data.CustomData`): those
+        being drawn, else the trainer's; None on Playground's own datasets."""
+        return self._drawn if self._drawn is not None else self._trainer.custom_data
 
     @property
     def playing(self) -> bool:
@@ -262,6 +344,9 @@ class Playground(widgets.VBox):
         self._check_open()
         if self._loop.running:
             return
+        if self._drawn is not None:
+            self._report_drawn()
+            return
         if self._trainer.diverged:
             self._report_diverged()
             return
@@ -276,8 +361,12 @@ class Playground(widgets.VBox):
         one sent is out of date); then nothing runs and nothing is sent."""
         was_playing = self._loop.running
         self._halt()
-        if was_playing and self._dirty and not self._closed:
+        if self._closed:
+            return
+        if was_playing and self._dirty:
             self._render()
+        else:
+            self._output.flush_chart()  # a curve the chart's rate limit held back
 
     def _halt(self) -> None:
         """Stop the loop without drawing."""
@@ -289,6 +378,9 @@ class Playground(widgets.VBox):
         """Pause, train ``n`` epochs, draw once.  Returns the epochs run."""
         self._check_open()
         self._halt()
+        if self._drawn is not None:
+            self._report_drawn()
+            return 0
         if self._trainer.diverged:
             self._report_diverged()
             return 0
@@ -320,6 +412,118 @@ class Playground(widgets.VBox):
         if not self._loop.running:
             self._render()
 
+    # -- your own points ---------------------------------------------------------------
+
+    def add_point(self, x: float, y: float, label: float) -> None:
+        """Add the point (x, y) with ``label`` to the data and restart training on them.
+
+        ``label`` is in the engine's convention: -1 or +1 for two classes, the
+        class number 0..K-1 for K classes, any number for regression.  The
+        first point added to one of Playground's datasets starts from its
+        points (train and test); the view domain stays put while the points
+        fall inside it.  Training restarts at epoch 0 with the same config
+        (and keeps running if it was).
+        """
+        self._check_open()
+        self._use_points(_custom.add_point(self._editable_data(), x, y, label))
+
+    def clear_points(self) -> None:
+        """Remove every point: the data become an empty set (same problem, classes
+        and view domain) that :meth:`add_point` fills; training waits for it."""
+        self._check_open()
+        base = self._editable_data()
+        empty = _custom.CustomData(np.zeros((0, 2)), np.zeros(0), base.problem,
+                                   base.num_classes, base.class_names, self._view_domain())
+        self._use_points(empty)
+
+    def use_dataset(self, dataset: str) -> None:
+        """Leave the user's points for Playground's ``dataset`` (a new trainer with the
+        same config, problem type following the dataset).  Pauses."""
+        self._check_open()
+        problem = next((p for p, names in DATASETS_BY_PROBLEM.items() if dataset in names),
+                       None)
+        if problem is None:
+            raise ValueError(f"dataset={dataset!r} is not a dataset; allowed: "
+                             f"{', '.join(n for v in DATASETS_BY_PROBLEM.values() for n in v)}")
+        config = self.config.replace(problem=problem, dataset=dataset)
+        self._halt()
+        self._drawn = self._drawn_data = None
+        self._replace_trainer(Trainer(config))
+
+    def _editable_data(self):
+        """The points :meth:`add_point` adds to: those being drawn, the custom data,
+        or Playground's dataset (train and test points) as custom data."""
+        if self._drawn is not None:
+            return self._drawn
+        trainer = self._trainer
+        if trainer.custom_data is not None:
+            return trainer.custom_data
+        d, problem = trainer.data, trainer.config.problem
+        xy = np.concatenate([d.train_x, d.test_x])
+        labels = np.concatenate([d.train_y, d.test_y])
+        if problem == "regression":
+            return _custom.CustomData(xy, labels, problem, None, (), trainer.domain)
+        k = trainer.num_classes or 2
+        names = (-1, 1) if k == 2 else tuple(range(k))
+        return _custom.CustomData(xy, labels, problem, k, names, trainer.domain)
+
+    def _use_points(self, custom) -> None:
+        """Train on ``custom`` (a new Trainer, same config), or show it and wait
+        while it cannot train yet."""
+        try:
+            _custom.check_trainable(custom, self.config.train_percent)
+        except _custom.CustomDataError as exc:
+            self._halt()
+            self._drawn = custom
+            self._drawn_data = Dataset(custom.xy, custom.labels, np.zeros((0, 2)),
+                                       np.zeros(0))
+            self._sync_all()
+            self._render()
+            self._status.show(f"Add points: {exc}", "info")
+            return
+        trainer = Trainer(self.config, data=custom)
+        self._drawn = self._drawn_data = None
+        self._replace_trainer(trainer)
+
+    def _report_drawn(self) -> None:
+        try:
+            _custom.check_trainable(self._drawn, self.config.train_percent)
+            message = "add points"
+        except _custom.CustomDataError as exc:
+            message = str(exc)
+        self._status.show(f"Add points before training: {message}", "info")
+
+    def _replace_trainer(self, trainer: Trainer) -> None:
+        """Put ``trainer`` behind the widget and draw it (a playing loop goes on with it)."""
+        self._trainer = trainer
+        self._loop.epochs_per_second = trainer.config.epochs_per_second
+        self._status.clear()
+        self._last_structure = None
+        self._dirty = True
+        self._sync_all()
+        self._render()
+
+    def _view_domain(self) -> tuple:
+        """The heatmap's domain: the drawn points' while drawing, else the trainer's."""
+        if self._drawn is not None:
+            return tuple(self._drawn.domain)
+        return tuple(self._trainer.domain)
+
+    def _check_custom(self, config: Config) -> None:
+        """Raise ValueError if ``config`` does not fit the custom data in use."""
+        custom = self._trainer.custom_data
+        if custom is None:
+            return
+        if config.problem != custom.problem:
+            raise ValueError(f"problem={config.problem!r}: the data in use are for "
+                             f"{custom.problem} (the problem type follows your data; pick "
+                             f"one of Playground's datasets to change it)")
+        k = custom.num_classes
+        if k is not None and k > 2 and config.loss != "cross_entropy":
+            raise ValueError(f"loss={config.loss!r}: your data have {k} classes, which need "
+                             f"loss='cross_entropy' (softmax output)")
+        _custom.check_trainable(custom, config.train_percent)
+
     def close(self) -> None:
         """Stop the loop and close this widget and every widget inside it."""
         if getattr(self, "_closed", True):  # closed, or __init__ failed early
@@ -333,6 +537,7 @@ class Playground(widgets.VBox):
             if not entries:
                 del _DISPLAYED[cell]
         self._output.close()
+        self._network.close()
         for part in (*self._controls.widgets(), *self._controls.made, self._network,
                      self._main, self._status, self._style, self._gate.widget, self.layout):
             close_tree(part)
@@ -349,8 +554,19 @@ class Playground(widgets.VBox):
     # -- applying a change ------------------------------------------------------------
 
     def _apply(self, config: Config) -> str:
-        """Move the trainer to ``config`` (spec 9) and show the result."""
+        """Move the trainer to ``config`` (spec 9) and show the result.
+
+        A config that does not fit the custom data in use (another problem
+        type, a loss the classes cannot use, a ratio that leaves no training
+        point) is reported on the status line and the controls snap back.
+        """
         self._check_open()
+        try:
+            self._check_custom(config)
+        except ValueError as exc:
+            self._report_invalid(exc)
+            self._sync_all()
+            return "none"
         result = self._trainer.apply(config, same_weights=self._controls.same_start)
         if result in ("reset", "regenerate", "load"):
             self._halt()
@@ -367,8 +583,17 @@ class Playground(widgets.VBox):
 
     def _sync_all(self) -> None:
         c = self.config
-        self._controls.sync(c)
+        custom = self.custom_data
+        self._controls.set_custom(custom, c)   # and syncs the controls with c
         self._output.sync(c)
+        if custom is not None:
+            self._output.set_point_classes(custom.problem, custom.num_classes,
+                                           custom.class_names)
+        elif c.problem == "regression":
+            self._output.set_point_classes("regression", None)
+        else:
+            k = self._trainer.num_classes or 2
+            self._output.set_point_classes("classification", k)
         self._network.set_hidden(c.hide)
 
     def _on_action(self, name: str) -> None:
@@ -437,16 +662,22 @@ class Playground(widgets.VBox):
         return done
 
     def _render_tick(self) -> None:
-        self._render()
+        self._render(live=True)
         self._gate.mark()
         if self._trainer.diverged:
             self._halt()
+            self._output.flush_chart()
             self._report_diverged()
 
     def _on_loop_error(self, exc: BaseException) -> None:
         self._gate.stop()
         self._controls.set_playing(False)
         self._report_error(exc)
+        if not self._closed:
+            try:
+                self._output.flush_chart()
+            except Exception:  # the chart must not hide the first error
+                log.exception("nbplayground: could not draw the loss chart")
 
     def _on_loop_stop(self) -> None:
         self._gate.stop()
@@ -473,28 +704,42 @@ class Playground(widgets.VBox):
             pass  # a node that no longer exists: show the output
         return None
 
+    def _heatmap_grid(self, frame):
+        """What the big heatmap shows: the hovered node's grid, or None for the output
+        (a blank grid while drawn points span another domain than the network's)."""
+        if self._drawn is not None and tuple(self._drawn.domain) != tuple(self._trainer.domain):
+            return np.zeros((frame.output.shape[-2], frame.output.shape[-1]), np.float32)
+        return self._hover_grid(frame)
+
     def _show_heatmap(self, frame) -> None:
-        grid = self._hover_grid(frame)
+        grid = self._heatmap_grid(frame)
         self._output.show_grid(frame.output if grid is None else grid,
                                self._trainer.config.discretize)
 
-    def _render(self) -> None:
-        """Draw one frame everywhere (one coalesced update)."""
+    def _render(self, live: bool = False) -> None:
+        """Draw one frame everywhere (one coalesced update).  ``live``: a frame while
+        playing, whose loss chart may wait (see OutputView.update)."""
         if self._closed:
             return
         trainer = self._trainer
         config = trainer.config
-        frame = trainer.frame()
+        frame = trainer.frame(curve_points=CHART_POINTS)
         structure = self._structure()
         structure_changed = structure != self._last_structure
         with contextlib.ExitStack() as stack:
             for w in (self._output.loss_lines, self._output.heatmap_image):
                 stack.enter_context(w.hold_sync())
-            if trainer.data is not self._last_data:
-                self._output.set_data(trainer.data, trainer.num_classes)
-                self._last_data = trainer.data
+            self._output.set_domain(self._view_domain())
+            shown = self._drawn_data if self._drawn is not None else trainer.data
+            if shown is not self._last_data:
+                custom = self.custom_data
+                if custom is not None:
+                    self._output.set_data(shown, custom.num_classes, custom.class_names)
+                else:
+                    self._output.set_data(shown, trainer.num_classes)
+                self._last_data = shown
             self._controls.set_epoch(frame.epoch)
-            self._output.update(frame, config, heatmap=self._hover_grid(frame))
+            self._output.update(frame, config, heatmap=self._heatmap_grid(frame), live=live)
             self._network.update(frame, config, trainer.feature_grids(),
                                  structure_changed=structure_changed)
         self._last_structure = structure

@@ -43,6 +43,8 @@ CSS_CLASSES = {
     "regularization-rate dropdown": "nbp-regularization-rate",
     "problem-type dropdown": "nbp-problem",
     "dataset button (+ .nbp-dataset-<id>, .nbp-selected)": "nbp-dataset",
+    "custom-data entry of the dataset picker (an image; also .nbp-dataset and "
+    ".nbp-selected while custom data are in use)": "nbp-dataset-custom",
     "train/test ratio slider": "nbp-train-percent",
     "noise slider": "nbp-noise",
     "batch-size slider": "nbp-batch-size",
@@ -61,7 +63,13 @@ CSS_CLASSES = {
     "colour legend": "nbp-legend",
     "show-test-data checkbox": "nbp-show-test-data",
     "discretize checkbox": "nbp-discretize",
+    "point editor (hidden by the hide name 'dataset')": "nbp-point-editor",
+    "add-points toggle (the heatmap also gets .nbp-adding while on)": "nbp-add-points",
+    "clear-points button": "nbp-clear-points",
+    "class of the next point (ToggleButtons, also .nbp-classes-<K>)": "nbp-point-class",
+    "value of the next point (regression)": "nbp-point-value",
     "status line": "nbp-status",
+    "weight editor row of the network panel": "nbp-weight-editor",
 }
 
 
@@ -93,6 +101,7 @@ _CSS = """
   font-family: var(--jp-ui-font-family, "Helvetica Neue", Helvetica, Arial, sans-serif);
   max-width: 1100px;
   gap: 6px;
+  --nbp-network-overlap: 10px;
 }
 .nbp-playground .nbp-topbar {
   align-items: flex-end;
@@ -176,6 +185,14 @@ _CSS = """
 }
 .nbp-playground .nbp-network-column {
   flex: 0 0 auto;
+  /* pull the OUTPUT column left so that the output links, which end at the network
+     figure's right edge, meet the heatmap's plot area: 8 px gap + 4 px heatmap margin
+     - 2 px widget margin = 10 px (measured in JupyterLab 4.6 with ipywidgets 8.1) */
+  margin-right: calc(-1 * var(--nbp-network-overlap)) !important;
+}
+.nbp-playground .nbp-weight-editor {
+  box-sizing: border-box;
+  padding-right: var(--nbp-network-overlap);
 }
 .nbp-playground .nbp-output-column {
   width: 300px;
@@ -208,6 +225,13 @@ _CSS = """
   opacity: 1;
   border: 2px solid var(--nbp-fg);
   cursor: default;
+}
+.nbp-playground .nbp-dataset-custom {
+  width: 36px;
+  height: 36px;
+  margin: 0;
+  object-fit: fill;
+  box-sizing: border-box;
 }
 .nbp-playground .nbp-slider .widget-slider,
 .nbp-playground .nbp-slider {
@@ -265,6 +289,36 @@ _CSS = """
   justify-content: space-between;
   font-size: 10px;
 }
+.nbp-playground .nbp-legend-classes {
+  display: flex;
+  flex-wrap: wrap;
+  gap: 2px 8px;
+  width: 150px;
+}
+.nbp-playground .nbp-legend-class { white-space: nowrap; }
+.nbp-playground .nbp-legend-swatch {
+  display: inline-block;
+  width: 10px;
+  height: 10px;
+  margin-right: 3px;
+  vertical-align: -1px;
+}
+.nbp-playground .nbp-heatmap.nbp-adding,
+.nbp-playground .nbp-heatmap.nbp-adding svg {
+  cursor: crosshair;
+}
+.nbp-playground .nbp-point-editor {
+  gap: 2px;
+  margin-top: 4px;
+}
+.nbp-playground .nbp-point-editor button {
+  font-size: 12px;
+}
+.nbp-playground .nbp-point-class .widget-toggle-button {
+  min-width: 30px;
+  padding: 0 6px;
+}
+.nbp-playground .nbp-point-value .widget-label { width: 40px; min-width: 40px; }
 .nbp-playground .nbp-checkboxes { gap: 12px; }
 .nbp-playground .nbp-checkboxes .widget-checkbox { width: auto; }
 .nbp-playground .nbp-status .widget-html-content {
@@ -277,9 +331,22 @@ _CSS = """
 """
 
 
+@functools.lru_cache(maxsize=1)
+def _class_rules() -> str:
+    """A bar in the class colour under each button of the point-class picker."""
+    rules = []
+    for k in range(2, _render.MAX_CLASSES + 1):
+        colors = ((_render.ORANGE, _render.BLUE) if k == 2 else _render.CATEGORICAL_HEX[:k])
+        for i, color in enumerate(colors):
+            rules.append(f".{ROOT_CLASS} .nbp-point-class.nbp-classes-{k} "
+                         f".widget-toggle-button:nth-of-type({i + 1}) "
+                         f"{{ box-shadow: inset 0 -3px 0 {color}; }}")
+    return "\n".join(rules)
+
+
 def stylesheet() -> str:
-    """The widget's complete CSS (rules plus the dataset thumbnails)."""
-    return _CSS + _thumbnail_rules() + "\n"
+    """The widget's complete CSS (rules, the dataset thumbnails, the class colours)."""
+    return _CSS + _thumbnail_rules() + "\n" + _class_rules() + "\n"
 
 
 def style_widget() -> widgets.HTML:

@@ -239,3 +239,30 @@ def test_hide_flags_hide_the_right_widget_and_only_it(name, attr):
     assert visible == others
     k.sync(k.config.replace(hide=frozenset()))
     assert not _is_hidden(k, getattr(k, attr))
+
+
+def test_custom_data_show_a_selected_custom_entry_and_lock_problem_and_noise():
+    import numpy as np
+    from nbplayground.custom_data import validate
+
+    picked = []
+    h = Harness(loss="cross_entropy")
+    c = h.controls
+    c._on_dataset = picked.append
+    custom = validate((np.array([[0, 0], [1, 1], [2, 0], [0, 2.0]]), np.array([0, 1, 2, 1])))
+    c.set_custom(custom, h.controls.config)
+    assert {"nbp-dataset", "nbp-selected", "nbp-dataset-custom"} <= set(
+        c.custom_button._dom_classes)
+    assert c.custom_button.value[:4] == b"\x89PNG"
+    assert not any("nbp-selected" in b._dom_classes for b in c.dataset_buttons.values())
+    assert c.problem.disabled and c.noise.disabled
+    assert [v for _, v in c.loss.options] == ["cross_entropy"]     # three classes
+    c.dataset_buttons["circle"].click()       # the config's own dataset: still a pick
+    assert picked == ["circle"] and not h.configs
+    c.set_custom(None)
+    assert c.custom_button.layout.display == "none"
+    assert "nbp-selected" not in c.custom_button._dom_classes
+    assert "nbp-dataset" not in c.custom_button._dom_classes
+    assert not c.problem.disabled and not c.noise.disabled
+    c.dataset_buttons["xor"].click()
+    assert h.last.dataset == "xor" and picked == ["circle"]

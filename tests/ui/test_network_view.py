@@ -252,6 +252,24 @@ def test_dom_events_are_scaled_from_the_bounding_rect(default_view):
     assert rec.of("on_features") == [(("x", "y", "y_squared"),)]
 
 
+def test_a_throttled_move_that_arrives_after_the_leave_does_not_stick(default_view):
+    """The browser sends the throttled mousemove's trailing event after the mouseleave
+    that followed it; its timeStamp says it is older, so the hover stays released."""
+    view, rec, _ = default_view
+    lay = view.panel_layout
+    cx, cy = box_center(lay, ("node", 0, 1))
+    size = {"boundingRectWidth": lay.width, "boundingRectHeight": lay.height}
+    view._on_dom_event({"type": "mousemove", "relativeX": cx, "relativeY": cy,
+                        "timeStamp": 1000.0, **size})
+    view._on_dom_event({"type": "mouseleave", "timeStamp": 1040.0})
+    view._on_dom_event({"type": "mousemove", "relativeX": cx + 2, "relativeY": cy + 2,
+                        "timeStamp": 1030.0, **size})          # late, older than the leave
+    assert rec.of("on_hover") == [(("node", 0, 1),), (None,)]
+    view._on_dom_event({"type": "mousemove", "relativeX": cx, "relativeY": cy,
+                        "timeStamp": 1100.0, **size})          # the pointer came back
+    assert rec.of("on_hover")[-1] == (("node", 0, 1),)
+
+
 def test_a_vanished_hover_target_is_released():
     trainer = Trainer(Config(seed="3", network_shape=(4, 2)))
     view, rec = make_view()
@@ -640,3 +658,39 @@ def test_no_selected_feature_and_multiclass_outputs_draw():
     assert view.link_marks[len(BUCKET_WIDTHS) - 1].curves_subset == [i]
     view.pointer_click(*box_center(lay, ("feature", "sin_x")))
     assert rec.of("on_features") == [(("sin_x",),)]
+
+
+# ----------------------------------------------------------------------------- life
+
+
+async def test_close_closes_everything_the_panel_made_and_cancels_the_timer():
+    from ipywidgets.widgets.widget import _instances  # the kernel's registry of open widgets
+    before = set(_instances)
+    trainer = Trainer(Config(seed="11", network_shape=(3, 2)))
+    view, _ = make_view(link_interval=10.0, clock=lambda: 100.0)
+    draw(view, trainer)
+    trainer.step(1)
+    draw(view, trainer, structure_changed=False)      # held back: a timer is waiting
+    assert view._timer is not None
+    timer = view._timer
+    trainer.apply(trainer.config.replace(network_shape=(4,)))
+    draw(view, trainer)                               # a new header: old buttons replaced
+    made = set(_instances) - before
+    assert len(made) > 20
+    events, images = list(view._events), list(view._images)
+    spare = next(i for i in images if i is not view.atlas_mark.image)
+    view.close()
+    assert view.closed and view.comm is None
+    assert timer.cancelled() and view._timer is None
+    assert all(e.comm is None for e in events) and len(events) == 2
+    assert spare.comm is None                        # the image not shown right now too
+    left = made & set(_instances)
+    assert not left, sorted(type(_instances[k]).__name__ for k in left)
+    view.close()                                      # twice is fine
+    view.flush()                                      # a late timer call draws nothing
+
+
+def test_the_figure_has_no_toolbar():
+    view, _ = make_view()
+    assert view.figure.display_toolbar is False
+    view.close()

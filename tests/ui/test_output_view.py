@@ -223,3 +223,57 @@ def test_loss_chart_drops_non_finite_points():
     np.testing.assert_array_equal(view.loss_lines.x, [0, 1, 2])
     assert np.isfinite(view.loss_lines.y).all()
     assert (view._chart_y.min, view._chart_y.max) == (pytest.approx(0.3), pytest.approx(0.6))
+
+
+def test_figures_have_no_toolbar():
+    _, view, _ = make()
+    assert view.heatmap.display_toolbar is False
+    assert view.loss_chart.display_toolbar is False
+
+
+def test_set_domain_moves_scales_picture_and_ticks():
+    _, view, _ = make()
+    view.set_domain((0.0, 3.0, -1.0, 2.0))
+    assert (view._sx.min, view._sx.max, view._sy.min, view._sy.max) == (0.0, 3.0, -1.0, 2.0)
+    half = 3.0 / 99 / 2
+    assert view.heatmap_image.x == pytest.approx((-half, 3.0 + half))
+    assert view.heatmap_image.y == pytest.approx((-1.0 - half, 2.0 + half))
+    np.testing.assert_allclose(view._x_axis.tick_values, np.arange(0, 3.01, 0.25))
+    np.testing.assert_allclose(view._y_axis.tick_values, np.arange(-1, 2.01, 0.25))
+    assert view._x_axis.tick_format == ".2f"
+    with pytest.raises(ValueError, match="domain"):
+        view.set_domain((1.0, 1.0, 0.0, 2.0))
+
+
+def test_points_outside_the_domain_are_not_drawn():
+    trainer, view, _ = make()
+    view.set_domain((0.0, 6.0, 0.0, 6.0))
+    view.set_data(trainer.data, trainer.num_classes)
+    xy = trainer.data.train_x
+    inside = (xy >= 0).all(axis=1) & (xy <= 6).all(axis=1)
+    assert len(view.train_points.x) == inside.sum() > 0
+    np.testing.assert_array_equal(view.train_points.x, xy[inside, 0].astype(np.float32))
+
+
+def test_point_editor_needs_a_callback_and_shows_the_class_options():
+    _, view, _ = make()
+    assert view.point_editor.layout.display == "none"     # no on_add_point: no editor
+    added = []
+    view2 = OutputView(Config(seed="7"), on_config=lambda c: None,
+                       on_add_point=lambda *a: added.append(a))
+    assert view2.point_editor.layout.display is None
+    assert not view2.adding and view2._point_options.layout.display == "none"
+    view2.add_points.value = True
+    assert view2.point_class.layout.display is None and view2.clear_points.layout.display is None
+    view2.set_point_classes("classification", 2, (False, True))
+    assert [label for label, _ in view2.point_class.options] == ["orange (False)", "blue (True)"]
+    view2.set_point_classes("classification", 5)
+    assert [v for _, v in view2.point_class.options] == [0.0, 1.0, 2.0, 3.0, 4.0]
+    view2.set_point_classes("regression", None)
+    assert view2.point_class.layout.display == "none"
+    assert view2.point_value.layout.display is None
+    view2.point_value.value = -0.4
+    assert view2.point_label == -0.4
+    view2.add_points.value = False
+    assert "nbp-adding" not in view2.heatmap._dom_classes
+    view2.close()

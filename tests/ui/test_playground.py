@@ -460,3 +460,40 @@ def test_a_frame_of_the_spiral_6x8_net_is_small(monkeypatch):
     finally:
         monkeypatch.undo()
         p.close()
+
+
+def test_close_uses_the_network_views_close(monkeypatch):
+    closed = []
+    original = NetworkView.close
+
+    def spy(self):
+        closed.append(self)
+        return original(self)
+    monkeypatch.setattr(NetworkView, "close", spy)
+    p = Playground(seed="1")
+    view = p.network_view
+    events = list(view._events)
+    p.close()
+    assert closed and closed[0] is view
+    assert view.closed and all(e.comm is None for e in events)
+
+
+def test_output_links_meet_the_heatmap():
+    """The network figure ends where the heatmap's plot area begins: the OUTPUT column
+    overlaps the network panel by the CSS variable (measured in JupyterLab: 8 px gap +
+    4 px heatmap margin - 2 px widget margin), and the weight editor keeps clear of it."""
+    from nbplayground.ui.output_view import HEATMAP_MARGIN
+    from nbplayground.ui.style import stylesheet
+    css = stylesheet()
+    gap, widget_margin = 8, 2
+    overlap = gap + HEATMAP_MARGIN["left"] - widget_margin
+    assert f"--nbp-network-overlap: {overlap}px;" in css
+    assert "margin-right: calc(-1 * var(--nbp-network-overlap))" in css
+    assert "padding-right: var(--nbp-network-overlap)" in css
+    p = Playground(seed="1")
+    try:
+        lay = p.network_view.panel_layout
+        assert (lay.output_points[:, 0] == lay.width).all()    # links run to the right edge
+        assert "nbp-weight-editor" in p.network_view._editor._dom_classes
+    finally:
+        p.close()
