@@ -165,11 +165,17 @@ class TrainingLoop:
             return
         self._task = None
         try:
+            running_loop = asyncio.get_running_loop()
             current = asyncio.current_task()
         except RuntimeError:
-            current = None
+            running_loop = current = None
         if task is not current:
-            task.cancel()
+            if running_loop is task.get_loop():
+                task.cancel()
+            else:
+                # ipykernel 7 may run a widget's handler (Pause) on a comm subshell
+                # thread with its own event loop: cancel through the task's loop
+                task.get_loop().call_soon_threadsafe(task.cancel)
         self._notify_stop()
 
     def _notify_stop(self) -> None:
@@ -225,8 +231,10 @@ class TrainingLoop:
                 if self._task is not me:
                     return  # stopped from inside train()
                 dirty = dirty or trained > 0
+                held = False
                 if dirty and self._ready is not None and not self._ready():
                     self.held += 1
+                    held = True
                 elif dirty:
                     dirty = False
                     t0 = clock()
@@ -245,6 +253,10 @@ class TrainingLoop:
                 return  # stopped from inside render()
             elapsed = clock() - tick_start
             delay = max(self.min_sleep, self.frame_interval - elapsed)
+            if held and pace is None:
+                # the browser is behind: keep training (it is what playing flat out
+                # asks for) and offer the frame again soon
+                delay = self.min_sleep
             if pace is not None and owed < 1.0 and not dirty:
                 # nothing due: sleep until the next epoch is (at least one frame,
                 # at most max_idle_sleep, so that a change of pace applies soon)
@@ -302,7 +314,7 @@ class FrameGate:
     WRAP = 1_000_000
     _SCALE = 1000
 
-    def __init__(self, *, interval_ms: int = 30, max_in_flight: int = 2,
+    def __init__(self, *, interval_ms: int = 30, max_in_flight: int = 3,
                  stall_seconds: float = 2.0, clock: Callable[[], float] = time.monotonic):
         import ipywidgets as widgets  # only the gate needs widgets
 

@@ -52,6 +52,8 @@ do nothing.
 from __future__ import annotations
 
 import contextlib
+import functools
+import threading
 import inspect
 import logging
 import weakref
@@ -86,6 +88,21 @@ NETWORK_WIDTH = 516
 #: ``max_epochs`` passed to Trainer.step when the loop trains as fast as it can
 #: (the time budget ends the call long before).
 _UNBOUNDED_EPOCHS = 1 << 30
+
+
+def _locked(method):
+    """Run a Playground method holding its lock.
+
+    ipykernel 7 may run widget handlers (Pause, a slider) on a comm subshell
+    thread while the training task runs on the main thread's event loop, or the
+    other way round; the lock keeps trainer and views from being used by two
+    threads at once (a Pause that drew while a step was still running showed a
+    frame behind the kernel)."""
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return call
 
 
 def close_tree(widget: widgets.Widget, _seen: set | None = None) -> None:
@@ -196,6 +213,7 @@ class Playground(widgets.VBox):
                                  f"or build the Playground from a config)")
         else:
             trainer = Trainer(config, data=data, **changes)
+        self._lock = threading.RLock()
         self._trainer = trainer
         self._hover = None
         self._last_data = None
@@ -335,6 +353,7 @@ class Playground(widgets.VBox):
 
     # -- buttons ----------------------------------------------------------------------
 
+    @_locked
     def play(self) -> None:
         """Start training on the kernel's event loop (no effect if already playing).
 
@@ -356,6 +375,7 @@ class Playground(widgets.VBox):
         self._gate.start()
         self._controls.set_playing(True)
 
+    @_locked
     def pause(self) -> None:
         """Stop training and show the state reached (one last frame, if the last
         one sent is out of date); then nothing runs and nothing is sent."""
@@ -374,6 +394,7 @@ class Playground(widgets.VBox):
         self._gate.stop()
         self._controls.set_playing(False)
 
+    @_locked
     def step(self, n: int = 1) -> int:
         """Pause, train ``n`` epochs, draw once.  Returns the epochs run."""
         self._check_open()
@@ -390,6 +411,7 @@ class Playground(widgets.VBox):
             self._report_diverged()
         return done
 
+    @_locked
     def reset(self, same_weights: bool = False) -> None:
         """Pause and start again at epoch 0 with a new network (data kept).
 
@@ -403,6 +425,7 @@ class Playground(widgets.VBox):
         self._sync_all()
         self._render()
 
+    @_locked
     def regenerate(self) -> None:
         """New data from a new seed under the same network; training goes on."""
         self._check_open()
@@ -414,6 +437,7 @@ class Playground(widgets.VBox):
 
     # -- your own points ---------------------------------------------------------------
 
+    @_locked
     def add_point(self, x: float, y: float, label: float) -> None:
         """Add the point (x, y) with ``label`` to the data and restart training on them.
 
@@ -427,6 +451,7 @@ class Playground(widgets.VBox):
         self._check_open()
         self._use_points(_custom.add_point(self._editable_data(), x, y, label))
 
+    @_locked
     def clear_points(self) -> None:
         """Remove every point: the data become an empty set (same problem, classes
         and view domain) that :meth:`add_point` fills; training waits for it."""
@@ -436,6 +461,7 @@ class Playground(widgets.VBox):
                                    base.num_classes, base.class_names, self._view_domain())
         self._use_points(empty)
 
+    @_locked
     def use_dataset(self, dataset: str) -> None:
         """Leave the user's points for Playground's ``dataset`` (a new trainer with the
         same config, problem type following the dataset).  Pauses."""
@@ -524,6 +550,7 @@ class Playground(widgets.VBox):
                              f"loss='cross_entropy' (softmax output)")
         _custom.check_trainable(custom, config.train_percent)
 
+    @_locked
     def close(self) -> None:
         """Stop the loop and close this widget and every widget inside it."""
         if getattr(self, "_closed", True):  # closed, or __init__ failed early
@@ -553,6 +580,7 @@ class Playground(widgets.VBox):
 
     # -- applying a change ------------------------------------------------------------
 
+    @_locked
     def _apply(self, config: Config) -> str:
         """Move the trainer to ``config`` (spec 9) and show the result.
 
@@ -610,16 +638,19 @@ class Playground(widgets.VBox):
         else:
             raise ValueError(f"action={name!r}: must be play, pause, step, reset or regenerate")
 
+    @_locked
     def _on_hover(self, target) -> None:
         self._hover = target
         self._show_heatmap(self._trainer.frame())
 
+    @_locked
     def _on_weight(self, layer: int, dest: int, src: int, value: float) -> None:
         self._trainer.set_weight(layer, dest, src, value)
         self._dirty = True
         if not self._loop.running:
             self._render()
 
+    @_locked
     def _on_bias(self, layer: int, node: int, value: float) -> None:
         self._trainer.set_bias(layer, node, value)
         self._dirty = True
@@ -652,16 +683,20 @@ class Playground(widgets.VBox):
 
     # -- the loop's callbacks ---------------------------------------------------------
 
+    @_locked
     def _train_tick(self, max_epochs: int | None, seconds: float) -> int:
-        if self._trainer.diverged:
-            return 0
+        if self._trainer.diverged or not self._loop.running:
+            return 0  # paused from another thread while this tick waited for the lock
         epochs = _UNBOUNDED_EPOCHS if max_epochs is None else max_epochs
         done = self._trainer.step(epochs, seconds=seconds)
         if done:
             self._dirty = True
         return done
 
+    @_locked
     def _render_tick(self) -> None:
+        if not self._loop.running:
+            return  # paused meanwhile: pause() drew the final frame
         self._render(live=True)
         self._gate.mark()
         if self._trainer.diverged:
