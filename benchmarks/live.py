@@ -137,7 +137,8 @@ def _metered_session_send(stream, msg_or_type, *args, **kwargs):
 _session.serialize, _session.send = _metered_serialize, _metered_session_send
 
 from nbplayground import Playground
-pg = Playground(dataset="spiral", network_shape=(8,) * 6, activation="tanh")
+pg = Playground(dataset="spiral", network_shape=(8,) * 6, activation="tanh",
+                epochs_per_second=EPOCHS_PER_SECOND)
 '''
 
 SHOW_CELL = "pg"
@@ -320,6 +321,9 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds of play measured (10)")
     parser.add_argument("--pause-seconds", type=float, default=5.0,
                         help="seconds of pause measured (5)")
+    parser.add_argument("--epochs-per-second", type=float, default=None,
+                        help="play at this pace (60 = Playground's); default: as fast as "
+                             "the machine goes")
     args = parser.parse_args(argv)
     if args.seconds <= 0 or args.pause_seconds <= 0:
         parser.error(f"--seconds and --pause-seconds must be > 0, got {args.seconds}, "
@@ -348,7 +352,8 @@ def main(argv=None) -> int:
                                                      args=CHROMIUM_ARGS)
                 try:
                     page = browser.new_context(viewport=VIEWPORT).new_page()
-                    path = write_notebook(root, "live.ipynb", [SETUP_CELL, SHOW_CELL])
+                    setup = SETUP_CELL.replace("EPOCHS_PER_SECOND", repr(args.epochs_per_second))
+                    path = write_notebook(root, "live.ipynb", [setup, SHOW_CELL])
                     open_notebook(page, base_url, path)
                     run_all_cells(page)
                     page.wait_for_function(

@@ -74,10 +74,10 @@ class TrainingLoop:
     """
 
     #: shortest sleep between ticks, so the event loop always handles messages
-    min_sleep = 0.006
+    min_sleep = 0.002
     #: smallest and largest training budget per tick (seconds)
     min_budget = 0.004
-    max_budget = 0.025
+    max_budget = 0.028
     #: a paced loop keeps at most this many seconds of epochs it could not run
     max_debt_seconds = 0.25
     #: longest sleep of a paced loop waiting for its next epoch
@@ -314,7 +314,7 @@ class FrameGate:
     WRAP = 1_000_000
     _SCALE = 1000
 
-    def __init__(self, *, interval_ms: int = 30, max_in_flight: int = 3,
+    def __init__(self, *, interval_ms: int = 30, max_in_flight: int = 4,
                  stall_seconds: float = 2.0, clock: Callable[[], float] = time.monotonic):
         import ipywidgets as widgets  # only the gate needs widgets
 

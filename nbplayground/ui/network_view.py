@@ -146,7 +146,7 @@ BUCKET_HYSTERESIS = 0.15
 """A link leaves its bucket only when its width is this many px beyond the bucket's range."""
 COLOR_CODE_MAX = 254
 """Colour codes run 0..254: code = round(127 (clip(w, -1, 1) + 1)); 127 is w = 0."""
-LINK_REFRESH_SECONDS = 0.1
+LINK_REFRESH_SECONDS = 0.25
 """Links and biases are redrawn at most this often (the thumbnails every frame)."""
 FADED_OPACITY = 0.4
 """Thumbnail opacity of an unselected feature (Playground)."""
