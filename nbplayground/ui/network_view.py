@@ -24,11 +24,14 @@ How it stays cheap (it redraws up to 30 times a second):
 * **links in a few marks.** A bqplot ``Lines`` mark has one stroke width, so links are
   sorted into width buckets (:data:`WIDTH_EDGES`), one ``Lines`` mark each, plus one for
   dead links (dashed, faint). Each link is 4 control points drawn with
-  ``interpolation='basis'`` (an S curve). Every mark holds the curves of *all* links (sent
-  once per structure, when the mark first shows a link) and shows its members through
-  ``curves_subset``; a link that changes bucket costs a few bytes of that list, never
-  positions. Colours go as one ``uint8`` code per link through a ``ColorScale``, to the
-  marks whose members changed colour. A bucket is left only beyond a small hysteresis.
+  ``interpolation='basis'`` (an S curve). Each mark holds **only its own links' curves**
+  (``_members[b]``, in link order): a recolour redraws just those paths in the browser
+  (bqplot redraws every curve of a ``Lines`` mark when its ``color`` changes, hidden ones
+  too, so the marks' total is one path per link). When a mark's membership changes it
+  gets its members' control points (float32) and colours again; that is rare once
+  training settles, because a link leaves its bucket only beyond a small hysteresis.
+  Otherwise a mark gets only its ``uint8`` colour codes (one per member, through a
+  ``ColorScale``), and nothing at all when none of its members' codes changed.
   Links and biases are refreshed at most every :data:`LINK_REFRESH_SECONDS`; the last
   state is always drawn (a timer on the running event loop).
 * every update happens inside ``hold_sync`` (one message per changed widget).
@@ -617,9 +620,8 @@ class NetworkView(widgets.VBox):
         self._atlas = None          # last atlas index array sent
         self._image_turn = 0
         self._buckets = None        # per link, its current mark
-        self._members: list = []    # per mark, the links it shows (curves_subset)
-        self._codes: list = []      # per mark, the colour codes last sent
-        self._has_geometry: list = []  # per mark, whether it holds the link curves
+        self._members: list = []    # per mark, the links whose curves it holds (link order)
+        self._codes: list = []      # per mark, the colour codes of its members last sent
         self._weights = None        # flat weights of the last link refresh
         self._biases = None         # flat hidden biases of the last link refresh
         self._pending = None        # (weights, biases, dead) waiting for the next refresh
@@ -1090,7 +1092,6 @@ class NetworkView(widgets.VBox):
         self._buckets = None
         self._members = [None] * len(self.link_marks)
         self._codes = [None] * len(self.link_marks)
-        self._has_geometry = [False] * len(self.link_marks)
         self._bias_codes = None
         self._link_x = lay.link_points[..., 0].astype(np.float32)
         self._link_y = (H - lay.link_points[..., 1]).astype(np.float32)
@@ -1181,10 +1182,12 @@ class NetworkView(widgets.VBox):
         self._timer = asyncio.get_running_loop().call_later(delay, self.flush)
 
     def _refresh_links(self, stack: contextlib.ExitStack, force: bool) -> None:
-        """Recolour links and biases and move links between width marks (``curves_subset``).
+        """Recolour links and biases and move links between width marks.
 
         ``force`` (a new network) sorts every link into buckets afresh, without hysteresis.
-        A mark receives the curves of all links once, when it first shows one.
+        Mark ``b`` holds the curves of its members only, ``members = flatnonzero(bucket ==
+        b)``: when they change it gets their control points and colour codes; otherwise
+        only their colour codes, and only when one of them changed.
         """
         if self._timer is not None:
             self._timer.cancel()
@@ -1192,7 +1195,6 @@ class NetworkView(widgets.VBox):
         weights, biases, dead = self._pending
         self._pending = None
         self._last_links = self._clock()
-        lay = self.panel_layout
         self._weights, self._biases = weights, biases
         buckets = assign_buckets(link_widths(weights), dead, None if force else self._buckets)
         self._buckets = buckets
@@ -1200,24 +1202,21 @@ class NetworkView(widgets.VBox):
         for b, mark in enumerate(self.link_marks):
             members = np.flatnonzero(buckets == b)
             moved = self._members[b] is None or not np.array_equal(members, self._members[b])
-            sent = self._codes[b]
-            recolor = (b != DEAD_BUCKET and members.size
-                       and (sent is None or not np.array_equal(codes[members], sent[members])))
+            member_codes = codes[members]
+            recolor = (b != DEAD_BUCKET and members.size > 0
+                       and (moved or not np.array_equal(member_codes, self._codes[b])))
             if not (moved or recolor):
                 continue
             stack.enter_context(mark.hold_sync())
-            if members.size and not self._has_geometry[b]:
-                # every mark holds every link's curve; sent once, when first needed
-                mark.x = self._link_x
-                mark.y = self._link_y
-                self._has_geometry[b] = True
             if moved:
-                mark.curves_subset = members.tolist() if members.size < lay.num_links else []
+                if members.size:
+                    mark.x = self._link_x[members]
+                    mark.y = self._link_y[members]
                 mark.visible = bool(members.size)
                 self._members[b] = members
             if recolor:
-                mark.color = codes
-                self._codes[b] = codes
+                mark.color = member_codes
+                self._codes[b] = member_codes
         bcodes = color_codes(biases)
         if self._bias_codes is None or not np.array_equal(bcodes, self._bias_codes):
             stack.enter_context(self._bias_mark.hold_sync())

@@ -100,7 +100,10 @@ def _locked(method):
     frame behind the kernel)."""
     @functools.wraps(method)
     def call(self, *args, **kwargs):
-        with self._lock:
+        lock = self.__dict__.get("_lock")
+        if lock is None:  # __init__ failed before making it: close() from __del__
+            return method(self, *args, **kwargs)
+        with lock:
             return method(self, *args, **kwargs)
     return call
 

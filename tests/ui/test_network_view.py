@@ -68,6 +68,28 @@ def draw(view, trainer, structure_changed=True, frame=None):
                 structure_changed=structure_changed)
 
 
+def mark_of(view, i):
+    """The one visible width mark whose curves include link ``i``, and ``i``'s row in it.
+
+    Found from the geometry each mark holds (its x/y rows are its members' control
+    points), checked against the view's own membership list."""
+    lay = view.panel_layout
+    found = []
+    for b, mark in enumerate(view.link_marks):
+        members = view._members[b]
+        if mark.visible and i in members:
+            pos = int(np.flatnonzero(members == i)[0])
+            assert np.allclose(np.atleast_2d(mark.x)[pos], lay.link_points[i, :, 0])
+            found.append((mark, pos))
+    assert len(found) == 1, f"link {i} is in {len(found)} marks"
+    return found[0]
+
+
+def frame_weights(frame):
+    """The frame's weights flattened in link order (layer, dest, src)."""
+    return np.concatenate([np.asarray(w, np.float64).ravel() for w in frame.weights])
+
+
 def decode_png(png: bytes):
     """(indices (H, W), palette (P, 3), alpha) of an 8-bit indexed PNG with filter-0 rows."""
     png = bytes(png)
@@ -421,21 +443,32 @@ def test_links_are_drawn_with_their_weights_widths_and_colours():
     for (layer, dest, src), w in known.items():
         i = lay.link_index(layer, dest, src)
         b = int(np.searchsorted(WIDTH_EDGES, 1 + 1.8 * min(abs(w), 5), side="right"))
-        mark = view.link_marks[b]
-        assert mark.visible and (mark.curves_subset == [] or i in mark.curves_subset)
-        for other, m in enumerate(view.link_marks):
-            if other != b and m.visible:
-                assert i not in m.curves_subset
+        mark, pos = mark_of(view, i)
+        assert mark is view.link_marks[b]
         lo, hi = ([1.0] + list(WIDTH_EDGES))[b], (list(WIDTH_EDGES) + [10.0])[b]
         assert lo <= mark.stroke_width <= hi
-        code = int(mark.color[i])
+        code = int(mark.color[pos])
         assert code == round(127 * (np.clip(w, -1, 1) + 1))
         assert np.abs(hex_rgb(nv.color_of_code(code)) - hex_rgb(render.color_for(w))).max() <= 1
         # the geometry the mark holds is the link's curve (y flipped: bqplot's y points up)
-        assert np.allclose(mark.x[i], lay.link_points[i, :, 0])
-        assert np.allclose(mark.y[i], lay.height - lay.link_points[i, :, 1])
+        # (bqplot squeezes a one-curve mark's (1, 4) arrays to (4,))
+        assert np.allclose(np.atleast_2d(mark.x)[pos], lay.link_points[i, :, 0])
+        assert np.allclose(np.atleast_2d(mark.y)[pos], lay.height - lay.link_points[i, :, 1])
+    # every mark holds exactly its members' curves, one colour each; every link is in one
+    shown = []
+    for b, mark in enumerate(view.link_marks):
+        members = view._members[b]
+        if not mark.visible:
+            assert members.size == 0
+            continue
+        shown.extend(members.tolist())
+        assert np.allclose(np.atleast_2d(mark.x), lay.link_points[members, :, 0])
+        if b != DEAD_BUCKET:
+            assert list(mark.color) == list(nv.color_codes(frame_weights(frame)[members]))
+    assert sorted(shown) == list(range(lay.num_links))
     dead_mark = view.link_marks[DEAD_BUCKET]
-    assert dead_mark.visible and dead_mark.curves_subset == [lay.link_index(0, 1, 1)]
+    assert dead_mark.visible and list(view._members[DEAD_BUCKET]) == [lay.link_index(0, 1, 1)]
+    assert np.allclose(np.atleast_2d(dead_mark.x), lay.link_points[[lay.link_index(0, 1, 1)], :, 0])
     assert dead_mark.line_style == "dashed"
     scale = view.link_marks[0].scales["color"]
     assert (scale.min, scale.max) == (0.0, 254.0)
@@ -583,11 +616,11 @@ async def test_link_refresh_is_limited_and_the_last_state_is_drawn():
     i = lay.link_index(0, 0, 0)
     trainer.set_weight(0, 0, 0, -1.0)
     draw(view, trainer, structure_changed=False)          # within 0.05 s: held back
-    mark = next(m for m in view.link_marks if m.visible and (m.curves_subset == [] or i in m.curves_subset))
-    assert mark.color[i] != 0
+    mark, pos = mark_of(view, i)
+    assert mark.color[pos] != 0
     await asyncio.sleep(0.2)                              # ... but the loop's timer runs
-    mark = next(m for m in view.link_marks if m.visible and (m.curves_subset == [] or i in m.curves_subset))
-    assert mark.color[i] == 0
+    mark, pos = mark_of(view, i)
+    assert mark.color[pos] == 0
 
 
 async def test_bytes_per_frame_for_spiral_6x8(monkeypatch):
@@ -617,18 +650,26 @@ async def test_bytes_per_frame_for_spiral_6x8(monkeypatch):
     assert len(sizes) / frames <= 6
 
 
-def test_a_reset_of_the_same_structure_sends_no_positions_and_keeps_the_buttons(monkeypatch):
+def test_a_reset_of_the_same_structure_resends_only_moved_marks_and_keeps_the_buttons(monkeypatch):
     trainer = Trainer(Config(seed="9", network_shape=(4, 3)))
     view, _ = make_view()
     draw(view, trainer)
     buttons = view.neuron_buttons
+    before = [m.copy() for m in view._members]
     sent = []
     monkeypatch.setattr(Widget, "_send", lambda self, msg, buffers=None: sent.append(
         (self, set(msg.get("state", {})))))
     trainer.reset()
     draw(view, trainer, structure_changed=True)
     assert view.neuron_buttons is buttons
-    assert not any({"x", "y"} & keys for w, keys in sent if w in view.link_marks)
+    assert not any(w is view.figure or w is view._borders or w is view._labels for w, _ in sent)
+    # positions go only to the marks whose members changed, colours to every live mark
+    for b, mark in enumerate(view.link_marks):
+        keys = set().union(*[k for w, k in sent if w is mark])
+        moved = not np.array_equal(before[b], view._members[b])
+        assert ("x" in keys) == (moved and view._members[b].size > 0)
+        if b != DEAD_BUCKET and view._members[b].size:
+            assert "color" in keys or np.array_equal(before[b], view._members[b])
     assert any("color" in keys for w, keys in sent if w in view.link_marks)
     # a new shape lays everything out again
     trainer.apply(trainer.config.replace(network_shape=(4, 4)))
@@ -655,7 +696,8 @@ def test_no_selected_feature_and_multiclass_outputs_draw():
     assert view._labels.colors == [nv._TEXT_DIM] * 7       # every feature faded
     assert list(view._bias_mark.color) == list(nv.color_codes([0.3, -0.3]))
     i = lay.link_index(1, 2, 1)                               # w = -9: widest, orange
-    assert view.link_marks[len(BUCKET_WIDTHS) - 1].curves_subset == [i]
+    assert mark_of(view, i) == (view.link_marks[len(BUCKET_WIDTHS) - 1], 0)
+    assert list(view._members[len(BUCKET_WIDTHS) - 1]) == [i]
     view.pointer_click(*box_center(lay, ("feature", "sin_x")))
     assert rec.of("on_features") == [(("sin_x",),)]
 

@@ -46,3 +46,19 @@ async def test_pause_from_another_thread_during_a_tick_shows_the_final_epoch():
     finally:
         pg.trainer.step = step
         pg.close()
+
+
+def test_a_playground_whose_construction_failed_closes_quietly():
+    """Bad input raises a clear error; the half-made widget's __del__ -> close() must not."""
+    import gc
+    import warnings
+
+    import pytest
+
+    with pytest.raises(ValueError, match="dataset"):
+        Playground(dataset="spirals")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an exception in __del__ would surface here
+        gc.collect()
+    half = Playground.__new__(Playground)
+    half.close()  # no lock, no views yet: nothing to do, no error
