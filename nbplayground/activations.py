@@ -73,6 +73,10 @@ class Activation:
     forward: Callable[..., list]
     backward: Callable[..., list]
     needs_z: bool = False
+    #: ``derivative(a, g)``: ops writing phi'(z) into ``g`` from the activation
+    #: alone, or None.  The trainer's tape computes it for many layers in one
+    #: call right after the forward pass; backward is then ``delta = dA * g``.
+    derivative: Callable[..., list] | None = None
 
 
 # --- tanh -----------------------------------------------------------------
@@ -87,6 +91,10 @@ def _tanh_backward(z, a, dA, delta, tmp):
             (np.subtract, (dA, tmp, delta))]
 
 
+def _tanh_derivative(a, g):
+    return [(np.multiply, (a, a, g)), (np.subtract, (_c(1.0, a), g, g))]
+
+
 # --- relu -----------------------------------------------------------------
 
 def _relu_forward(z, a, tmp):
@@ -96,6 +104,10 @@ def _relu_forward(z, a, tmp):
 def _relu_backward(z, a, dA, delta, tmp):
     # phi'(z) = 1 where z > 0.  a > 0 exactly when z > 0.
     return [(np.greater, (a, _c(0.0, a), tmp)), (np.multiply, (dA, tmp, delta))]
+
+
+def _relu_derivative(a, g):
+    return [(np.greater, (a, _c(0.0, a), g))]
 
 
 # --- sigmoid --------------------------------------------------------------
@@ -113,6 +125,10 @@ def _sigmoid_backward(z, a, dA, delta, tmp):
     # delta = dA * a * (1 - a) = dA*a - dA*a^2
     return [(np.multiply, (a, a, tmp)), (np.subtract, (a, tmp, tmp)),
             (np.multiply, (dA, tmp, delta))]
+
+
+def _sigmoid_derivative(a, g):
+    return [(np.multiply, (a, a, g)), (np.subtract, (a, g, g))]
 
 
 # --- linear ---------------------------------------------------------------
@@ -195,9 +211,12 @@ def _swish_backward(z, a, dA, delta, tmp):
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "tanh": Activation("tanh", np.tanh, _tanh_forward, _tanh_backward),
-    "relu": Activation("relu", lambda z: np.maximum(z, 0.0), _relu_forward, _relu_backward),
-    "sigmoid": Activation("sigmoid", _sigmoid, _sigmoid_forward, _sigmoid_backward),
+    "tanh": Activation("tanh", np.tanh, _tanh_forward, _tanh_backward,
+                       derivative=_tanh_derivative),
+    "relu": Activation("relu", lambda z: np.maximum(z, 0.0), _relu_forward, _relu_backward,
+                       derivative=_relu_derivative),
+    "sigmoid": Activation("sigmoid", _sigmoid, _sigmoid_forward, _sigmoid_backward,
+                          derivative=_sigmoid_derivative),
     "linear": Activation("linear", lambda z: np.array(z, dtype=float), _linear_forward,
                          _linear_backward),
     "elu": Activation("elu", _elu, _elu_forward, _elu_backward),

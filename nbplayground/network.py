@@ -228,7 +228,7 @@ class Network:
         bufs = buffers.get(b)
         if bufs is None:
             bufs = buffers[b] = self._tape_buffers(b)
-        acts, zs, deltas, d_acts, tmps, bufs_3d = bufs
+        acts, zs, deltas, d_acts, tmps, bufs_3d, deriv_bufs = bufs
         grads = self.views(grad)
         act = self.activation
         last = self.num_layers - 1
@@ -249,6 +249,20 @@ class Network:
                 out = acts[l]
                 ops.append((_dot, (self.W[l], prev, out)))
                 ops += self.head.forward_ops(out, out, tmps[l][:1])
+        # phi'(z) of every hidden layer from its activation, several layers per call
+        # where a run of equal layers stacks them (tanh: g = 1 - a^2)
+        derivs = None
+        if act.derivative is not None and last > 0:
+            derivs = [None] * last
+            for key, stacked in bufs_3d.items():
+                if key[1] == "deriv":
+                    ops += act.derivative(bufs_3d[(key[0], "act")], stacked)
+            for h in range(last):
+                g = deriv_bufs[h]
+                derivs[h] = g[:-1]
+                if not any(g.base is stacked for k, stacked in bufs_3d.items()
+                           if k[1] == "deriv"):
+                    ops += act.derivative(acts[h][:-1], g[:-1])
         # backward
         ops += self.head.delta_ops(acts[last], targets, deltas[last], tmps[last])
         runs = self._equal_runs()
@@ -260,8 +274,11 @@ class Network:
                 ops.append((_dot, (deltas[l], below.T, grads[l])))
             if l > 0:
                 ops.append((_dot, (self.W[l][:, :-1].T, deltas[l], d_acts[l - 1])))
-                ops += act.backward(zs[l - 1], acts[l - 1][:-1], d_acts[l - 1],
-                                    deltas[l - 1], tmps[l - 1])
+                if derivs is not None:
+                    ops.append((np.multiply, (d_acts[l - 1], derivs[l - 1], deltas[l - 1])))
+                else:
+                    ops += act.backward(zs[l - 1], acts[l - 1][:-1], d_acts[l - 1],
+                                        deltas[l - 1], tmps[l - 1])
             if l in run_start:
                 # every delta of the run is known now: one batched product for all
                 # of its layers' gradients (contiguous in the flat buffer)
@@ -312,7 +329,14 @@ class Network:
                 deltas[i + k] = d3[k]
             bufs_3d[(i, "act")] = a3
             bufs_3d[(i, "delta")] = d3
-        return acts, zs, deltas, d_acts, tmps, bufs_3d
+        # derivative buffers, shaped like the activations (stacked where they are)
+        deriv_bufs = [np.empty_like(acts[h]) for h in range(last)]
+        for i, j in self._equal_runs():
+            g3 = np.empty_like(bufs_3d[(i, "act")])
+            bufs_3d[(i, "deriv")] = g3
+            for k in range(j - i + 1):
+                deriv_bufs[i - 1 + k] = g3[k]
+        return acts, zs, deltas, d_acts, tmps, bufs_3d, deriv_bufs
 
 
 def _normal(rand) -> float:
