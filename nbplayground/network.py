@@ -33,6 +33,9 @@ Backprop, per layer from the output down (E summed over the batch's columns)::
 from __future__ import annotations
 
 import math
+import operator
+from collections import deque
+from itertools import starmap
 
 import numpy as np
 
@@ -47,6 +50,17 @@ INITIALIZERS = ("playground", "zeros", "random_normal", "glorot_uniform", "gloro
 # costs about as much as the product of two 8x9 matrices.  The tape calls the C
 # function behind it directly (NumPy >= 1.25 exposes it; older ones fall back).
 _dot = getattr(np.dot, "_implementation", np.dot)
+_copyto = getattr(np.copyto, "_implementation", np.copyto)
+_CALL = getattr(operator, "call", None)  # Python >= 3.11
+
+
+def _run_calls(calls) -> None:
+    """Run ``(fn, *args)`` rows with no Python bytecode between the calls."""
+    if _CALL is not None:
+        deque(starmap(_CALL, calls), maxlen=0)
+    else:
+        for fn, *args in calls:
+            fn(*args)
 
 # Keras draws its *_normal initializers from a normal truncated at 2 standard
 # deviations, scaled up by 1/0.8796... so that the variance is the nominal one.
@@ -167,28 +181,40 @@ class Network:
         """
         n = x_ext.shape[1]
         key = (n, np.dtype(dtype).str)
-        bufs = self._eval_cache.get(key)
-        if bufs is None:
+        entry = self._eval_cache.get(key)
+        if entry is None or entry[0] is not x_ext:
             if len(self._eval_cache) > 8:
                 self._eval_cache.clear()
-            bufs = self._eval_buffers(n, dtype)
-            self._eval_cache[key] = bufs
-        acts, zs, z_out, tmp, scratch = bufs
-        weights = self.W if dtype == np.float64 else [w.astype(dtype) for w in self.W]
+            entry = self._eval_cache[key] = (x_ext, *self._eval_tape(x_ext, dtype))
+        _, calls, z_out, outs = entry
+        _run_calls(calls)
+        return z_out, outs
+
+    def _eval_tape(self, x_ext, dtype):
+        """Compile the forward pass over the columns of ``x_ext`` (as :meth:`tape`
+        does for training): the calls, the output's pre-activation and each layer's
+        activation views."""
+        n = x_ext.shape[1]
+        acts, zs, z_out, tmp, scratch = self._eval_buffers(n, dtype)
+        if np.dtype(dtype) == np.float64:
+            weights, ops = self.W, []
+        else:  # the grid runs in float32: copy the weights in as the first calls
+            weights = [np.empty(w.shape, dtype=dtype) for w in self.W]
+            ops = [(_copyto, (w32, w)) for w32, w in zip(weights, self.W)]
         prev = x_ext
         last = self.num_layers - 1
         for l, w in enumerate(weights):
             if l < last:
                 a = acts[l][:-1]
                 z = zs[l] if self.activation.needs_z else a
-                _dot(w, prev, z)
-                _activations.run(self.activation.forward(z, a, tmp[l]))
+                ops.append((_dot, (w, prev, z)))
+                ops += self.activation.forward(z, a, tmp[l])
                 prev = acts[l]
             else:
-                _dot(w, prev, z_out)
-                _activations.run(self.head.forward_ops(z_out, acts[l], scratch))
+                ops.append((_dot, (w, prev, z_out)))
+                ops += self.head.forward_ops(z_out, acts[l], scratch)
         outs = [acts[l][:-1] if l < last else acts[l] for l in range(self.num_layers)]
-        return z_out, outs
+        return [(fn, *args) for fn, args in ops], z_out, outs
 
     def _eval_buffers(self, n, dtype):
         last = self.num_layers - 1

@@ -268,3 +268,23 @@ def test_no_features_still_trains_and_draws():
         assert frame.output.shape == (100, 100)
         assert np.allclose(frame.output, frame.output[0, 0])  # constant: no input varies
         assert [g.shape[0] for g in t.grid()][0] == 0
+
+
+@pytest.mark.parametrize("changes", [dict(), dict(problem="regression"),
+                                     dict(loss="cross_entropy"),
+                                     dict(dataset="spiral3", loss="cross_entropy")])
+def test_losses_and_accuracy_match_predictions(changes):
+    """The per-epoch evaluation (a fast path for Playground's heads) against predict()."""
+    t = Trainer(Config(seed="acc", **changes))
+    t.step(7)
+    d = t.data
+    for x, y, loss, acc in [(d.train_x, d.train_y, t.train_loss, t.train_accuracy),
+                            (d.test_x, d.test_y, t.test_loss, t.test_accuracy)]:
+        out = t.predict(x)
+        if t.head.loss == "squared":
+            assert loss == pytest.approx(np.mean(0.5 * (out - y) ** 2), rel=1e-12)
+        if t.config.problem == "classification":
+            guess = out.argmax(axis=1) if out.ndim == 2 else np.where(out >= 0, 1.0, -1.0)
+            assert acc == pytest.approx(np.mean(guess == y), abs=1e-12)
+        else:
+            assert acc is None
