@@ -275,20 +275,13 @@ class Network:
                 out = acts[l]
                 ops.append((_dot, (self.W[l], prev, out)))
                 ops += self.head.forward_ops(out, out, tmps[l][:1])
-        # phi'(z) of every hidden layer from its activation, several layers per call
-        # where a run of equal layers stacks them (tanh: g = 1 - a^2)
+        # phi'(z) of every hidden layer from its activation, all layers in one go:
+        # the hidden activations share one flat buffer (tanh: g = 1 - a^2)
         derivs = None
         if act.derivative is not None and last > 0:
-            derivs = [None] * last
-            for key, stacked in bufs_3d.items():
-                if key[1] == "deriv":
-                    ops += act.derivative(bufs_3d[(key[0], "act")], stacked)
-            for h in range(last):
-                g = deriv_bufs[h]
-                derivs[h] = g[:-1]
-                if not any(g.base is stacked for k, stacked in bufs_3d.items()
-                           if k[1] == "deriv"):
-                    ops += act.derivative(acts[h][:-1], g[:-1])
+            flat_acts, flat_derivs = bufs_3d["flat"]
+            ops += act.derivative(flat_acts, flat_derivs)
+            derivs = [deriv_bufs[h][:-1] for h in range(last)]
         # backward
         ops += self.head.delta_ops(acts[last], targets, deltas[last], tmps[last])
         runs = self._equal_runs()
@@ -331,37 +324,35 @@ class Network:
 
     def _tape_buffers(self, b):
         last = self.num_layers - 1
-        acts, zs, deltas, d_acts, tmps = [], [], [], [], []
+        # the hidden layers' activations (with their rows of ones) live one after
+        # another in one flat buffer, and so do their derivatives: one call covers
+        # every layer, and a run of equal layers is a 3-D view of a stretch of it
+        rows = [self.shapes[h][0] + 1 for h in range(last)]
+        starts = np.cumsum([0] + [r * b for r in rows]).tolist()
+        flat_acts = np.ones(starts[-1])
+        flat_derivs = np.empty(starts[-1])
+        acts, zs, deltas, d_acts, tmps, deriv_bufs = [], [], [], [], [], []
         for l, (n_out, _) in enumerate(self.shapes):
-            rows = n_out + 1 if l < last else n_out
-            a = np.empty((rows, b))
             if l < last:
-                a[-1] = 1.0
-            acts.append(a)
+                span = slice(starts[l], starts[l + 1])
+                acts.append(flat_acts[span].reshape(n_out + 1, b))
+                deriv_bufs.append(flat_derivs[span].reshape(n_out + 1, b))
+            else:
+                acts.append(np.empty((n_out, b)))
             zs.append(np.empty((n_out, b)) if self.activation.needs_z else None)
             deltas.append(np.empty((n_out, b)))
             d_acts.append(np.empty((n_out, b)))
             tmps.append(np.empty((max(n_out, 1), b)))
-        # a run of equal layers i..j reads its inputs (acts i-1..j-1) and deltas (i..j)
-        # from 3-D arrays, so one matmul gives all of its gradients
-        bufs_3d = {}
+        bufs_3d = {"flat": (flat_acts, flat_derivs)}
         for i, j in self._equal_runs():
             n_out, cols = self.shapes[i]
-            a3 = np.empty((j - i + 1, cols, b))
-            a3[:, -1] = 1.0
+            # inputs of layers i..j are hidden layers i-1..j-1: consecutive, equal
+            a3 = flat_acts[starts[i - 1]:starts[j]].reshape(j - i + 1, cols, b)
             d3 = np.empty((j - i + 1, n_out, b))
             for k in range(j - i + 1):
-                acts[i - 1 + k] = a3[k]
                 deltas[i + k] = d3[k]
             bufs_3d[(i, "act")] = a3
             bufs_3d[(i, "delta")] = d3
-        # derivative buffers, shaped like the activations (stacked where they are)
-        deriv_bufs = [np.empty_like(acts[h]) for h in range(last)]
-        for i, j in self._equal_runs():
-            g3 = np.empty_like(bufs_3d[(i, "act")])
-            bufs_3d[(i, "deriv")] = g3
-            for k in range(j - i + 1):
-                deriv_bufs[i - 1 + k] = g3[k]
         return acts, zs, deltas, d_acts, tmps, bufs_3d, deriv_bufs
 
 
