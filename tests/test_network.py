@@ -30,6 +30,20 @@ def _total_loss(net, x_ext, t):
     return net.head.example_losses(z, outs[-1], t).sum()
 
 
+def _numeric_gradient(net, x_ext, t, eps=1e-6):
+    """Central finite differences of the summed loss, one parameter at a time."""
+    numeric = np.empty(net.size)
+    for i in range(net.size):
+        keep = net.params[i]
+        net.params[i] = keep + eps
+        up = _total_loss(net, x_ext, t)
+        net.params[i] = keep - eps
+        down = _total_loss(net, x_ext, t)
+        net.params[i] = keep
+        numeric[i] = (up - down) / (2 * eps)
+    return numeric
+
+
 def _random_net(sizes, act, head, seed=0):
     net = Network(sizes, act, head)
     rng = np.random.default_rng(seed)
@@ -48,17 +62,7 @@ def test_gradient_matches_finite_differences(act, head_name):
     x_ext = add_bias_row(x)
     t = head.targets(_labels(head, 7, rng))
     grad = net.gradient(x_ext, t)
-    eps = 1e-6
-    numeric = np.empty_like(grad)
-    for i in range(net.size):
-        keep = net.params[i]
-        net.params[i] = keep + eps
-        up = _total_loss(net, x_ext, t)
-        net.params[i] = keep - eps
-        down = _total_loss(net, x_ext, t)
-        net.params[i] = keep
-        numeric[i] = (up - down) / (2 * eps)
-    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(grad, _numeric_gradient(net, x_ext, t), rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize("act", ["tanh", "relu", "swish"])
@@ -71,17 +75,7 @@ def test_gradient_of_deep_equal_layers(act, sizes):
     x_ext = add_bias_row(rng.uniform(-2, 2, (6, sizes[0])))
     t = head.targets(rng.choice([-1.0, 1.0], 6))
     grad = net.gradient(x_ext, t)
-    eps = 1e-6
-    numeric = np.empty_like(grad)
-    for i in range(net.size):
-        keep = net.params[i]
-        net.params[i] = keep + eps
-        up = _total_loss(net, x_ext, t)
-        net.params[i] = keep - eps
-        down = _total_loss(net, x_ext, t)
-        net.params[i] = keep
-        numeric[i] = (up - down) / (2 * eps)
-    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(grad, _numeric_gradient(net, x_ext, t), rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize("act", sorted(activations.ACTIVATIONS))

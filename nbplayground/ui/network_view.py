@@ -60,6 +60,7 @@ import numpy as np
 from .. import render
 from ..config import MAX_HIDDEN_LAYERS, MAX_NEURONS, MIN_NEURONS, NEW_LAYER_NEURONS
 from ..features import FEATURE_IDS, FEATURES
+from .closing import close_tree, widgets_in
 
 try:  # DOM mouse events on any widget (hover end, clicks anywhere on the picture)
     import ipyevents
@@ -748,12 +749,12 @@ class NetworkView(widgets.VBox):
             self._timer = None
         seen = {id(self)}
         for event in self._events:
-            _close_deep(event, seen)
+            close_tree(event, seen)
         for image in self._images:
-            _close_deep(image, seen)
+            close_tree(image, seen)
         for value in [*vars(self).values(), *(getattr(self, k, None) for k in self.keys)]:
-            for widget in _widgets_in(value):
-                _close_deep(widget, seen)
+            for widget in widgets_in(value):
+                close_tree(widget, seen)
         super().close()
 
     @property
@@ -1154,7 +1155,7 @@ class NetworkView(widgets.VBox):
                 self.neuron_labels.append(label)
         self._neuron_row.children = children
         for w in old:
-            _close_deep(w)
+            close_tree(w)
         vis = "hidden" if "numHiddenLayers" in self._hide else "visible"
         self.add_layer_button.layout.visibility = vis
         self.remove_layer_button.layout.visibility = vis
@@ -1231,33 +1232,3 @@ def _small_button(text: str, tooltip: str) -> widgets.Button:
                                                 margin="0 2px"))
 
 
-def _widgets_in(value):
-    """The widgets in ``value``: a widget, or lists, tuples and dicts of them."""
-    if isinstance(value, widgets.Widget):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _widgets_in(v)
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _widgets_in(v)
-
-
-def _close_deep(widget, seen: set | None = None) -> None:
-    """Close ``widget`` and every widget it holds (synced traits such as children,
-    marks, scales, layout and style, and instance attributes), depth first."""
-    seen = set() if seen is None else seen
-    if id(widget) in seen:
-        return
-    seen.add(id(widget))
-    values = []
-    for name in getattr(widget, "keys", ()):
-        try:
-            values.append(getattr(widget, name))
-        except Exception:
-            continue
-    values.extend(vars(widget).values())
-    for value in values:
-        for item in _widgets_in(value):
-            _close_deep(item, seen)
-    widget.close()

@@ -67,6 +67,7 @@ from .. import custom_data as _custom
 from ..config import DATASETS_BY_PROBLEM, FEATURES, Config
 from ..datasets import Dataset
 from ..trainer import Trainer
+from .closing import close_tree
 from .controls import Controls
 from .loop import FrameGate, TrainingLoop
 from .network_view import NetworkView
@@ -108,32 +109,6 @@ def _locked(method):
     return call
 
 
-def close_tree(widget: widgets.Widget, _seen: set | None = None) -> None:
-    """Close ``widget`` and every widget it holds.
-
-    ``Widget.close`` closes one comm; a container's children, a figure's
-    marks, axes and scales, a mark's image and every ``Layout``/``Style``
-    stay open (and in the kernel's widget registry) unless closed too.  So
-    this walks the synced traits and also the instance attributes (a panel's
-    spare image buffer, its event listeners), then closes depth first.
-    """
-    seen = set() if _seen is None else _seen
-    if id(widget) in seen:
-        return
-    seen.add(id(widget))
-    values = []
-    for name in getattr(widget, "keys", ()):
-        try:
-            values.append(getattr(widget, name))
-        except Exception:
-            continue
-    values.extend(vars(widget).values())
-    for value in values:
-        for item in _widgets_in(value):
-            close_tree(item, seen)
-    widget.close()
-
-
 def _make_network_view(callbacks: dict) -> NetworkView:
     """The network panel, at :data:`NETWORK_WIDTH` if it takes a width."""
     try:
@@ -143,17 +118,6 @@ def _make_network_view(callbacks: dict) -> NetworkView:
     if takes_width:
         return NetworkView(**callbacks, width=NETWORK_WIDTH)
     return NetworkView(**callbacks)
-
-
-def _widgets_in(value: Any):
-    if isinstance(value, widgets.Widget):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _widgets_in(v)
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _widgets_in(v)
 
 
 # --------------------------------------------------------------------------------------
