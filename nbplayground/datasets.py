@@ -300,7 +300,20 @@ def reg_plane(n: int, noise: float, rand: Rand) -> tuple[np.ndarray, np.ndarray]
     with noiseX, noiseY = ν·U(-6, 6).  Labels reach ±1.2 in the corners.
     Draws per point: x, y, noiseX, noiseY.
     """
-    n = _check_n(n, "reg-plane")
+    return _regression("reg-plane", n, noise, rand, _plane_label)
+
+
+def _plane_label(px: float, py: float) -> float:
+    """The plane's label at the perturbed point: the d3 scale [-10, 10] -> [-1, 1]."""
+    t = ((px + py) - -10) / (10 - -10)
+    return -1 * (1 - t) + 1 * t
+
+
+def _regression(name: str, n: int, noise: float, rand: Rand, label_at) -> tuple:
+    """Both regression datasets: ``x, y = U(-6, 6)``, noiseX, noiseY = ν·U(-6, 6)
+    (draws in that order), the label ``label_at(x + noiseX, y + noiseY)`` and the
+    position clean."""
+    n = _check_n(n, name)
     noise = _check_noise(noise)
     _check_rand(rand)
     radius = 6
@@ -312,11 +325,9 @@ def reg_plane(n: int, noise: float, rand: Rand) -> tuple[np.ndarray, np.ndarray]
         y = rand() * (radius - -radius) + -radius
         noise_x = (rand() * (radius - -radius) + -radius) * noise
         noise_y = (rand() * (radius - -radius) + -radius) * noise
-        v = (x + noise_x) + (y + noise_y)
-        t = (v - -10) / (10 - -10)
         xs.append(x)
         ys.append(y)
-        labels.append(-1 * (1 - t) + 1 * t)
+        labels.append(label_at(x + noise_x, y + noise_y))
     return _as_arrays(xs, ys, labels)
 
 
@@ -353,22 +364,7 @@ def reg_gauss(n: int, noise: float, rand: Rand) -> tuple[np.ndarray, np.ndarray]
     :func:`reg_gauss_label` at the perturbed point, the position is clean.
     Draws per point: x, y, noiseX, noiseY.
     """
-    n = _check_n(n, "reg-gauss")
-    noise = _check_noise(noise)
-    _check_rand(rand)
-    radius = 6
-    xs: list[float] = []
-    ys: list[float] = []
-    labels: list[float] = []
-    for _ in range(n):
-        x = rand() * (radius - -radius) + -radius
-        y = rand() * (radius - -radius) + -radius
-        noise_x = (rand() * (radius - -radius) + -radius) * noise
-        noise_y = (rand() * (radius - -radius) + -radius) * noise
-        xs.append(x)
-        ys.append(y)
-        labels.append(reg_gauss_label(x + noise_x, y + noise_y))
-    return _as_arrays(xs, ys, labels)
+    return _regression("reg-gauss", n, noise, rand, reg_gauss_label)
 
 
 # --------------------------------------------------------------------------
