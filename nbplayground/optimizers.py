@@ -562,11 +562,17 @@ class RMSprop(Optimizer):
             np.add(mom, s, mom)
             np.subtract(p, mom, p)
         else:
-            np.sqrt(d, w)
-            np.add(w, self._k_epsilon, w)
-            np.multiply(g, self._k_lr, s)
-            np.divide(s, w, s)
-            np.subtract(p, s, p)
+            _adaptive_step(p, g, d, self._k_lr, self._k_epsilon, s, w)
+
+
+def _adaptive_step(p, g, a, lr, epsilon, s, w) -> None:
+    """``p -= lr * g / (sqrt(a) + epsilon)`` in place (RMSprop without momentum,
+    Adagrad); ``s`` and ``w`` are scratch buffers, ``lr`` and ``epsilon`` 0-d arrays."""
+    np.sqrt(a, w)
+    np.add(w, epsilon, w)
+    np.multiply(g, lr, s)
+    np.divide(s, w, s)
+    np.subtract(p, s, p)
 
 
 class Adagrad(Optimizer):
@@ -611,11 +617,7 @@ class Adagrad(Optimizer):
         self._k_lr[()] = lr_t
         np.multiply(g, g, s)
         np.add(a, s, a)
-        np.sqrt(a, w)
-        np.add(w, self._k_epsilon, w)
-        np.multiply(g, self._k_lr, s)
-        np.divide(s, w, s)
-        np.subtract(p, s, p)
+        _adaptive_step(p, g, a, self._k_lr, self._k_epsilon, s, w)
 
 
 class Adadelta(Optimizer):

@@ -71,6 +71,13 @@ _CHAPTER = {"activation": "relu", "learning_rate": 0.03, "train_percent": 50, "n
 
 # Lessons 5 to 7 compare training settings on Playground's own first picture:
 # the circle with two hidden tanh layers of 4 and 2 neurons.
+#: lessons 5 and 6 keep Playground's default network and data: what they show is the
+#: learning rate and its decay, or the optimizer
+_LEARNING_RATE_HIDE = _hide(_LESSON_HIDE, _FIXED_DATA, _FIXED_SHAPE, {"activation"},
+                            show=frozenset({"decay"}))
+_OPTIMIZER_HIDE = _hide(_LESSON_HIDE, _FIXED_DATA, _FIXED_SHAPE, {"activation"},
+                        show=frozenset({"optimizer"}))
+
 _DEFAULT_NET = {"dataset": "circle", "activation": "tanh", "network_shape": (4, 2),
                 "learning_rate": 0.03, "train_percent": 50, "noise": 0, "batch_size": 10,
                 "features": ("x", "y")}
@@ -140,44 +147,38 @@ PRESETS: dict[str, dict[str, Any]] = {
         "description": "Playground's default network with a learning rate of 0.001: "
                        "it barely moves (lesson 5).",
         **_DEFAULT_NET, "learning_rate": 0.001,
-        "hide": _hide(_LESSON_HIDE, _FIXED_DATA, _FIXED_SHAPE, {"activation"},
-                      show=frozenset({"decay"})),
+        "hide": _LEARNING_RATE_HIDE,
     },
     "learning-rate-big": {
         "description": "Playground's default network with a learning rate of 1: the loss "
                        "curve jumps up and down (lesson 5).",
         **_DEFAULT_NET, "learning_rate": 1,
-        "hide": _hide(_LESSON_HIDE, _FIXED_DATA, _FIXED_SHAPE, {"activation"},
-                      show=frozenset({"decay"})),
+        "hide": _LEARNING_RATE_HIDE,
     },
     "learning-rate-decay": {
         "description": "A learning rate of 1 that decays, lr / (1 + 0.01 t) after t "
                        "updates: fast at first, then steady (lesson 5).",
         **_DEFAULT_NET, "learning_rate": 1, "decay": 0.01,
-        "hide": _hide(_LESSON_HIDE, _FIXED_DATA, _FIXED_SHAPE, {"activation"},
-                      show=frozenset({"decay"})),
+        "hide": _LEARNING_RATE_HIDE,
     },
     # Lesson 6: optimizers.
     "momentum": {
         "description": "Playground's default network trained by SGD with momentum 0.9 "
                        "(lesson 6).",
         **_DEFAULT_NET, "optimizer": "sgd", "momentum": 0.9,
-        "hide": _hide(_LESSON_HIDE, _FIXED_DATA, _FIXED_SHAPE, {"activation"},
-                      show=frozenset({"optimizer"})),
+        "hide": _OPTIMIZER_HIDE,
     },
     "nesterov": {
         "description": "Playground's default network trained by SGD with Nesterov "
                        "momentum 0.9 (lesson 6).",
         **_DEFAULT_NET, "optimizer": "sgd", "momentum": 0.9, "nesterov": True,
-        "hide": _hide(_LESSON_HIDE, _FIXED_DATA, _FIXED_SHAPE, {"activation"},
-                      show=frozenset({"optimizer"})),
+        "hide": _OPTIMIZER_HIDE,
     },
     "adam": {
         "description": "Playground's default network trained by Adam with a learning "
                        "rate of 0.01 (lesson 6).",
         **_DEFAULT_NET, "optimizer": "adam", "learning_rate": 0.01,
-        "hide": _hide(_LESSON_HIDE, _FIXED_DATA, _FIXED_SHAPE, {"activation"},
-                      show=frozenset({"optimizer"})),
+        "hide": _OPTIMIZER_HIDE,
     },
     # Lesson 7: batch size, epochs and overfitting.
     "batch-size": {
