@@ -1,7 +1,7 @@
 # nbplayground: everyday commands, all over a local virtualenv in .venv/.
 #
 #   make lab     set up .venv and open notebooks/playground.ipynb in JupyterLab
-#   make test    set up .venv and run every test (unit, widget, browser, notebooks)
+#   make test    set up .venv, run ruff, then every test (unit, widget, browser, notebooks)
 #   make e2e     set up .venv and run only the browser tests (tests/e2e)
 #   make bench   set up .venv and run each script in benchmarks/
 #   make clean   remove caches, build output and artifacts/ (keeps .venv)
@@ -43,6 +43,7 @@ lab: $(STAMP)
 	$(VPY) -m jupyter lab $(ROOT_ARGS) $(LAB_ARGS) $(PLAYGROUND_NB)
 
 test: $(STAMP)
+	$(VPY) -m ruff check .
 	$(VPY) -m pytest tests $(NBMAKE_ARGS) $(PYTEST_ARGS)
 
 e2e: $(STAMP)

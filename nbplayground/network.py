@@ -75,7 +75,9 @@ class Network:
     """
 
     def __init__(self, layer_sizes, activation: str = "tanh",
-                 head: OutputHead = OutputHead("squared", "tanh")):
+                 head: OutputHead | None = None):
+        if head is None:
+            head = OutputHead("squared", "tanh")
         sizes = tuple(int(s) for s in layer_sizes)
         if len(sizes) < 2 or sizes[0] < 0 or any(s < 1 for s in sizes[1:]):
             raise ValueError(f"layer_sizes={layer_sizes!r}: need (inputs >= 0, *hidden >= 1, "

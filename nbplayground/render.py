@@ -628,7 +628,8 @@ class AtlasLayout:
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
             raise TypeError(f"k must be an integer node number; got {k!r}")
         if not 0 <= k < self.count:
-            raise ValueError(f"k must be a node number in 0..{self.count - 1}; got {k} (the atlas holds {self.count} nodes)")
+            raise ValueError(f"k must be a node number in 0..{self.count - 1}; got {k} "
+                             f"(the atlas holds {self.count} nodes)")
         return divmod(int(k), self.columns)
 
     def box(self, k: int) -> tuple[int, int, int, int]:

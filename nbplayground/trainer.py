@@ -29,7 +29,7 @@ from . import datasets as _datasets
 from . import export as _export
 from . import features as _features
 from . import optimizers as _optimizers
-from .config import (LIVE_FIELDS, REGENERATE_FIELDS, RESET_FIELDS, Config)
+from .config import (REGENERATE_FIELDS, RESET_FIELDS, Config)
 from .history import History
 from .losses import head_for
 from .network import Network, add_bias_row

@@ -88,7 +88,7 @@ def test_binder_environment(tmp_path):
     for line in listing.splitlines():
         if line.strip() and not line[0].isspace() and line.strip().startswith("/"):
             where = line.strip()
-        for name, package in EXTENSIONS:
+        for name, _package in EXTENSIONS:
             if line.split()[:1] == [name]:
                 found[name] = (where, line)
     for name, package in EXTENSIONS:

@@ -263,7 +263,7 @@ def test_wrong_types(kwargs, fragments):
 
 def test_positional_arguments_are_refused():
     with pytest.raises(TypeError):
-        Config("classification")  # noqa: the fields are keyword-only
+        Config("classification")  # the fields are keyword-only
 
 
 def test_limits_beyond_the_ui_are_accepted():

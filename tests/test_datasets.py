@@ -185,7 +185,7 @@ def test_circle_boundary_is_strict():
     # perturbed point is exactly at 2.5, which is not "< 2.5": label −1.
     for noise, inner_label in ((0.5, -1.0), (0.4, 1.0)):
         draws = iter([0.0, 0.0, 0.0, 0.5, 0.0, 0.0, 0.5, 0.5])
-        xy, label = ds.circle(2, noise, lambda: next(draws))
+        xy, label = ds.circle(2, noise, lambda draws=draws: next(draws))
         assert xy.tolist() == [[0.0, 0.0], [0.0, 3.5]]
         assert label.tolist() == [inner_label, -1.0]
 

@@ -367,18 +367,21 @@ def test_first_steps_closed_forms():
     g, lr = 0.4, 0.2
     # Adagrad: a = 0.1 + g^2
     opt = get("adagrad", learning_rate=lr)
-    p = np.array([0.0]); opt.step(p, np.array([g]))
+    p = np.array([0.0])
+    opt.step(p, np.array([g]))
     assert p[0] == pytest.approx(-lr * g / (math.sqrt(0.1 + g * g) + 1e-7), rel=1e-14)
     # Adadelta: a = (1-rho) g^2, d = sqrt(eps)/sqrt(a+eps) g
     rho, eps = 0.95, 1e-7
     opt = get("adadelta", learning_rate=lr)
-    p = np.array([0.0]); opt.step(p, np.array([g]))
+    p = np.array([0.0])
+    opt.step(p, np.array([g]))
     d = math.sqrt(eps) / math.sqrt((1 - rho) * g * g + eps) * g
     assert p[0] == pytest.approx(-lr * d, rel=1e-13)
     assert opt.slots["accum_var"][0] == pytest.approx((1 - rho) * d * d, rel=1e-13)
     # Adamax: m = 0.1 g, u = |g|, step = lr/(1-0.9) * m/(u+eps) = lr * g/(|g|+eps)
     opt = get("adamax", learning_rate=lr)
-    p = np.array([0.0]); opt.step(p, np.array([-g]))
+    p = np.array([0.0])
+    opt.step(p, np.array([-g]))
     assert p[0] == pytest.approx(lr * g / (g + 1e-7), rel=1e-14)
 
 
@@ -555,7 +558,7 @@ def test_fixed_mask_freezes_entries_and_leaves_others_exact(case):
     masked.build(n)
     initial_slots = {key: value.copy() for key, value in masked.slots.items()}
     pm, pp = p0.copy(), p0.copy()
-    for k, g in enumerate(_gradient_stream(rng, n, 30)):
+    for g in _gradient_stream(rng, n, 30):
         masked.step(pm, g, mask)
         plain.step(pp, g)
     frozen = ~mask

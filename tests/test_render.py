@@ -295,11 +295,11 @@ def test_rgba_png_round_trip():
 @pytest.mark.parametrize(
     "call, exc, word",
     [
-        (lambda: render.encode_png_indexed(np.zeros((2, 2), np.uint8), np.zeros((2, 4), np.uint8)), ValueError, "palette"),
-        (lambda: render.encode_png_indexed(np.full((2, 2), 5, np.uint8), np.zeros((3, 3), np.uint8)), ValueError, "indices"),
-        (lambda: render.encode_png_indexed(np.zeros((2, 2, 1), np.uint8), np.zeros((3, 3), np.uint8)), ValueError, "indices"),
+        (lambda: render.encode_png_indexed(np.zeros((2, 2), np.uint8), np.zeros((2, 4), np.uint8)), ValueError, "palette"),  # noqa: E501
+        (lambda: render.encode_png_indexed(np.full((2, 2), 5, np.uint8), np.zeros((3, 3), np.uint8)), ValueError, "indices"),  # noqa: E501
+        (lambda: render.encode_png_indexed(np.zeros((2, 2, 1), np.uint8), np.zeros((3, 3), np.uint8)), ValueError, "indices"),  # noqa: E501
         (lambda: render.encode_png_indexed(np.zeros((2, 2)), np.zeros((3, 3), np.uint8)), TypeError, "indices"),
-        (lambda: render.encode_png_indexed(np.zeros((2, 2), np.uint8), np.zeros((3, 3), np.uint8), np.zeros(4, np.uint8)), ValueError, "alpha"),
+        (lambda: render.encode_png_indexed(np.zeros((2, 2), np.uint8), np.zeros((3, 3), np.uint8), np.zeros(4, np.uint8)), ValueError, "alpha"),  # noqa: E501
         (lambda: render.encode_png_indexed(np.zeros((2, 2), int), np.full((3, 3), 256)), ValueError, "palette"),
         (lambda: render.encode_png_rgba(np.zeros((2, 2, 3), np.uint8)), ValueError, "rgba"),
         (lambda: render.encode_png_rgba(np.zeros((2, 2, 4), np.uint8), level=11), ValueError, "level"),

@@ -671,7 +671,7 @@ class NetworkView(widgets.VBox):
         self.atlas_mark = bq.Image(image=self._images[0], scales=scales, x=[0.0, float(W)],
                                    y=[0.0, 100.0], pixelated=True)
         self.link_marks = []
-        for b, w in enumerate(BUCKET_WIDTHS):
+        for w in BUCKET_WIDTHS:
             self.link_marks.append(bq.Lines(
                 x=np.zeros((1, 4), np.float32), y=np.zeros((1, 4), np.float32),
                 color=np.full(1, 127, np.uint8), scales=cscales, stroke_width=w,
@@ -1067,7 +1067,7 @@ class NetworkView(widgets.VBox):
     def _relayout(self, stack: contextlib.ExitStack) -> None:
         """Send the geometry: figure size, labels, borders, bias positions, header."""
         lay = self.panel_layout
-        W, H = lay.width, lay.height
+        H = lay.height
         for w in (self.figure, self._sy, self.atlas_mark, self._labels, self._borders, self._bias_mark,
                   *self.link_marks):
             stack.enter_context(w.hold_sync())

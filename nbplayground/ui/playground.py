@@ -57,7 +57,6 @@ import threading
 import inspect
 import logging
 import weakref
-from typing import Any
 
 import ipywidgets as widgets
 

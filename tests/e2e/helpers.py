@@ -343,8 +343,8 @@ def execute_command(
     """Start JupyterLab command ``command`` (e.g. ``"notebook:run-all-cells"``) on the notebook.
 
     The notebook is activated first and, with ``code_cell_index``, that code cell (0-based,
-    counting code cells only) is made the active, only selected one. Does not wait for the command to finish; a failure is logged as a console
-    error (so ``page.console_errors`` catches it).
+    counting code cells only) is made the active, only selected one. Does not wait for the
+    command to finish; a failure is logged as a console error (so ``page.console_errors`` catches it).
     """
     page.evaluate(_COMMAND_JS, [command, args or {}, code_cell_index])
 

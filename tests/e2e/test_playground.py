@@ -170,7 +170,8 @@ def open_playground(page, jupyter_server, name: str) -> None:
     run_all_cells(page)
     page.locator(ROOT).wait_for(state="visible")
     page.wait_for_function(
-        "sel => { const i = document.querySelector(sel); return !!i && /^(blob|data):/.test(i.getAttribute('href') || ''); }",
+        "sel => { const i = document.querySelector(sel);"
+        " return !!i && /^(blob|data):/.test(i.getAttribute('href') || ''); }",
         arg=HEATMAP_IMAGE,
     )
 

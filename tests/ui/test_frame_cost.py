@@ -61,7 +61,7 @@ async def test_bytes_and_messages_per_frame_while_playing_the_deep_spiral(monkey
         # the loss chart went out at most ~5 times per second, each <= CHART_POINTS points
         chart = [(m, b) for w, m, b in recorder.sent if w is p.output_view.loss_lines]
         assert 1 <= len(chart) <= 2.0 / CHART_INTERVAL + 2
-        for msg, buffers in chart:
+        for _msg, buffers in chart:
             assert sum(map(len, buffers)) <= 3 * CHART_POINTS * 4   # x and 2 y rows, float32
     finally:
         monkeypatch.undo()
