@@ -3,6 +3,7 @@
 #   make lab     set up .venv and open notebooks/playground.ipynb in JupyterLab
 #   make test    set up .venv, run ruff, then every test (unit, widget, browser, notebooks)
 #   make e2e     set up .venv and run only the browser tests (tests/e2e)
+#   make screenshots   run the browser tests and copy their README pictures to docs/screenshots/
 #   make bench   set up .venv and run each script in benchmarks/
 #   make clean   remove caches, build output and artifacts/ (keeps .venv)
 #   make distclean   clean, and remove .venv too
@@ -28,7 +29,7 @@ NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 NBMAKE_ARGS := $(if $(NOTEBOOKS),--nbmake notebooks,)
 PLAYGROUND_NB := $(wildcard notebooks/playground.ipynb)
 
-.PHONY: lab test e2e bench clean distclean setup
+.PHONY: lab test e2e screenshots bench clean distclean setup
 
 setup: $(STAMP)
 
@@ -48,6 +49,14 @@ test: $(STAMP)
 
 e2e: $(STAMP)
 	$(VPY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+# The browser tests write the README's pictures to artifacts/screenshots/docs/ (a test run
+# changes nothing git tracks); this runs them and publishes the pictures in docs/screenshots/.
+screenshots: $(STAMP)
+	rm -rf artifacts/screenshots/docs
+	$(VPY) -m pytest tests/e2e $(PYTEST_ARGS)
+	mkdir -p docs/screenshots
+	cp artifacts/screenshots/docs/*.png docs/screenshots/
 
 bench: $(STAMP)
 	@set -e; found=0; \

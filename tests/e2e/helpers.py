@@ -46,6 +46,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 #: Where ``screenshot`` saves its PNG files.
 SCREENSHOT_DIR = REPO_ROOT / "artifacts" / "screenshots"
+#: Pictures meant for the README and docs/: tests write them here (never into a tracked
+#: folder); ``make screenshots`` runs the browser tests and copies them to docs/screenshots/.
+DOC_SCREENSHOT_DIR = SCREENSHOT_DIR / "docs"
 
 #: Paths saved by ``screenshot`` in this session (the conftest prints the folder at the end).
 SAVED_SCREENSHOTS: list[Path] = []
@@ -382,5 +385,26 @@ def screenshot(page, name: str, full_page: bool = False) -> Path:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
+    SAVED_SCREENSHOTS.append(path)
+    return path
+
+
+def doc_screenshot(page, locator, name: str, margin: int = 8) -> Path:
+    """Save a picture of ``locator`` (with ``margin`` px around it) as
+    ``artifacts/screenshots/docs/<name>.png``, for ``make screenshots`` to publish in
+    docs/screenshots/. Returns its path."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name or ""):
+        raise ValueError(f"name must be letters, digits, '_', '-' or '.', got {name!r}")
+    locator.scroll_into_view_if_needed()
+    box = locator.bounding_box()
+    DOC_SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    clip = {
+        "x": max(0.0, box["x"] - margin),
+        "y": max(0.0, box["y"] - margin),
+        "width": box["width"] + 2 * margin,
+        "height": box["height"] + 2 * margin,
+    }
+    path = DOC_SCREENSHOT_DIR / f"{name}.png"
+    page.screenshot(path=str(path), clip=clip)
     SAVED_SCREENSHOTS.append(path)
     return path

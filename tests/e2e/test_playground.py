@@ -23,13 +23,12 @@ Two tests, each on its own page (the ``page`` fixture shuts kernels down between
 from __future__ import annotations
 
 import json
-import shutil
 import time
 
 from e2e.helpers import (
     DARK_THEME,
-    REPO_ROOT,
     cell_output_text,
+    doc_screenshot,
     open_notebook,
     run_all_cells,
     run_cell,
@@ -76,8 +75,6 @@ PLAY = f"{ROOT} .nbp-play"
 HEATMAP_IMAGE = f"{ROOT} .nbp-heatmap svg image"
 NETWORK_IMAGE = f"{ROOT} .nbp-network-column svg image"
 NETWORK_FIGURE = f"{ROOT} .nbp-network-column .bqplot.figure"
-
-DOCS_SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
 
 # JS: watch the heatmap's and the network picture's href; window.__nbp holds the counts.
 _WATCH_JS = """([heatSel, netSel]) => {
@@ -197,25 +194,14 @@ def pause_and_check(page, label: str) -> None:
 
 def widget_screenshot(page, name: str, docs_name: str | None = None) -> None:
     """Scroll the widget into view, save the page via the harness's ``screenshot`` and,
-    with ``docs_name``, a picture cropped to the widget (8 px margin) in docs/screenshots/."""
+    with ``docs_name``, a picture cropped to the widget (8 px margin) for docs/screenshots/
+    (written under artifacts/; ``make screenshots`` publishes it)."""
     root = page.locator(ROOT)
     root.scroll_into_view_if_needed()
     path = screenshot(page, name)
     assert path.stat().st_size > 20_000, f"{path} is suspiciously small"
     if docs_name:
-        box = root.bounding_box()
-        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        margin = 8
-        clip = {
-            "x": max(0.0, box["x"] - margin),
-            "y": max(0.0, box["y"] - margin),
-            "width": box["width"] + 2 * margin,
-            "height": box["height"] + 2 * margin,
-        }
-        target = DOCS_SCREENSHOTS / f"{docs_name}.png"
-        page.screenshot(path=str(target), clip=clip)
-        # keep the full-page shot next to the others too (artifacts/), for comparison
-        shutil.copyfile(target, path.with_name(f"{name}-widget.png"))
+        doc_screenshot(page, root, docs_name)
 
 
 # --------------------------------------------------------------------------- tests
