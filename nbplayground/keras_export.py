@@ -394,8 +394,9 @@ def _fit_source(bs: int, epoch: int, n_train: int, epochs: int, validation: bool
             "",
         ]
     out += [
-        "def train(epochs):",
-        '    """Train `epochs` more epochs; Keras numbers them after the trainer\'s."""',
+        "def train(epochs, **fit_options):",
+        '    """Train `epochs` more epochs (Keras numbers them after the trainer\'s); other',
+        '    keyword arguments go to model.fit (verbose=0, say)."""',
         "    global EPOCH",
         "    history = model.fit(",
     ]
@@ -408,7 +409,8 @@ def _fit_source(bs: int, epoch: int, n_train: int, epochs: int, validation: bool
     out += ["        initial_epoch=EPOCH,", "        epochs=EPOCH + epochs,"]
     if validation:
         out.append("        validation_data=(X_test, y_test),")
-    out += ["        callbacks=CALLBACKS,", "    )", "    EPOCH += epochs", "    return history",
+    out += ["        callbacks=CALLBACKS,", "        **fit_options,", "    )",
+            "    EPOCH += epochs", "    return history",
             "", "", "if __name__ == \"__main__\":",
             f"    history = train({epochs})  # "
             + ("as many more epochs as the trainer has run" if epoch else "100 epochs")]
