@@ -263,8 +263,10 @@ def _optimizer_state_source(opt, trainer, names) -> list[str]:
             out += ["    " + line for line in _layer_arrays(trainer, live[ours], names)]
             out.append("    },")
         out.append("}")
+    elif slots:
+        out.append("SLOTS = {}  # no update yet: Keras starts them at their initial values")
     else:
-        out.append("SLOTS = {}  # not built yet: Keras starts them at their initial values")
+        out.append(f"SLOTS = {{}}  # Keras 3's {opt.keras_name} keeps none with these settings")
     out += [
         "optimizer.build(model.trainable_variables)",
         "optimizer.iterations.assign(ITERATIONS)",
