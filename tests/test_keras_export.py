@@ -72,6 +72,12 @@ def _exec(source):
     return namespace
 
 
+def _value(variable):
+    """A Keras variable's value as numpy (Variable.numpy() warns under NumPy 2)."""
+    import keras
+    return keras.ops.convert_to_numpy(variable.value)
+
+
 def _expected_output(trainer, points):
     """What the Keras model's output layer should give: the head's activation."""
     shown = trainer.predict(points)
@@ -394,7 +400,7 @@ def test_code_builds_the_trainer_s_model_and_optimizer(case, keras):
     # the optimizer: its class, its iteration count and the trainer's slots
     opt = trainer.optimizer
     assert type(optimizer).__name__ == KERAS_CLASS[c.optimizer]
-    assert int(optimizer.iterations.numpy()) == opt.iterations
+    assert int(_value(optimizer.iterations)) == opt.iterations
     by_name = {v.name: v for v in optimizer.variables}
     names = [layer.name for layer in model.layers if hasattr(layer, "kernel")]
     ours = opt.slots
@@ -403,7 +409,7 @@ def test_code_builds_the_trainer_s_model_and_optimizer(case, keras):
             layer = model.get_layer(name)
             for variable, value in ((layer.kernel, view[:, :-1].T), (layer.bias, view[:, -1])):
                 key = variable.path.replace("/", "_") + "_" + keras_name
-                np.testing.assert_allclose(by_name[key].numpy(), value, rtol=1e-6, atol=1e-30)
+                np.testing.assert_allclose(_value(by_name[key]), value, rtol=1e-6, atol=1e-30)
 
 
 def ns_slots(ns):
@@ -435,8 +441,8 @@ def test_without_weights_the_model_starts_fresh(keras):
     source = to_keras(trainer, include_weights=False)
     assert "WEIGHTS" not in source and "SLOTS" not in source
     ns = _exec(source)
-    assert int(ns["optimizer"].iterations.numpy()) == 0
-    kernel = ns["model"].get_layer("hidden_1").kernel.numpy()
+    assert int(_value(ns["optimizer"].iterations)) == 0
+    kernel = _value(ns["model"].get_layer("hidden_1").kernel)
     assert not np.allclose(kernel, trainer.weights[0].T)
 
 
