@@ -385,8 +385,8 @@ def _fit_source(bs: int, epoch: int, n_train: int, epochs: int, validation: bool
     if batched:
         out += [
             "def playground_batches():",
-            '    """Playground\'s batches forever: the first of each epoch also holds the '
-            'points left over from the epoch before."""',
+            '    """Playground\'s batches, epoch after epoch: the first of each epoch also holds',
+            '    the points left over from the epoch before."""',
             f"    n, batch_size, carry = len(X_train), {bs}, {carry}",
             "    while True:",
             "        for start in range(0, n - batch_size + 1, batch_size):",
