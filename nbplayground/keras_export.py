@@ -463,8 +463,8 @@ def to_keras(trainer, include_weights: bool = True) -> str:
             "each epoch Keras logs playground_loss (and playground_val_loss), Playground's loss "
             "of the whole set at the epoch's final weights (Keras's own `loss` is the mean "
             "over the epoch's batches while the weights moved)."))
-    emit("# Needs numpy and Keras 3 (any backend: set KERAS_BACKEND to jax, tensorflow or "
-         "torch).")
+    emit("# Needs numpy and Keras 3, on any backend (KERAS_BACKEND=jax, tensorflow or torch; "
+         "tested on jax).")
     emit("")
     emit("import numpy as np")
     emit("")

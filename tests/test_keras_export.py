@@ -464,7 +464,29 @@ CONTINUED = {
                                 learning_rate=0.01),
     "L1 with dead links": dict(regularization="L1", regularization_rate=0.03, learning_rate=0.1,
                                batch_size=25),
+    "sigmoid cross-entropy, L2": dict(dataset="xor", loss="cross_entropy", regularization="L2",
+                                      regularization_rate=0.01),
 }
+
+
+@pytest.mark.parametrize("epochs", [0, 2])
+def test_the_batches_are_playground_s(epochs, keras):
+    """Each update's points: every batch_size in order, the leftover carried into the next
+    epoch's first update (none before the first epoch)."""
+    trainer = _trainer(epochs=epochs, batch_size=30, train_percent=70)
+    n, bs = trainer.data.num_train, 30
+    full, left = divmod(n, bs)
+    assert full and left
+    ns = _exec(to_keras(trainer))
+    X = ns["X_train"]
+    for epoch in range(3):
+        for b in range(full):
+            x, y = next(ns["batches"])
+            rows = list(range(b * bs, (b + 1) * bs))
+            if b == 0 and (epoch or epochs):
+                rows = list(range(n - left, n)) + rows
+            np.testing.assert_array_equal(x, X[rows])
+            np.testing.assert_array_equal(y, ns["y_train"][rows])
 
 
 def _continuation_error(trainer, history, epochs):
