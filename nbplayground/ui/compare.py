@@ -159,7 +159,8 @@ def parse_values(vary: str, values: Any) -> tuple:
                 values = tuple(_split(values, ","))
         if isinstance(values, (int, np.integer)) and not isinstance(values, bool):
             if not 1 <= values <= MAX_RUNS:
-                raise ValueError(f"seeds: {values} runs; must be 1 to {MAX_RUNS}")
+                raise ValueError(f"seeds: {values} runs; must be 1 to {MAX_RUNS} (at most "
+                                 f"{MAX_RUNS} runs in one Compare)")
             return (int(values),)
         seeds = tuple(str(s) for s in values)
         _check_count(vary, seeds)
@@ -479,7 +480,7 @@ class Compare(widgets.VBox):
                                         colors=list(RUN_COLORS))
         self._x_axis = bqplot.Axis(scale=self._sx, label="epoch", grid_lines="none",
                                    tick_format="d", num_ticks=6)
-        self._y_axis = bqplot.Axis(scale=self._sy_linear, orientation="vertical", label="loss",
+        self._y_axis = bqplot.Axis(scale=self._sy_linear, side="left", label="loss",
                                    grid_lines="none", tick_format=".2g", num_ticks=6)
         self.chart = bqplot.Figure(
             marks=[self.train_lines, self.test_lines], axes=[self._x_axis, self._y_axis],
@@ -590,7 +591,7 @@ class Compare(widgets.VBox):
 
     def _control_failed(self, error_widget: widgets.HTML, exc: BaseException) -> None:
         """Say what is wrong next to the control and show the state kept."""
-        error_widget.value = html.escape(f"{exc}")
+        error_widget.value = html.escape(str(exc), quote=False)
         self._sync_controls(keep_text=True)
 
     def _on_vary(self, change) -> None:
