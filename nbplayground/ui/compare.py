@@ -58,7 +58,7 @@ from ..config import (DATASETS, HIDDEN_ACTIVATIONS, OPTIMIZERS, PLAYGROUND_EPOCH
                       SPEED_LABELS, SPEEDS, Config, js_number)
 from .closing import close_tree
 from .loop import FrameGate, TrainingLoop
-from .output_view import StatusLine, format_loss
+from .output_view import StatusLine, format_loss, nice_ticks
 
 __all__ = ["Compare", "VARIES", "OPTIMIZER_CHOICES", "RUN_COLORS", "CURVE_POINTS",
            "CHART_INTERVAL", "MAX_RUNS", "parse_values", "format_values", "make_runs"]
@@ -110,6 +110,8 @@ CURVE_POINTS = 120
 CHART_INTERVAL = 0.2
 #: Side of one run's heatmap in px.
 HEATMAP_PX = 116
+#: More runs than this get smaller pictures (88 px, five to a row).
+SMALL_CELLS_ABOVE = 12
 #: The speed dropdown's value for "as fast as possible" (a Dropdown value cannot be None).
 _MAX_SPEED = 0
 _UNBOUNDED_EPOCHS = 1 << 30
@@ -241,6 +243,17 @@ def make_runs(config: Config, vary: str, values: tuple, same_start: bool):
 # The widget
 # --------------------------------------------------------------------------------------
 
+def _log_ticks(lo: float, hi: float) -> tuple[np.ndarray, str]:
+    """Ticks for a log axis over [lo, hi]: 1, 2 and 5 times the powers of ten inside it
+    (only the powers when that makes more than 8), format "g"."""
+    k0, k1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    ticks = [m * 10.0 ** k for k in range(k0, k1 + 1) for m in (1, 2, 5)]
+    ticks = [t for t in ticks if lo <= t <= hi]
+    if len(ticks) > 8:
+        ticks = [t for t in ticks if f"{t:e}".startswith("1")]
+    return np.array(ticks), ".2g"
+
+
 def _locked(method):
     """Hold the Compare's lock: widget handlers may run on a comm subshell thread while
     the loop runs on the main thread (see playground.py)."""
@@ -262,8 +275,12 @@ _CSS = """
   gap: 6px;
 }
 .nbp-compare .nbp-compare-bar {
-  align-items: center; flex-wrap: wrap; gap: 4px 14px;
+  align-items: flex-end; flex-wrap: wrap; gap: 4px 14px;
   padding: 2px 0 6px 0; border-bottom: 1px solid var(--jp-border-color2, #ddd);
+}
+.nbp-compare .nbp-compare-row { align-items: flex-start; flex-wrap: wrap; gap: 4px 18px; }
+.nbp-compare .nbp-compare-varybar {
+  padding: 0 0 6px 0; border-bottom: 1px solid var(--jp-border-color2, #ddd);
 }
 .nbp-compare .nbp-compare-label {
   font-size: 11px; color: var(--jp-ui-font-color2, #777); text-transform: uppercase;
@@ -280,8 +297,10 @@ _CSS = """
 .nbp-compare .nbp-compare-styles { color: var(--jp-ui-font-color2, #777); }
 .nbp-compare .nbp-compare-grid { flex-wrap: wrap; gap: 6px; max-width: 500px; }
 .nbp-compare .nbp-compare-cell { width: 116px; }
-.nbp-compare .nbp-compare-title {
-  font-size: 11px; line-height: 14px; height: 28px; overflow: hidden;
+.nbp-compare .nbp-compare-title { margin: 0; }
+.nbp-compare .nbp-compare-title .widget-html-content {
+  font-size: 11px; line-height: 14px; height: 28px; overflow: hidden; white-space: nowrap;
+  text-overflow: ellipsis;
 }
 .nbp-compare .nbp-compare-title .nbp-compare-diverged {
   color: var(--jp-error-color1, #d32f2f); font-weight: bold;
@@ -290,6 +309,14 @@ _CSS = """
 .nbp-compare .nbp-compare-pic .widget-image {
   position: absolute; left: 0; top: 0; width: 116px; height: 116px; margin: 0;
 }
+.nbp-compare .nbp-compare-small .nbp-compare-cell { width: 88px; }
+.nbp-compare .nbp-compare-small .nbp-compare-pic,
+.nbp-compare .nbp-compare-small .nbp-compare-pic .widget-image {
+  width: 88px !important; height: 88px !important;
+}
+.nbp-compare .nbp-compare-small .nbp-compare-title .widget-html-content { font-size: 10px; }
+.nbp-compare .nbp-compare-small .nbp-compare-title b { font-weight: 600; }
+.nbp-compare .nbp-compare-small .nbp-compare-swatch { width: 8px; margin-right: 2px; }
 .nbp-compare .nbp-compare-cell.nbp-diverged .nbp-compare-pic {
   outline: 2px solid var(--jp-error-color1, #d32f2f);
 }
@@ -366,13 +393,15 @@ class Compare(widgets.VBox):
         self.frames_rendered = 0
         self.chart_updates = 0
         self.images_sent = 0
-        pace = config.epochs_per_second
+        # the pace: epochs_per_second given here (None: as fast as possible), else the
+        # config's, else Playground's 60 epochs per second
+        pace = config_changes.get("epochs_per_second", config.epochs_per_second
+                                  or PLAYGROUND_EPOCHS_PER_SECOND)
         self._gate = FrameGate()
         self._loop = TrainingLoop(self._train_tick, self._render_tick,
                                   on_error=self._on_loop_error, on_stop=self._on_loop_stop,
                                   ready=self._gate.ready,
-                                  epochs_per_second=PLAYGROUND_EPOCHS_PER_SECOND
-                                  if pace is None else pace)
+                                  epochs_per_second=pace)
         self._status = StatusLine()
         self._build_controls()
         self._build_chart()
@@ -429,11 +458,11 @@ class Compare(widgets.VBox):
         self.value_controls = {
             "seed": widgets.BoundedIntText(min=1, max=MAX_RUNS, description="runs",
                                            layout=widgets.Layout(width="130px")),
-            "optimizer": widgets.SelectMultiple(options=OPTIMIZER_CHOICES, rows=4,
+            "optimizer": widgets.SelectMultiple(options=OPTIMIZER_CHOICES, rows=5,
                                                 layout=widgets.Layout(width="130px")),
             "learning_rate": widgets.Text(placeholder="0.003, 0.03, 0.3", **text),
             "batch_size": widgets.Text(placeholder="1, 10, 30", **text),
-            "activation": widgets.SelectMultiple(options=HIDDEN_ACTIVATIONS, rows=4,
+            "activation": widgets.SelectMultiple(options=HIDDEN_ACTIVATIONS, rows=5,
                                                  layout=widgets.Layout(width="130px")),
             "network_shape": widgets.Text(placeholder="3 | 4,2 | 8,8", **text),
         }
@@ -458,19 +487,22 @@ class Compare(widgets.VBox):
         self.vary_dropdown.observe(self._guarded(self._on_vary), "value")
         self.same_start_box.observe(self._guarded(self._on_same_start), "value")
         self.dataset.observe(self._guarded(self._on_dataset), "value")
-        self.vary_bar = widgets.HBox([
+        row = widgets.HBox([
             widgets.VBox([label("Vary"), self.vary_dropdown, self.vary_error]),
             widgets.VBox([label("Values"), *self._value_boxes.values()]),
-            self.same_start_box,
+            widgets.VBox([label("Start"), self.same_start_box]),
             widgets.VBox([label("Dataset"), self.dataset]),
-            widgets.VBox([label("Base settings"), self.base]),
         ])
-        self.vary_bar.add_class("nbp-compare-bar")
+        row.add_class("nbp-compare-row")
+        self.vary_bar = widgets.VBox([row, self.base])
+        self.vary_bar.add_class("nbp-compare-varybar")
 
     def _build_chart(self) -> None:
-        self._sx = bqplot.LinearScale(min=0.0, max=1.0)
-        self._sy_linear = bqplot.LinearScale(min=0.0, max=1.0)
-        self._sy_log = bqplot.LogScale(min=1e-3, max=1.0)
+        # no padding: the axes span exactly [0, last epoch] and [0 or the least loss, the
+        # largest]
+        self._sx = bqplot.LinearScale(min=0.0, max=1.0, allow_padding=False)
+        self._sy_linear = bqplot.LinearScale(min=0.0, max=1.0, allow_padding=False)
+        self._sy_log = bqplot.LogScale(min=1e-3, max=1.0, allow_padding=False)
         scales = {"x": self._sx, "y": self._sy_linear}
         empty = dict(x=np.zeros((1, 0), np.float32), y=np.zeros((1, 0), np.float32))
         self.test_lines = bqplot.Lines(**empty, scales=scales, stroke_width=2.0,
@@ -484,7 +516,7 @@ class Compare(widgets.VBox):
                                    grid_lines="none", tick_format=".2g", num_ticks=6)
         self.chart = bqplot.Figure(
             marks=[self.train_lines, self.test_lines], axes=[self._x_axis, self._y_axis],
-            animation_duration=0, display_toolbar=False, padding_x=0.0, padding_y=0.02,
+            animation_duration=0, display_toolbar=False, padding_x=0.0, padding_y=0.0,
             fig_margin={"top": 10, "bottom": 36, "left": 50, "right": 10},
             min_aspect_ratio=0.01, max_aspect_ratio=100,
             layout=widgets.Layout(width="440px", height="300px", margin="0", padding="0"))
@@ -689,7 +721,7 @@ class Compare(widgets.VBox):
                      ("learning rate", js_number(c.learning_rate)),
                      ("batch", str(c.batch_size)), ("optimizer", optimizer),
                      ("noise", js_number(c.noise)), ("seed", c.seed)]
-            self.base.value = " · ".join(
+            self.base.value = "Base settings: " + " · ".join(
                 f"{k} {html.escape(v)}" for k, v in parts
                 if not (self._vary == "seed" and k == "seed"))
         finally:
@@ -705,6 +737,10 @@ class Compare(widgets.VBox):
             close_tree(cell.box)
         del self._cells[k:]
         self.grid.children = [c.box for c in self._cells]
+        if k > SMALL_CELLS_ABOVE:   # many runs: smaller pictures, five to a row
+            self.grid.add_class("nbp-compare-small")
+        else:
+            self.grid.remove_class("nbp-compare-small")
         colors = self._colors()
         for mark in (self.test_lines, self.train_lines):
             mark.colors = colors
@@ -921,7 +957,8 @@ class Compare(widgets.VBox):
             keep = np.isfinite(train) & np.isfinite(test) \
                 & (np.abs(train) < 3e38) & (np.abs(test) < 3e38)
             curves.append((epochs[keep], train[keep], test[keep]))
-        n = max(1, max(len(c[0]) for c in curves))
+        # at least two columns: bqplot reads a (K, 1) array as one line
+        n = max(2, max(len(c[0]) for c in curves))
         out = np.zeros((3, len(curves), n))
         for i, c in enumerate(curves):
             m = len(c[0])
@@ -955,8 +992,15 @@ class Compare(widgets.VBox):
             scale = self._sy_linear
         with scale.hold_sync():
             scale.min, scale.max = lo, hi
+        x_max = max(10.0, float(np.nanmax(x)) if x.size else 1.0)
         with self._sx.hold_sync():
-            self._sx.min, self._sx.max = 0.0, max(1.0, float(np.nanmax(x)) if x.size else 1.0)
+            self._sx.min, self._sx.max = 0.0, x_max
+        x_ticks, x_format = nice_ticks(0.0, x_max, 6)
+        y_ticks, y_format = _log_ticks(lo, hi) if self._log_scale else nice_ticks(lo, hi, 6)
+        with self._x_axis.hold_sync():
+            self._x_axis.tick_values, self._x_axis.tick_format = x_ticks, x_format
+        with self._y_axis.hold_sync():
+            self._y_axis.tick_values, self._y_axis.tick_format = y_ticks, y_format
         x32 = x.astype(np.float32)
         for mark, y in ((self.train_lines, train), (self.test_lines, test)):
             with mark.hold_sync():

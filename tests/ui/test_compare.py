@@ -189,7 +189,7 @@ def test_step_draws_the_runs_own_curves_heatmaps_and_titles(make):
     assert c.epoch.value == "000,007"
     x, test, train = (np.asarray(c.test_lines.x), np.asarray(c.test_lines.y),
                       np.asarray(c.train_lines.y))
-    assert test.shape == (3, 8) and x.shape == (3, 8)
+    assert test.shape == (3, 8) and x.shape == (3, 8)  # epochs 0..7
     for i in range(3):
         h = runs.histories[i]
         np.testing.assert_allclose(x[i], h.epochs, rtol=0)
