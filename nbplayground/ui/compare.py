@@ -110,6 +110,14 @@ CURVE_POINTS = 120
 CHART_INTERVAL = 0.2
 #: Side of one run's heatmap in px.
 HEATMAP_PX = 116
+#: Points per axis of a run's heatmap grid: a quarter of the Playground's 100 x 100 costs a
+#: quarter as much to evaluate and to send, and is plenty for a 116 px picture.
+HEATMAP_GRID = 50
+#: zlib level of the heatmap PNGs: level 1 costs a third of level 6 for a few more bytes.
+PNG_LEVEL = 1
+#: Seconds of heatmap drawing per live frame: when the K pictures cost more, each frame
+#: draws the next few of them in turn (all of them when paused or stepped).
+HEATMAP_BUDGET = 0.012
 #: More runs than this get smaller pictures (88 px, five to a row).
 SMALL_CELLS_ABOVE = 12
 #: The speed dropdown's value for "as fast as possible" (a Dropdown value cannot be None).
@@ -389,6 +397,9 @@ class Compare(widgets.VBox):
         self._chart_pending = False
         self._cells: list[_Cell] = []
         self._log_scale = False
+        self._grid_cache: dict = {}
+        self._heat_cost = 0.0     # seconds per heatmap (moving average)
+        self._next_heat = 0       # the run whose picture a live frame draws first
         #: frames drawn (every _render), chart updates sent, heatmap pictures sent
         self.frames_rendered = 0
         self.chart_updates = 0
@@ -900,14 +911,53 @@ class Compare(widgets.VBox):
 
     # -- drawing ---------------------------------------------------------------------------
 
+    def grid_points(self, domain) -> np.ndarray:
+        """The (HEATMAP_GRID**2, 2) points of a heatmap over ``domain`` (xmin, xmax, ymin,
+        ymax), row-major with row 0 at the top (largest y), as the Playground's grid."""
+        domain = tuple(float(v) for v in domain)
+        points = self._grid_cache.get(domain)
+        if points is None:
+            x0, x1, y0, y1 = domain
+            gx, gy = np.meshgrid(np.linspace(x0, x1, HEATMAP_GRID),
+                                 np.linspace(y1, y0, HEATMAP_GRID))
+            points = np.column_stack([gx.ravel(), gy.ravel()])
+            self._grid_cache = {domain: points}
+        return points
+
     def heatmap_png(self, i: int) -> bytes:
-        """The picture of run ``i``'s output on the grid (Playground's colours)."""
+        """The picture of run ``i``'s output on the heatmap grid: the run's own
+        ``predict``, in the Playground's output colours, as an indexed PNG."""
         trainer = self._runs[i]
-        output = trainer.frame(curve_points=2).output
-        discretize = trainer.config.discretize
-        if output.ndim == 3:
-            return _render.class_heatmap_png(output)
-        return _render.heatmap_png(output, discretize)
+        n = HEATMAP_GRID
+        output = trainer.predict(self.grid_points(trainer.domain))
+        if output.ndim == 2:  # (points, K) class probabilities
+            image = _render.class_heatmap(output.T.reshape(-1, n, n))
+            return _render.encode_png_indexed(image.indices, image.palette, image.alpha,
+                                              level=PNG_LEVEL)
+        indices = _render.heatmap_indices(output.reshape(n, n), trainer.config.discretize)
+        palette, alpha = _render.heatmap_palette()
+        return _render.encode_png_indexed(indices, palette, alpha, level=PNG_LEVEL)
+
+    def _draw_heatmaps(self, live: bool) -> None:
+        """Send the pictures that changed: all of them, or while playing as many as
+        :data:`HEATMAP_BUDGET` allows, taking the runs in turn."""
+        k = len(self._cells)
+        count = k
+        if live and self._heat_cost * k > HEATMAP_BUDGET:
+            count = max(1, min(k, int(HEATMAP_BUDGET / self._heat_cost)))
+        start = self._next_heat if count < k else 0
+        t0 = time.perf_counter()
+        for j in range(count):
+            i = (start + j) % k
+            cell = self._cells[i]
+            png = self.heatmap_png(i)
+            if png != cell.image.value:
+                cell.image.value = png
+                self.images_sent += 1
+        self._next_heat = (start + count) % k if k else 0
+        if count:
+            cost = (time.perf_counter() - t0) / count
+            self._heat_cost = cost if self._heat_cost == 0 else 0.8 * self._heat_cost + 0.2 * cost
 
     def _render(self, live: bool = False) -> None:
         """Draw one frame: the epoch, the changed heatmaps, and (at most every
@@ -916,11 +966,7 @@ class Compare(widgets.VBox):
             return
         runs = self._runs
         self.epoch.value = f"{int(runs.epoch):07,d}"
-        for i, cell in enumerate(self._cells):
-            png = self.heatmap_png(i)
-            if png != cell.image.value:
-                cell.image.value = png
-                self.images_sent += 1
+        self._draw_heatmaps(live)
         now = time.monotonic()
         if live and now - self._last_chart < CHART_INTERVAL:
             self._chart_pending = True
