@@ -40,6 +40,7 @@ import time
 
 import numpy as np
 
+from . import stacked as _stacked
 from .config import Config, js_number
 from .seedrandom import SeedRandom, new_seed
 from .trainer import Trainer
@@ -145,7 +146,7 @@ class Runs:
         self._trainers = [Trainer(c) for c in configs]
         #: epochs stepped by :meth:`step` (a diverged run's own epoch stays where it stopped)
         self.epoch = 0
-        self._engine = None
+        self._groups = None
 
     # -- making runs ---------------------------------------------------------------------
 
@@ -300,17 +301,40 @@ class Runs:
             raise ValueError(f"seconds={seconds!r}: must be a number >= 0 or None")
         deadline = None if seconds is None else time.perf_counter() + seconds
         done = 0
-        while done < epochs:
-            live = [t for t in self._trainers if not t.diverged]
-            if not live:
-                break
-            for t in live:
-                t.step(1)
-            done += 1
-            self.epoch += 1
-            if deadline is not None and time.perf_counter() >= deadline:
-                break
+        if epochs == 0:
+            return 0
+        groups = self._live_groups()
+        if not groups:
+            return 0
+        with self._trainers[0]._one_blas_thread(), np.errstate(all="ignore"):
+            while done < epochs:
+                diverged = False
+                for g in groups:
+                    if g.epoch():
+                        diverged = True
+                done += 1
+                self.epoch += 1
+                if diverged:  # the diverged runs stop: stack the others again
+                    groups = self._live_groups(rebuild=True)
+                    if not groups:
+                        break
+                if deadline is not None and time.perf_counter() >= deadline:
+                    break
         return done
+
+    def _live_groups(self, rebuild: bool = False) -> list:
+        """The stacked groups, rebuilt when a run diverged or was changed on its own
+        (stepped, reset or reconfigured through ``runs[i]``)."""
+        groups = self._groups
+        if rebuild or groups is None or not all(g.still_valid() for g in groups):
+            groups = self._groups = _stacked.make_groups(self._trainers)
+        return groups
+
+    @property
+    def groups(self) -> list:
+        """The runs' indices, grouped as they are stacked (one list per batched pass)."""
+        index = {id(t): i for i, t in enumerate(self._trainers)}
+        return [[index[id(t)] for t in g.trainers] for g in self._live_groups()]
 
 
 # -- study ------------------------------------------------------------------------------
