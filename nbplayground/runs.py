@@ -326,8 +326,12 @@ class Runs:
         """The stacked groups, rebuilt when a run diverged or was changed on its own
         (stepped, reset or reconfigured through ``runs[i]``)."""
         groups = self._groups
-        if rebuild or groups is None or not all(g.still_valid() for g in groups):
-            groups = self._groups = _stacked.make_groups(self._trainers)
+        if not (rebuild or groups is None or not all(g.still_valid() for g in groups)):
+            # runs that could not stack before (a reset run's carried leftover) may now
+            keys = {_stacked.group_key(t) for g in groups for t in g.trainers}
+            if len(keys) == len(groups):
+                return groups
+        groups = self._groups = _stacked.make_groups(self._trainers)
         return groups
 
     @property
