@@ -86,7 +86,7 @@ def test_regularization_with_dead_links(reg):
     if reg == "L1":
         assert any(r.network.dead.any() for r in runs), "L1 at this rate kills links"
     # a run without regularization next to regularized ones: plain and own updates mixed
-    mixed = Runs.vary(base, regularization=[None, reg, None])
+    mixed = Runs.vary(base, regularization=[None, reg], optimizer=["sgd", "adam", "sgd"])
     trainers = _solo(mixed)
     _step_both(mixed, trainers, 15)
 
@@ -111,6 +111,8 @@ def test_batch_sizes_with_carried_leftovers(batch_size, train_percent):
     {"dataset": "reg-gauss", "activation": "relu", "batch_size": 4},
     {"network_shape": ()},                               # no hidden layer
     {"network_shape": (8, 8, 8, 8), "activation": "swish"},  # equal layers, needs z
+    {"dataset": "spiral3", "network_shape": (3, 3)},    # the output's shape equals a hidden's
+    {"network_shape": (1, 1, 1), "activation": "relu"},
     {"features": ("x", "y", "x_squared", "sin_y"), "activation": "sigmoid"},
 ], ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()))
 def test_heads_problems_and_shapes(changes):
