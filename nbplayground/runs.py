@@ -412,6 +412,16 @@ class Study:
                 f"<table><thead>{head}</thead><tbody>{body}</tbody></table>")
 
 
+def _scan_first(runs, first, target, since) -> None:
+    """Fill ``first[i]`` with run i's first epoch >= ``since`` whose test loss < target."""
+    for i, h in enumerate(runs.histories):
+        if first[i] is None:
+            epochs, losses = h.epochs, h.test_loss
+            below = np.flatnonzero((epochs >= since) & (losses < target))
+            if below.size:
+                first[i] = int(epochs[below[0]])
+
+
 def study(config: Config, seeds=20, target: float = 0.1, epochs: int = 1000) -> Study:
     """Train ``config`` with many seeds and count how often it works.
 
@@ -430,11 +440,16 @@ def study(config: Config, seeds=20, target: float = 0.1, epochs: int = 1000) -> 
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs={epochs!r}: must be an integer >= 0")
     runs = Runs.seeds(config, seeds)
-    runs.step(int(epochs))
-    first = []
-    for h in runs.histories:
-        below = np.flatnonzero(h.test_loss < target)
-        first.append(int(h.epochs[below[0]]) if below.size else None)
+    first = [None] * len(runs)
+    _scan_first(runs, first, target, 0)
+    epochs = int(epochs)
+    # step in chunks the histories keep at full resolution, so that every epoch is seen
+    chunk = max(1, min(h.recent for h in runs.histories) // 2)
+    while runs.epoch < epochs:
+        since = runs.epoch
+        if runs.step(min(chunk, epochs - since)) == 0:
+            break  # every run diverged
+        _scan_first(runs, first, target, since + 1)
     return Study(config=config, seeds=[c.seed for c in runs.configs], target=float(target),
                  epochs=int(epochs), first_epochs=first,
                  final_test_losses=runs.test_loss, diverged=runs.diverged, runs=runs)

@@ -329,3 +329,17 @@ def test_study_with_seed_list_and_no_success():
         study(Config(seed="x"), seeds=2, epochs=-3)
     with pytest.raises(TypeError, match="Config"):
         study({"dataset": "xor"})
+
+
+def test_study_sees_every_epoch_of_a_thinned_history(monkeypatch):
+    """Histories thin old rows; study steps in chunks they keep whole, so first_epochs
+    stay exact however long the study."""
+    import nbplayground.trainer as trainer_module
+    from nbplayground.history import History
+    config = Config(seed="study", network_shape=(3,), activation="relu")
+    expected = study(config, seeds=4, epochs=90).first_epochs
+    assert any(e is not None and e > 30 for e in expected), "a late success to look for"
+    monkeypatch.setattr(trainer_module, "History", lambda: History(capacity=24, recent=12))
+    s = study(config, seeds=4, epochs=90)
+    assert len(s.runs.histories[0]) < 40, "the histories were thinned"
+    assert s.first_epochs == expected
