@@ -115,14 +115,16 @@ class Runs:
 
     ``Runs(configs)`` takes a non-empty list of :class:`Config`; see :meth:`seeds` and
     :meth:`vary` for the usual ways to make one.  ``labels`` (optional) names the runs;
-    by default a run is named by the settings that differ between the runs.
+    by default a run is named by the settings that differ between the runs.  ``data``
+    (optional) is the user's own points, as ``Trainer(config, data=(X, y))`` takes them,
+    for every run (each seed shuffles and splits them its own way).
 
     ``step(n)`` trains every run ``n`` Playground epochs.  A run that diverges (a loss
     or weight becomes NaN or infinite) stops at that epoch and the others go on
     (:attr:`diverged`, :attr:`epochs`).
     """
 
-    def __init__(self, configs, labels=None):
+    def __init__(self, configs, labels=None, data=None):
         if isinstance(configs, Config):
             raise TypeError("Runs(configs) takes a list of Config; for one config use "
                             "Runs([config]), Runs.seeds(config, n) or Runs.vary(config, ...)")
@@ -143,7 +145,7 @@ class Runs:
                 raise ValueError(f"{len(labels)} labels for {len(configs)} configs: "
                                  "give one label per config")
         self._labels = labels
-        self._trainers = [Trainer(c) for c in configs]
+        self._trainers = [Trainer(c, data=data) for c in configs]
         #: epochs stepped by :meth:`step` (a diverged run's own epoch stays where it stopped)
         self.epoch = 0
         self._groups = None
@@ -151,7 +153,7 @@ class Runs:
     # -- making runs ---------------------------------------------------------------------
 
     @classmethod
-    def seeds(cls, config: Config, n=20) -> "Runs":
+    def seeds(cls, config: Config, n=20, data=None) -> "Runs":
         """``n`` runs of ``config`` that differ only in their seed (data and weights).
 
         ``n`` is a count: run 0 is ``config.seed`` and the others are drawn from
@@ -162,10 +164,10 @@ class Runs:
             raise TypeError(f"config must be a Config, got {type(config).__name__}")
         seeds = _seed_list(config, n)
         return cls([config.replace(seed=s) for s in seeds],
-                   labels=[f"seed {s}" for s in seeds])
+                   labels=[f"seed {s}" for s in seeds], data=data)
 
     @classmethod
-    def vary(cls, config: Config, same_start: bool = True, **values) -> "Runs":
+    def vary(cls, config: Config, same_start: bool = True, data=None, **values) -> "Runs":
         """One run per value of a setting: ``Runs.vary(config, optimizer=["sgd", "adam"])``.
 
         Any :class:`Config` field may vary (``learning_rate=[...]``, ``batch_size=[...]``,
@@ -220,7 +222,7 @@ class Runs:
                   for combo in combos]
         if not same_start and "seed" not in lists:
             labels = [f"{lab}, seed {s}" for lab, s in zip(labels, seeds)]
-        return cls(configs, labels=labels)
+        return cls(configs, labels=labels, data=data)
 
     # -- the runs ------------------------------------------------------------------------
 
@@ -286,6 +288,18 @@ class Runs:
         return np.array([t.diverged for t in self._trainers], dtype=bool)
 
     # -- training ------------------------------------------------------------------------
+
+    def reset(self, same_weights: bool = False) -> None:
+        """Every run back to epoch 0 with a new network on its data (Playground's Reset).
+
+        Each run draws its new weights from its own continuing stream, so runs that
+        started the same (``same_start``) start the same again.  ``same_weights=True``
+        restarts every run from its first initial weights instead.
+        """
+        for t in self._trainers:
+            t.reset(same_weights=same_weights)
+        self.epoch = 0
+        self._groups = None
 
     def step(self, epochs: int = 1, seconds: float | None = None) -> int:
         """Train every run that has not diverged ``epochs`` epochs; return how many ran.

@@ -343,3 +343,33 @@ def test_study_sees_every_epoch_of_a_thinned_history(monkeypatch):
     s = study(config, seeds=4, epochs=90)
     assert len(s.runs.histories[0]) < 40, "the histories were thinned"
     assert s.first_epochs == expected
+
+
+def test_reset_keeps_same_start_runs_together():
+    runs = Runs.vary(Config(seed="rs", dataset="xor"), optimizer=["sgd", "adam", "adagrad"])
+    first = runs[0].network.params.copy()
+    runs.step(10)
+    runs.reset()
+    assert runs.epoch == 0 and list(runs.epochs) == [0, 0, 0]
+    new = runs[0].network.params.copy()
+    assert not np.array_equal(new, first), "Reset draws new weights from the stream"
+    for r in runs:
+        assert np.array_equal(r.network.params, new) and len(r.history) == 1
+    trainers = _solo(runs)
+    for t in trainers:
+        t.reset()
+    _step_both(runs, trainers, 6)
+    runs.reset(same_weights=True)
+    for r in runs:
+        assert np.array_equal(r.network.params, first)
+
+
+def test_custom_data_for_every_run():
+    rng = np.random.default_rng(3)
+    X = rng.uniform(-5, 5, size=(120, 2))
+    y = np.where(X[:, 0] * X[:, 1] > 0, 1, -1)
+    runs = Runs.seeds(Config(seed="own", batch_size=8), 3, data=(X, y))
+    assert runs.groups == [[0, 1, 2]] and runs[0]._n_train == 60
+    trainers = [Trainer(c, data=(X, y)) for c in runs.configs]
+    _step_both(runs, trainers, 12)
+    assert Runs.vary(Config(seed="own"), data=(X, y), learning_rate=[0.1, 0.3])[1].custom_data
