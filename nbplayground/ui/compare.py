@@ -225,13 +225,15 @@ def format_values(vary: str, values: tuple) -> str:
     return ", ".join(str(v) for v in values)
 
 
-def make_runs(config: Config, vary: str, values: tuple, same_start: bool):
+def make_runs(config: Config, vary: str, values: tuple, same_start: bool, data=None):
     """The :class:`~nbplayground.runs.Runs` for ``config`` with ``vary`` over ``values``
-    (as :func:`parse_values` returns them).  The engine validates every run's config."""
+    (as :func:`parse_values` returns them), on the user's points ``data`` if given.  The
+    engine validates every run's config."""
     from ..runs import Runs
 
     if vary == "seed":
-        return Runs.seeds(config, values[0] if values[0] != "list" else list(values[1:]))
+        return Runs.seeds(config, values[0] if values[0] != "list" else list(values[1:]),
+                          data=data)
     if vary == "optimizer" and any(v in OPTIMIZER_SETTINGS for v in values):
         # "momentum" and "nesterov" are settings of SGD, not optimizers: one config each,
         # started as Runs.vary starts them (the first run's seed, or a seed per run)
@@ -243,8 +245,8 @@ def make_runs(config: Config, vary: str, values: tuple, same_start: bool):
                    for v, seed in zip(values, seeds)]
         labels = list(values) if same_start else [f"{v}, seed {s}"
                                                   for v, s in zip(values, seeds)]
-        return Runs(configs, labels=labels)
-    return Runs.vary(config, same_start=same_start, **{vary: list(values)})
+        return Runs(configs, labels=labels, data=data)
+    return Runs.vary(config, same_start=same_start, data=data, **{vary: list(values)})
 
 
 # --------------------------------------------------------------------------------------
@@ -371,7 +373,7 @@ class Compare(widgets.VBox):
     """
 
     def __init__(self, config: Config | None = None, vary: str = "seed", values: Any = None,
-                 same_start: bool = True, **config_changes):
+                 same_start: bool = True, *, data=None, **config_changes):
         if config is None:
             config = Config(**config_changes)
         elif not isinstance(config, Config):
@@ -388,7 +390,9 @@ class Compare(widgets.VBox):
         self._values = {v: parse_values(v, DEFAULT_VALUES[v]) for v in VARIES}
         self._values[vary] = parsed
         self._same_start = same_start
-        self._runs = make_runs(config, vary, parsed, same_start)
+        #: the user's own points (as ``Trainer(data=...)`` takes them), or None
+        self._data = data
+        self._runs = make_runs(config, vary, parsed, same_start, data)
         self._closed = False
         self._displayed = False
         self._dirty = False
@@ -622,7 +626,7 @@ class Compare(widgets.VBox):
         vary = self._vary if vary is None else vary
         parsed = self._values[vary] if values is None else parse_values(vary, values)
         same_start = self._same_start if same_start is None else bool(same_start)
-        runs = make_runs(config, vary, parsed, same_start)
+        runs = make_runs(config, vary, parsed, same_start, self._data)
         self._config, self._vary, self._same_start, self._runs = config, vary, same_start, runs
         self._values[vary] = parsed
         for error in (*self.value_errors.values(), self.vary_error):
@@ -722,6 +726,7 @@ class Compare(widgets.VBox):
                 if self._vary == "seed" else
                 "every run starts from the first run's data and weights")
             self.dataset.value = self._config.dataset
+            self.dataset.disabled = self._data is not None   # the user's own points
             self._set_speed_option(self._loop.epochs_per_second)
             c = self._config
             optimizer = c.optimizer
@@ -760,8 +765,13 @@ class Compare(widgets.VBox):
             problem = ("regression" if trainer.config.problem == "regression" else
                        "multiclass" if (trainer.num_classes or 2) > 2 else "classification")
             data = trainer.data
+            # the thumbnail maps Playground's [-6, 6]²: bring the run's domain onto it
+            x0, x1, y0, y1 = trainer.domain
+            xy = np.asarray(data.train_x, dtype=np.float64).reshape(-1, 2)
+            xy = np.column_stack([(xy[:, 0] - x0) / (x1 - x0) * 12 - 6,
+                                  (xy[:, 1] - y0) / (y1 - y0) * 12 - 6])
             cell.points.value = _render.dataset_thumbnail_png(
-                data.train_x, data.train_y, size=HEATMAP_PX, problem=problem, point_size=3,
+                xy, data.train_y, size=HEATMAP_PX, problem=problem, point_size=3,
                 background=None)
         labels = [str(label) for label in runs.labels]
         keys = "".join(
@@ -824,10 +834,16 @@ class Compare(widgets.VBox):
 
     @_locked
     def reset(self) -> None:
-        """Pause and start every run again from its start (epoch 0)."""
+        """Pause and start every run again at epoch 0, as Playground's Reset: new weights
+        from each run's stream, or with "same start" the very weights they started from
+        (seeds always draw new ones: each Reset is a new trial of the odds)."""
         self._check_open()
         self._halt()
-        self._rebuild()
+        same = self._same_start and self._vary != "seed"
+        self._runs.reset(same_weights=same)
+        if self._status.kind != "info":
+            self._status.clear()
+        self._render()
 
     @_locked
     def close(self) -> None:

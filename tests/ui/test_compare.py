@@ -426,3 +426,39 @@ def test_log_ticks_are_round_and_inside_the_range():
     assert list(ticks) == [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
     ticks, _ = compare_module._log_ticks(1e-6, 10)
     assert list(ticks) == [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10]
+
+
+def test_playground_compare_takes_the_users_own_points_along():
+    rng = np.random.default_rng(5)
+    X = rng.uniform(-20, 20, size=(80, 2))
+    y = np.where(X[:, 0] > 0, 1, -1)
+    pg = Playground(data=(X, y), seed="2")
+    try:
+        c = pg.compare("learning_rate", [0.03, 0.3])
+        try:
+            for t in c.runs:
+                assert t.custom_data is not None and t.domain == pg.trainer.domain
+                assert np.array_equal(t.data.train_x, pg.trainer.data.train_x)
+            assert c.dataset.disabled
+            c.step(2)
+            # the picture spans the data's domain, as the run predicts on it
+            n = compare_module.HEATMAP_GRID
+            x0, x1, y0, y1 = c.runs[0].domain
+            gx, gy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y1, y0, n))
+            out = c.runs[0].predict(np.column_stack([gx.ravel(), gy.ravel()]))
+            np.testing.assert_array_equal(png_indices(c.cells[0][1].value),
+                                          render.bucket_index(out.reshape(n, n)))
+        finally:
+            c.close()
+    finally:
+        pg.close()
+
+
+def test_reset_with_seeds_draws_new_weights(make):
+    c = make(vary="seed", values=2, seed="1")
+    before = [weights_of(t) for t in c.runs]
+    c.step(3)
+    c.reset()
+    assert c.runs.epoch == 0 and len(c.runs.histories[0]) == 1
+    after = [weights_of(t) for t in c.runs]
+    assert not np.array_equal(before[0][0], after[0][0])
