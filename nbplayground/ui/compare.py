@@ -453,7 +453,7 @@ class Compare(widgets.VBox):
         self.epoch = widgets.HTML("")
         self.epoch.add_class("nbp-compare-epoch")
         speeds = [(SPEED_LABELS[s], _MAX_SPEED if s is None else s) for s in SPEEDS]
-        self.speed = widgets.Dropdown(options=speeds, layout=widgets.Layout(width="210px"))
+        self.speed = widgets.Dropdown(options=speeds, layout=widgets.Layout(width="250px"))
         self.speed.add_class("nbp-compare-speed")
         self.play_button.on_click(self._guarded(lambda _: self.pause() if self.playing
                                                 else self.play()))
