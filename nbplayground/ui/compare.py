@@ -618,6 +618,7 @@ class Compare(widgets.VBox):
         vary = canonical_vary(vary)
         self._rebuild(vary=vary, values=values, same_start=same_start)
 
+    @_locked
     def _rebuild(self, config: Config | None = None, vary: str | None = None,
                  values: Any = None, same_start: bool | None = None) -> None:
         """Build the Runs for the new settings; raises (and keeps everything) if it fails."""
@@ -641,6 +642,7 @@ class Compare(widgets.VBox):
         error_widget.value = html.escape(str(exc), quote=False)
         self._sync_controls(keep_text=True)
 
+    @_locked
     def _on_vary(self, change) -> None:
         if self._syncing:
             return
@@ -649,6 +651,7 @@ class Compare(widgets.VBox):
         except (ValueError, TypeError) as exc:
             self._control_failed(self.vary_error, exc)
 
+    @_locked
     def _on_values(self, name: str, change) -> None:
         if self._syncing or name != self._vary:
             return
@@ -660,6 +663,7 @@ class Compare(widgets.VBox):
         except (ValueError, TypeError) as exc:
             self._control_failed(self.value_errors[name], exc)
 
+    @_locked
     def _on_same_start(self, change) -> None:
         if self._syncing:
             return
@@ -668,6 +672,7 @@ class Compare(widgets.VBox):
         except (ValueError, TypeError) as exc:
             self._control_failed(self.vary_error, exc)
 
+    @_locked
     def _on_dataset(self, change) -> None:
         if self._syncing:
             return
@@ -676,12 +681,14 @@ class Compare(widgets.VBox):
         except (ValueError, TypeError) as exc:
             self._control_failed(self.vary_error, exc)
 
+    @_locked
     def _on_speed(self, change) -> None:
         if self._syncing:
             return
         value = change["new"]
         self._loop.epochs_per_second = None if value == _MAX_SPEED else value
 
+    @_locked
     def _on_log_scale(self, change) -> None:
         self._log_scale = bool(change["new"])
         scale = self._sy_log if self._log_scale else self._sy_linear
