@@ -342,7 +342,7 @@ class Runs:
         groups = self._groups
         if not (rebuild or groups is None or not all(g.still_valid() for g in groups)):
             # runs that could not stack before (a reset run's carried leftover) may now
-            keys = {_stacked.group_key(t) for g in groups for t in g.trainers}
+            keys = {_stacked.stack_key(t) for g in groups for t in g.trainers}
             if len(keys) == len(groups):
                 return groups
         groups = self._groups = _stacked.make_groups(self._trainers)

@@ -63,6 +63,16 @@ def group_key(trainer) -> tuple:
             c.batch_size, trainer._n_train, n_total, trainer._carry_count)
 
 
+def _stackable(trainer) -> bool:
+    return getattr(trainer, "_engine", "fast") == "fast" and not getattr(trainer, "_batch", 0)
+
+
+def stack_key(trainer) -> tuple:
+    """Trainers with equal keys are stacked together.  A trainer on the readable engine,
+    or stopped mid-epoch by ``step_batch()``, takes its own epoch."""
+    return group_key(trainer) if _stackable(trainer) else ("solo", id(trainer))
+
+
 def _update_kind(trainer) -> str:
     """How a trainer's update is made: "plain" (Playground's two-call SGD rule),
     "simple" (its optimizer's step, nothing else) or "own" (the trainer's ``_update``:
@@ -100,7 +110,9 @@ def make_groups(trainers) -> list:
     buckets: dict = {}
     for t in trainers:
         if not t.diverged:
-            buckets.setdefault(group_key(t), []).append(t)
+            # a trainer on the readable engine, or stopped mid-epoch by step_batch(),
+            # takes its own epoch
+            buckets.setdefault(stack_key(t), []).append(t)
     return [StackedGroup(ts) if len(ts) > 1 else Solo(ts[0]) for ts in buckets.values()]
 
 
@@ -173,7 +185,7 @@ class StackedGroup:
         for k, t in enumerate(self.trainers):
             if (t.network.params is not self.rows[k] or t.data is not self._data[k]
                     or t.config is not self._configs[k] or t._carry_count != self.carry_count
-                    or t.diverged):
+                    or t.diverged or not _stackable(t)):
                 return False
         return True
 

@@ -373,3 +373,16 @@ def test_custom_data_for_every_run():
     trainers = [Trainer(c, data=(X, y)) for c in runs.configs]
     _step_both(runs, trainers, 12)
     assert Runs.vary(Config(seed="own"), data=(X, y), learning_rate=[0.1, 0.3])[1].custom_data
+
+
+def test_a_run_stopped_mid_epoch_by_step_batch_finishes_its_epoch_alone():
+    runs = Runs.seeds(Config(seed="mid", batch_size=7), 3)
+    trainers = _solo(runs)
+    _step_both(runs, trainers, 2)
+    for _ in range(4):
+        runs[1].step_batch()
+        trainers[1].step_batch()
+    assert len(runs.groups) == 2, "the run mid-epoch is not stacked"
+    _step_both(runs, trainers, 1)   # run 1 finishes its epoch, the others make one
+    assert runs.groups == [[0, 1, 2]], "then it stacks again"
+    _step_both(runs, trainers, 5)
