@@ -152,6 +152,7 @@ class StackedGroup:
         self.simple = [(t._optimizer, self.P[k], self.G[k])
                        for k, t in enumerate(self.trainers) if kind[k] == "simple"]
         self.own = [t for k, t in enumerate(self.trainers) if kind[k] == "own"]
+        self._plain_optimizers = [self.trainers[k]._optimizer for k in self.plain]
         self._plain_mask = np.array([[k == "plain"] for k in kind])
         self._all_plain = len(self.plain) == K
         self._any_scaled = bool(self.plain or self.simple)
@@ -404,12 +405,16 @@ class StackedGroup:
         self._classify = t0.config.problem == "classification"
         self._n_test = total - n
 
-    def evaluate(self) -> None:
-        """Losses (and accuracy) of every run after an epoch; history rows; divergence."""
+    def evaluate(self) -> bool:
+        """The epoch's end for every run: epoch counter, losses (and accuracy), history
+        row, divergence.  True if a run diverged."""
         if not self.fast_eval:
+            diverged = False
             for t in self.trainers:
+                t.epoch += 1
                 t._evaluate(record=True)
-            return
+                diverged = diverged or t.diverged
+            return diverged
         _run(self._eval_calls)
         n, n_test = self.n_train, self._n_test
         sq = self._sq
@@ -427,14 +432,19 @@ class StackedGroup:
         else:
             acc_train = acc_test = [None] * self.K
         nan = math.nan
-        for t, tr, te, a_tr, a_te, ok in zip(self.trainers, train.tolist(), test.tolist(),
-                                             acc_train, acc_test, finite.tolist()):
+        for t, tr, te, a_tr, a_te in zip(self.trainers, train.tolist(), test.tolist(),
+                                         acc_train, acc_test):
+            t.epoch += 1
             t.train_loss, t.test_loss = tr, te
             t.train_accuracy, t.test_accuracy = a_tr, a_te
-            if not ok:
-                t.diverged = True
             t.history.append(t.epoch, tr, te, nan if a_tr is None else a_tr,
                              nan if a_te is None else a_te)
+        if finite.all():
+            return False
+        for t, ok in zip(self.trainers, finite.tolist()):
+            if not ok:
+                t.diverged = True
+        return True
 
     # -- one epoch -------------------------------------------------------------------------
 
@@ -442,9 +452,6 @@ class StackedGroup:
         """Train every run of the group one epoch; True if one of them diverged."""
         _run(self.calls)
         full = self.full_batches
-        for k in self.plain:
-            self.trainers[k]._optimizer.iterations += full
-        for t in self.trainers:
-            t.epoch += 1
-        self.evaluate()
-        return any(t.diverged for t in self.trainers)
+        for opt in self._plain_optimizers:  # the others count their own steps
+            opt.iterations += full
+        return self.evaluate()
