@@ -218,6 +218,12 @@ def test_same_start_shares_data_and_initial_weights():
     runs.step(5)
     assert not np.array_equal(runs[0].network.params, runs[1].network.params)
 
+    for field, values in (("batch_size", [10, 3]), ("activation", ["tanh", "relu"]),
+                          ("learning_rate", [0.03, 1]), ("regularization", [None, "L2"])):
+        runs = Runs.vary(base, **{field: values})
+        assert np.array_equal(runs[0].data.train_x, runs[1].data.train_x), field
+        assert np.array_equal(runs[0].network.params, runs[1].network.params), field
+
     # a varied shape can only share the data
     runs = Runs.vary(base, network_shape=[(6, 4), (3,)])
     assert np.array_equal(runs[0].data.train_x, runs[1].data.train_x)
