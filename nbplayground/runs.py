@@ -6,8 +6,9 @@ rounding), and steps them together by Playground epochs.  Runs whose networks ha
 layer sizes, activation and output head, and that update after the same number of points
 (batch size, training-set size, carried leftover), are *stacked*: their parameters live in
 one ``(K, size)`` buffer and every mini-batch is one pass of batched NumPy calls over all of
-them (:mod:`nbplayground.stacked`), so K runs cost little more than one.  Runs that cannot
-be stacked together form separate groups.
+them (:mod:`nbplayground.stacked`), so K runs cost a fraction of K separate ones (the
+per-call cost of NumPy is paid once for all of them).  Runs that cannot be stacked together
+form separate groups, and a run that diverges leaves its stack.
 
 Seeds
 -----
@@ -342,7 +343,7 @@ class Runs:
         groups = self._groups
         if not (rebuild or groups is None or not all(g.still_valid() for g in groups)):
             # runs that could not stack before (a reset run's carried leftover) may now
-            keys = {_stacked.group_key(t) for g in groups for t in g.trainers}
+            keys = {_stacked.stack_key(t) for g in groups for t in g.trainers}
             if len(keys) == len(groups):
                 return groups
         groups = self._groups = _stacked.make_groups(self._trainers)

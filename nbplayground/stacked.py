@@ -63,6 +63,16 @@ def group_key(trainer) -> tuple:
             c.batch_size, trainer._n_train, n_total, trainer._carry_count)
 
 
+def _stackable(trainer) -> bool:
+    return getattr(trainer, "_engine", "fast") == "fast" and not getattr(trainer, "_batch", 0)
+
+
+def stack_key(trainer) -> tuple:
+    """Trainers with equal keys are stacked together.  A trainer on the readable engine,
+    or stopped mid-epoch by ``step_batch()``, takes its own epoch."""
+    return group_key(trainer) if _stackable(trainer) else ("solo", id(trainer))
+
+
 def _update_kind(trainer) -> str:
     """How a trainer's update is made: "plain" (Playground's two-call SGD rule),
     "simple" (its optimizer's step, nothing else) or "own" (the trainer's ``_update``:
@@ -100,7 +110,9 @@ def make_groups(trainers) -> list:
     buckets: dict = {}
     for t in trainers:
         if not t.diverged:
-            buckets.setdefault(group_key(t), []).append(t)
+            # a trainer on the readable engine, or stopped mid-epoch by step_batch(),
+            # takes its own epoch
+            buckets.setdefault(stack_key(t), []).append(t)
     return [StackedGroup(ts) if len(ts) > 1 else Solo(ts[0]) for ts in buckets.values()]
 
 
@@ -140,6 +152,7 @@ class StackedGroup:
         self.simple = [(t._optimizer, self.P[k], self.G[k])
                        for k, t in enumerate(self.trainers) if kind[k] == "simple"]
         self.own = [t for k, t in enumerate(self.trainers) if kind[k] == "own"]
+        self._plain_optimizers = [self.trainers[k]._optimizer for k in self.plain]
         self._plain_mask = np.array([[k == "plain"] for k in kind])
         self._all_plain = len(self.plain) == K
         self._any_scaled = bool(self.plain or self.simple)
@@ -173,7 +186,7 @@ class StackedGroup:
         for k, t in enumerate(self.trainers):
             if (t.network.params is not self.rows[k] or t.data is not self._data[k]
                     or t.config is not self._configs[k] or t._carry_count != self.carry_count
-                    or t.diverged):
+                    or t.diverged or not _stackable(t)):
                 return False
         return True
 
@@ -392,12 +405,16 @@ class StackedGroup:
         self._classify = t0.config.problem == "classification"
         self._n_test = total - n
 
-    def evaluate(self) -> None:
-        """Losses (and accuracy) of every run after an epoch; history rows; divergence."""
+    def evaluate(self) -> bool:
+        """The epoch's end for every run: epoch counter, losses (and accuracy), history
+        row, divergence.  True if a run diverged."""
         if not self.fast_eval:
+            diverged = False
             for t in self.trainers:
+                t.epoch += 1
                 t._evaluate(record=True)
-            return
+                diverged = diverged or t.diverged
+            return diverged
         _run(self._eval_calls)
         n, n_test = self.n_train, self._n_test
         sq = self._sq
@@ -415,14 +432,19 @@ class StackedGroup:
         else:
             acc_train = acc_test = [None] * self.K
         nan = math.nan
-        for t, tr, te, a_tr, a_te, ok in zip(self.trainers, train.tolist(), test.tolist(),
-                                             acc_train, acc_test, finite.tolist()):
+        for t, tr, te, a_tr, a_te in zip(self.trainers, train.tolist(), test.tolist(),
+                                         acc_train, acc_test):
+            t.epoch += 1
             t.train_loss, t.test_loss = tr, te
             t.train_accuracy, t.test_accuracy = a_tr, a_te
-            if not ok:
-                t.diverged = True
             t.history.append(t.epoch, tr, te, nan if a_tr is None else a_tr,
                              nan if a_te is None else a_te)
+        if finite.all():
+            return False
+        for t, ok in zip(self.trainers, finite.tolist()):
+            if not ok:
+                t.diverged = True
+        return True
 
     # -- one epoch -------------------------------------------------------------------------
 
@@ -430,9 +452,6 @@ class StackedGroup:
         """Train every run of the group one epoch; True if one of them diverged."""
         _run(self.calls)
         full = self.full_batches
-        for k in self.plain:
-            self.trainers[k]._optimizer.iterations += full
-        for t in self.trainers:
-            t.epoch += 1
-        self.evaluate()
-        return any(t.diverged for t in self.trainers)
+        for opt in self._plain_optimizers:  # the others count their own steps
+            opt.iterations += full
+        return self.evaluate()

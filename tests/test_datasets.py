@@ -105,10 +105,10 @@ def test_first_circle_sample_by_hand_seed_0_61803():
     assert label[0] == (1.0 if math.hypot(x + nx, y + ny) < 2.5 else -1.0)
 
 
-# Values printed by a JavaScript transcription of Playground's dataset.ts and
-# seedrandom 2.4.4's ARC4 run under node (JavaScript doubles): first three
-# shuffled points of generateData for (seed, dataset, noise %, train %), the
-# split index, and the stream's next draw afterwards.
+# Values printed by tests/data/dataset_golden.js (`node tests/data/dataset_golden.js`), a
+# JavaScript transcription of the stream and the generators run under node (JavaScript
+# doubles): first three shuffled points of generateData for (seed, dataset, noise %,
+# train %), the split index, and the stream's next draw afterwards.
 JS_GOLDEN = [
     (
         "0.61803", "reg-plane", 25, 50, 600,

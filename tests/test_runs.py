@@ -218,6 +218,12 @@ def test_same_start_shares_data_and_initial_weights():
     runs.step(5)
     assert not np.array_equal(runs[0].network.params, runs[1].network.params)
 
+    for field, values in (("batch_size", [10, 3]), ("activation", ["tanh", "relu"]),
+                          ("learning_rate", [0.03, 1]), ("regularization", [None, "L2"])):
+        runs = Runs.vary(base, **{field: values})
+        assert np.array_equal(runs[0].data.train_x, runs[1].data.train_x), field
+        assert np.array_equal(runs[0].network.params, runs[1].network.params), field
+
     # a varied shape can only share the data
     runs = Runs.vary(base, network_shape=[(6, 4), (3,)])
     assert np.array_equal(runs[0].data.train_x, runs[1].data.train_x)
@@ -373,3 +379,16 @@ def test_custom_data_for_every_run():
     trainers = [Trainer(c, data=(X, y)) for c in runs.configs]
     _step_both(runs, trainers, 12)
     assert Runs.vary(Config(seed="own"), data=(X, y), learning_rate=[0.1, 0.3])[1].custom_data
+
+
+def test_a_run_stopped_mid_epoch_by_step_batch_finishes_its_epoch_alone():
+    runs = Runs.seeds(Config(seed="mid", batch_size=7), 3)
+    trainers = _solo(runs)
+    _step_both(runs, trainers, 2)
+    for _ in range(4):
+        runs[1].step_batch()
+        trainers[1].step_batch()
+    assert len(runs.groups) == 2, "the run mid-epoch is not stacked"
+    _step_both(runs, trainers, 1)   # run 1 finishes its epoch, the others make one
+    assert runs.groups == [[0, 1, 2]], "then it stacks again"
+    _step_both(runs, trainers, 5)
