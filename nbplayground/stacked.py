@@ -14,9 +14,11 @@ product ``W[l] @ a`` replaced by one batched product over the K runs::
 
     z_l (K, n_out, b) = W_l (K, n_out, n_in + 1) @ [a_{l-1}; 1] (K, n_in + 1, b)
 
-each run with its own batch of its own points.  Elementwise ops (activations, the output
-head) are the very ops of :mod:`nbplayground.activations` and :mod:`nbplayground.losses`,
-on (K, ., b) arrays.  The update is Playground's, per run:
+each run with its own batch of its own points.  Work buffers are node-major, ``(units, K,
+b)``, so that the elementwise ops (activations, the output head: the very ops of
+:mod:`nbplayground.activations` and :mod:`nbplayground.losses`) each run as one contiguous
+loop over all K runs, and the products see ``(K, units, b)`` transposed views.  The update
+is Playground's, per run:
 
 * one call scales every row of the summed gradients ``G`` by a (K, 1) column of per-run
   factors, the very Python floats the trainer computes: ``lr / count`` for runs on plain
@@ -44,7 +46,6 @@ from itertools import starmap
 import numpy as np
 
 _CALL = getattr(operator, "call", None)  # Python >= 3.11
-_copyto = getattr(np.copyto, "_implementation", np.copyto)
 
 
 def _run(calls) -> None:

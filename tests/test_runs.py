@@ -293,8 +293,9 @@ def test_errors_name_the_value():
     for bad in (-1, 1.5, True, "3"):
         with pytest.raises(ValueError, match="epochs="):
             runs.step(bad)
-    with pytest.raises(ValueError, match="seconds="):
-        runs.step(1, seconds=-1)
+    for bad in (-1, math.nan, "1"):
+        with pytest.raises(ValueError, match="seconds="):
+            runs.step(1, seconds=bad)
     assert runs.epoch == 0 and list(runs.epochs) == [0, 0], "refused steps change nothing"
 
 
