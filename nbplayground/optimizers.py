@@ -313,6 +313,21 @@ class Optimizer:
         self.last_learning_rate = lr_t
         self.iterations = iterations + 1
 
+    def copy(self) -> "Optimizer":
+        """An independent optimizer in the same state: hyperparameters, ``iterations``,
+        ``last_learning_rate``, slots and any scalar state (Nadam's momentum cache).
+
+        Stepping the copy leaves this one untouched (used to preview an update).
+        """
+        clone = type(self)(**self.config())
+        if self._state is not None:
+            clone._allocate(self._shape[0])
+            np.copyto(clone._state, self._state)
+        clone.iterations = self.iterations
+        clone.last_learning_rate = self.last_learning_rate
+        self._copy_extra(clone)
+        return clone
+
     def __repr__(self):
         args = ", ".join(f"{key}={value!r}" for key, value in self.config().items())
         return f"{type(self).__name__}({args})"
@@ -400,6 +415,9 @@ class Optimizer:
 
     def _reset_extra(self):
         """Reset scalar state other than ``iterations`` (e.g. Nadam's momentum cache)."""
+
+    def _copy_extra(self, clone):
+        """Copy scalar state other than ``iterations`` into ``clone`` (see :meth:`copy`)."""
 
     def _bind(self):
         """Create views of ``_state`` rows and size-dependent constants after a build."""
@@ -860,6 +878,9 @@ class Nadam(_MomentsOptimizer):
 
     def _reset_extra(self):
         self._momentum_cache = 1.0
+
+    def _copy_extra(self, clone):
+        clone._momentum_cache = self._momentum_cache
 
     def _update(self, p, g, lr_t, t):
         beta_1 = self._beta_1

@@ -29,6 +29,7 @@ from . import datasets as _datasets
 from . import export as _export
 from . import features as _features
 from . import optimizers as _optimizers
+from . import reference as _reference
 from .config import (REGENERATE_FIELDS, RESET_FIELDS, Config)
 from .history import History
 from .losses import head_for
@@ -41,6 +42,9 @@ _CALL = getattr(operator, "call", None)  # Python >= 3.11
 DENSITY = 100
 #: Playground's view domain.
 DOMAIN = (-6.0, 6.0)
+#: How :meth:`Trainer.step` trains: the compiled tape of :mod:`nbplayground.network`
+#: ("fast"), or the readable stages of :mod:`nbplayground.reference`.
+ENGINES = ("fast", "reference")
 
 
 class DivergedError(FloatingPointError):
@@ -82,9 +86,16 @@ class Trainer:
 
     ``Trainer(config)`` or ``Trainer(dataset="xor", network_shape=(5,))``
     (keyword changes applied to ``config`` or to the defaults).
+    ``engine="reference"`` trains with :mod:`nbplayground.reference`, the
+    engine written to be read (same numbers, slower).
     """
 
-    def __init__(self, config: Config | None = None, data=None, **changes):
+    def __init__(self, config: Config | None = None, data=None, engine: str = "fast",
+                 **changes):
+        if engine not in ENGINES:
+            raise ValueError(f"engine={engine!r} is not an engine; allowed: "
+                             f"{', '.join(map(repr, ENGINES))}")
+        self._engine = engine
         if config is None:
             config = Config(**changes)
         elif not isinstance(config, Config):
@@ -108,6 +119,11 @@ class Trainer:
         self._load(config)
 
     # -- public state ----------------------------------------------------------------
+
+    @property
+    def engine(self) -> str:
+        """``"fast"`` or ``"reference"``: what :meth:`step` trains with."""
+        return self._engine
 
     @property
     def config(self) -> Config:
@@ -194,6 +210,7 @@ class Trainer:
         self._program = None
         self._fast = False
         self.epoch = 0
+        self._batch = 0  # the next batch within the epoch (step_batch)
         self.diverged = False
         self.history.clear()
         self._evaluate(record=True)
@@ -296,9 +313,7 @@ class Trainer:
         if seconds is not None and not (isinstance(seconds, (int, float)) and seconds >= 0):
             raise ValueError(f"seconds={seconds!r}: must be a number >= 0 or None")
         if self.diverged:
-            raise DivergedError(
-                f"the network diverged (a loss or weight became NaN or infinite) at epoch "
-                f"{self.epoch}; call reset() to start again")
+            raise self._diverged_error()
         if self._tapes_stale:
             self._build_tapes()
         deadline = None if seconds is None else time.perf_counter() + seconds
@@ -313,7 +328,15 @@ class Trainer:
                     break
         return done
 
+    def _diverged_error(self) -> DivergedError:
+        return DivergedError(
+            f"the network diverged (a loss or weight became NaN or infinite) at epoch "
+            f"{self.epoch}; call reset() to start again")
+
     def _epoch(self) -> None:
+        if self._engine == "reference" or self._batch:
+            self._reference_epoch()
+            return
         if self._program is None:
             self._compile_program()
         if self._calls is not None:
@@ -379,7 +402,7 @@ class Trainer:
             self._all_t = self.head.targets(self._all_y)
             self._fast_eval = self._fast_eval_buffers()
         fast = self._fast_eval
-        if fast is not None and self.network.params.size:
+        if fast is not None and self.network.params.size and self._engine == "fast":
             self._evaluate_squared(fast)
         else:
             self._evaluate_any(n)
@@ -424,9 +447,12 @@ class Trainer:
 
     def _evaluate_any(self, n: int) -> None:
         with np.errstate(all="ignore"):
-            z, outs = self.network.forward(self._all_x)
-            a = outs[-1]
-            losses = self.head.example_losses(z, a, self._all_t)
+            if self._engine == "reference":
+                a, losses = self._reference_losses()
+            else:
+                z, outs = self.network.forward(self._all_x)
+                a = outs[-1]
+                losses = self.head.example_losses(z, a, self._all_t)
             self.train_loss = float(losses[:n].sum() / n) if n else math.nan
             n_test = losses.size - n
             self.test_loss = float(losses[n:].sum() / n_test) if n_test else math.nan
@@ -447,6 +473,101 @@ class Trainer:
         if self._controller is None:
             self._controller = _blas_controller()
         return self._controller.limit(limits=1, user_api="blas")
+
+    # -- one mini-batch at a time (the readable engine, nbplayground.reference) ------
+
+    def explain_batch(self) -> _reference.BatchExplanation:
+        """The next mini-batch stage by stage, without changing the trainer.
+
+        Returns a :class:`~nbplayground.reference.BatchExplanation`: the batch's
+        points, every layer's pre-activations, activations and deltas, the mean
+        loss, the gradients of that loss, and the exact change the next
+        :meth:`step_batch` makes to each weight and bias.  The first batch of an
+        epoch also holds the points carried from the last epoch's leftover (its
+        first ``carried`` rows): they were evaluated at these same weights, and
+        the update averages over all the rows.  An epoch's leftover batch has
+        ``applies_update=False``: its gradient is kept for the next epoch.
+        """
+        return self._reference_batch(commit=False)
+
+    def step_batch(self) -> _reference.BatchExplanation:
+        """Train one mini-batch: make the update :meth:`explain_batch` shows, and return it.
+
+        When the batch is its epoch's last, the epoch counter, the losses and the
+        history advance, so epochs made of ``step_batch()`` calls are the epochs
+        :meth:`step` makes.  :meth:`step` called mid-epoch first finishes the
+        current epoch (counted as one).  As in :meth:`step`, divergence is
+        checked when an epoch ends, and stepping a diverged network raises
+        :class:`DivergedError`.
+        """
+        if self.diverged:
+            raise self._diverged_error()
+        with self._one_blas_thread():
+            return self._reference_batch(commit=True)
+
+    def _reference_epoch(self) -> None:
+        """One epoch (or the rest of the current one) batch by batch, by the reference."""
+        if self._n_train == 0:
+            self.epoch += 1
+            self._evaluate(record=True)
+            return
+        epoch = self.epoch
+        while self.epoch == epoch:
+            self._reference_batch(commit=True, explain=False)
+
+    def _reference_batch(self, commit: bool, explain: bool = True):
+        """Run the next batch through :func:`nbplayground.reference.train_batch`:
+        on the trainer's own state (``commit``) or on copies of it."""
+        c, net, n = self._config, self.network, self._n_train
+        batches = _reference.epoch_batches(n, c.batch_size)
+        if not batches:
+            raise ValueError("there are no training points to make a batch of")
+        rows = batches[self._batch]
+        applies = len(rows) == c.batch_size
+        carried = self._carry_count if applies and self._batch == 0 else 0
+        positions = np.concatenate([np.arange(n - carried, n), rows]).astype(np.intp)
+        labels = self.data.train_y[positions]
+        state = (net.params, net.dead, self._optimizer, self._carry)
+        if not commit:
+            state = tuple(x.copy() for x in state)
+        params, dead, optimizer, carry = state
+        with np.errstate(all="ignore"):
+            stages = _reference.train_batch(
+                params, net.layer_sizes, c.activation, self.head,
+                np.ascontiguousarray(self._train_x[:-1, positions].T),
+                self.head.targets(labels).T, optimizer=optimizer, dead=dead,
+                regularization=c.regularization, regularization_rate=c.regularization_rate,
+                applies_update=applies, carried=carried, carry=carry,
+                carry_count=self._carry_count)
+        killed = stages.pop("killed")
+        carry_count = stages.pop("carry_count")
+        result = None
+        if explain:
+            result = _reference.BatchExplanation.build(
+                epoch=self.epoch, batch=self._batch, batches_per_epoch=len(batches),
+                applies_update=applies, carried=carried, indices=positions, labels=labels,
+                **stages)
+        if commit:
+            self._carry_count = carry_count
+            if killed.any():
+                self._alive[killed] = 0.0
+                self._reg_mask[killed] = 0.0
+                self._any_dead = True
+                self._program = None
+            self._batch += 1
+            if self._batch == len(batches):
+                self._batch = 0
+                self.epoch += 1
+                self._evaluate(record=True)
+        return result
+
+    def _reference_losses(self):
+        """The output (outputs, n) and each point's loss over all points, by the reference."""
+        net = self.network
+        weights, biases = _reference.unpack(net.params, net.layer_sizes)
+        zs, outs = _reference.forward(weights, biases, self._all_x[:-1].T,
+                                      self._config.activation, self.head)
+        return outs[-1].T, _reference.loss(zs[-1], outs[-1], self._all_t.T, self.head)
 
     # -- Playground's buttons ----------------------------------------------------------
 
