@@ -42,7 +42,7 @@ from .style import dataset_class
 __all__ = ["Controls", "format_epoch", "ACTIONS"]
 
 #: The names ``on_action`` receives.
-ACTIONS = ("play", "pause", "step", "reset", "regenerate")
+ACTIONS = ("play", "pause", "step", "reset", "regenerate", "step_inside")
 
 ACTIVATION_LABELS = {
     "relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear",
@@ -111,7 +111,7 @@ class Controls:
     on_config : callable(Config)
         Receives the new Config of an edit.
     on_action : callable(str)
-        Receives "play", "pause", "step", "reset" or "regenerate".
+        Receives "play", "pause", "step", "reset", "regenerate" or "step_inside".
     on_invalid : callable(Exception), optional
         Receives the error of an edit the Config rejected.
     on_dataset : callable(str), optional
@@ -149,7 +149,15 @@ class Controls:
             tooltip="Reset and structural changes restart from this seed's first weights",
             layout=widgets.Layout(width="auto"))
         self.same_weights.add_class("nbp-same-weights")
-        buttons = widgets.HBox([self.reset_button, self.play_button, self.step_button])
+        #: Step inside: walk one mini-batch through its stages (nbplayground.ui.step_inside)
+        self.step_inside_button = self._button("", "nbp-step-inside-button", icon="search-plus",
+                                               tooltip="Step inside one mini-batch: forward, "
+                                                       "loss, backward, update")
+        self.step_inside_button.add_class("nbp-round")
+        self.step_inside_button.layout = widgets.Layout(width="32px", height="32px")
+        self.step_inside_button.on_click(lambda _: self._action("step_inside"))
+        buttons = widgets.HBox([self.reset_button, self.play_button, self.step_button,
+                                self.step_inside_button])
         buttons.add_class("nbp-buttons")
         button_group = widgets.VBox([buttons, self.same_weights])
 

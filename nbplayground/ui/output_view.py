@@ -621,8 +621,6 @@ class OutputView(widgets.VBox):
                 bqplot.Scatter(x=np.zeros(1), y=np.zeros(1), scales=scales, marker="circle",
                                default_size=360, fill=False, stroke="#000000",
                                stroke_width=3.0, colors=["#000000"]))
-            marks[0].add_class("nbp-batch-points")
-            marks[1].add_class("nbp-chosen-point")
             self._owned.extend(marks)
         xy = np.asarray(batch_xy, dtype=np.float64).reshape(-1, 2)
         with marks[0].hold_sync(), marks[1].hold_sync():

@@ -446,10 +446,7 @@ class StepInside:
             return (f"Each neuron sums w \u00d7 x over its lines plus its bias (z), then applies "
                     f"{html.escape(trainer.config.activation)}: a = f(z). Prediction: <b>{prediction}</b>.")
         if self.stage == "loss":
-            z = np.asarray(ex.pre_activations[-1][i], np.float64)[:, None]
-            a = np.asarray(ex.activations[-1][i], np.float64)[:, None]
-            t = np.asarray(ex.targets[i], np.float64)[:, None]
-            point_loss = float(trainer.head.example_losses(z, a, t)[0])
+            point_loss = float(ex.losses[i])
             return (f"Prediction <b>{prediction}</b> against target <b>{target}</b>: "
                     f"{html.escape(trainer.config.loss.replace('_', ' '))} loss "
                     f"<b>{hover_number(point_loss)}</b> for this point; the batch's mean loss "
