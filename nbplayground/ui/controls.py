@@ -154,12 +154,14 @@ class Controls:
                                                tooltip="Step inside one mini-batch: forward, "
                                                        "loss, backward, update")
         self.step_inside_button.add_class("nbp-round")
-        self.step_inside_button.layout = widgets.Layout(width="32px", height="32px")
+        self.step_inside_button.layout = widgets.Layout(width="26px", height="26px",
+                                                        margin="0 0 0 auto")
         self.step_inside_button.on_click(lambda _: self._action("step_inside"))
-        buttons = widgets.HBox([self.reset_button, self.play_button, self.step_button,
-                                self.step_inside_button])
+        buttons = widgets.HBox([self.reset_button, self.play_button, self.step_button])
         buttons.add_class("nbp-buttons")
-        button_group = widgets.VBox([buttons, self.same_weights])
+        button_group = widgets.VBox([buttons, widgets.HBox(
+            [self.same_weights, self.step_inside_button], layout=widgets.Layout(
+                align_items="center"))])
 
         self.epoch = widgets.HTML(format_epoch(0))
         self.epoch.add_class("nbp-epoch")

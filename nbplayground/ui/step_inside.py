@@ -41,6 +41,7 @@ import numpy as np
 from .. import render
 from ..features import FEATURES
 from .closing import close_tree
+from .controls import OPTIMIZER_LABELS
 from .network_view import link_widths
 
 __all__ = ["STAGES", "StepInside", "short_number", "hover_number"]
@@ -56,8 +57,9 @@ _DIM = "var(--jp-ui-font-color2)"
 
 
 def short_number(value) -> str:
-    """A value in at most ~5 characters, for the 30 px boxes: two significant digits,
-    or one with an exponent when that is shorter (0.00034 -> "3e-4")."""
+    """A value in at most 5 characters, for the 30 px boxes: two significant digits
+    (0.53, -12), else one (-0.058 -> "-0.06"), else one with an exponent (0.00034 ->
+    "3e-4"); the hover readout gives four."""
     v = float(value)
     if math.isnan(v):
         return "NaN"
@@ -65,10 +67,11 @@ def short_number(value) -> str:
         return "∞" if v > 0 else "-∞"
     if v == 0:
         return "0"
-    text = np.format_float_positional(v, precision=2, unique=False, fractional=False,
-                                      trim="-")
-    if len(text) <= 5:
-        return text
+    for digits in (2, 1):
+        text = np.format_float_positional(v, precision=digits, unique=False,
+                                          fractional=False, trim="-")
+        if len(text) <= 5:
+            return text
     mantissa, exponent = f"{v:.0e}".split("e")
     return f"{mantissa}e{int(exponent)}"
 
@@ -467,6 +470,7 @@ class StepInside:
         elif carried:
             note = (f" It includes the gradient carried from the last epoch's leftover "
                     f"({int(carried)} point{'s' if int(carried) != 1 else ''}).")
-        return (f"{html.escape(trainer.config.optimizer)} with learning rate "
+        optimizer = OPTIMIZER_LABELS.get(trainer.config.optimizer, trainer.config.optimizer)
+        return (f"{html.escape(optimizer)} with learning rate "
                 f"{hover_number(trainer.config.learning_rate)} turns the gradient into these "
                 f"changes (regularization included). Next applies them.{note}")
