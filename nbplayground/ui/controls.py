@@ -154,8 +154,8 @@ class Controls:
                                                tooltip="Step inside one mini-batch: forward, "
                                                        "loss, backward, update")
         self.step_inside_button.add_class("nbp-round")
-        self.step_inside_button.layout = widgets.Layout(width="26px", height="26px",
-                                                        margin="0 0 0 auto")
+        self.step_inside_button.layout.width = self.step_inside_button.layout.height = "26px"
+        self.step_inside_button.layout.margin = "0 0 0 auto"
         self.step_inside_button.on_click(lambda _: self._action("step_inside"))
         buttons = widgets.HBox([self.reset_button, self.play_button, self.step_button])
         buttons.add_class("nbp-buttons")

@@ -404,7 +404,12 @@ class Playground(widgets.VBox):
         if self._trainer.diverged:
             self._report_diverged()
             return self.step_inside_stage
-        return self._step_inside.advance()
+        stage = self._step_inside.advance()
+        if self._trainer.diverged:  # the update just applied ended a diverging epoch
+            self._step_inside.leave()
+            self._report_diverged()
+            return None
+        return stage
 
     @_locked
     def leave_step_inside(self) -> None:

@@ -341,3 +341,29 @@ def test_every_kind_of_network_walks_through(changes):
         assert p.network_view.overlay is None
     finally:
         p.close()
+
+
+@pytest.mark.parametrize("leave_first", [False, True])
+def test_close_releases_the_overlay_widgets_too(leave_first):
+    from ipywidgets.widgets.widget import _instances  # the kernel's registry of open widgets
+    before = set(_instances)
+    p = Playground(seed="1", network_shape=(3,))
+    walk_to(p, "backward")
+    if leave_first:
+        p.leave_step_inside()
+    made = set(_instances) - before
+    p.close()
+    left = made & set(_instances)
+    assert not left, sorted(type(_instances[k]).__name__ for k in left)
+
+
+def test_a_diverged_network_is_not_stepped_inside():
+    p = Playground(seed="0.1", problem="regression", activation="relu", learning_rate=3,
+                   network_shape=(8, 8, 8))
+    try:
+        p.step(300)
+        assert p.trainer.diverged
+        assert p.step_inside() is None
+        assert p.step_inside_stage is None and "diverged" in p.status
+    finally:
+        p.close()
