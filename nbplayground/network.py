@@ -1,5 +1,8 @@
 """The multilayer perceptron over one flat parameter buffer.
 
+Built for speed; to read how the network learns, start with
+:mod:`nbplayground.reference`, the same network written stage by stage.
+
 Layout
 ------
 Layer ``l`` (0-based, from the inputs) maps ``n_in`` activations to ``n_out``

@@ -306,7 +306,8 @@ class Trainer:
         With ``seconds``, stop early once that much time has passed (at least
         one epoch runs).  Stops at the epoch that makes a loss or weight NaN or
         infinite and sets :attr:`diverged`; stepping a diverged network raises
-        :class:`DivergedError` (reset to recover).
+        :class:`DivergedError` (reset to recover).  After :meth:`step_batch`
+        calls that stopped mid-epoch, the first epoch is the rest of that one.
         """
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs={epochs!r}: must be an integer >= 0")
@@ -486,12 +487,17 @@ class Trainer:
         epoch also holds the points carried from the last epoch's leftover (its
         first ``carried`` rows): they were evaluated at these same weights, and
         the update averages over all the rows.  An epoch's leftover batch has
-        ``applies_update=False``: its gradient is kept for the next epoch.
+        ``applies_update=False``: its gradient is kept for the next epoch.  (Had
+        the weights been edited or the data regenerated in between, the carried
+        points' share of the gradient would still be the one kept, as in Playground.)
         """
         return self._reference_batch(commit=False)
 
     def step_batch(self) -> _reference.BatchExplanation:
         """Train one mini-batch: make the update :meth:`explain_batch` shows, and return it.
+
+        The batch runs through :mod:`nbplayground.reference` whatever the engine
+        (its numbers are the fast engine's, to rounding).
 
         When the batch is its epoch's last, the epoch counter, the losses and the
         history advance, so epochs made of ``step_batch()`` calls are the epochs
