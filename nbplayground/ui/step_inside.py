@@ -44,6 +44,11 @@ from .closing import close_tree
 from .controls import OPTIMIZER_LABELS
 from .network_view import link_widths
 
+try:  # keys over the pictures: Esc leaves, the right arrow goes on
+    import ipyevents
+except ImportError:  # pragma: no cover - ipyevents is a dependency of the widget
+    ipyevents = None
+
 __all__ = ["STAGES", "StepInside", "short_number", "hover_number"]
 
 #: The stages, in order.
@@ -97,9 +102,11 @@ class StepInside:
     ``trainer()`` returns the trainer in use; ``network`` and ``output`` are the
     :class:`~nbplayground.ui.network_view.NetworkView` and
     :class:`~nbplayground.ui.output_view.OutputView`; ``redraw()`` draws a normal frame
-    of the Playground (after :meth:`advance` applied an update); ``on_leave()`` is
-    called by the "Done" button.  :attr:`panel` is the caption with the "Next" and
-    "Done" buttons (shown only in the mode).
+    of the Playground (after :meth:`advance` applied an update); ``on_next()`` and
+    ``on_leave()`` are called by the "Next" and "Done" buttons (default: :meth:`advance`
+    and :meth:`leave`), and by the right-arrow and Esc keys pressed over the panel or the
+    network picture.  :attr:`panel` is the caption with the buttons (shown only in the
+    mode).
     """
 
     def __init__(self, *, trainer, network, output, redraw, on_next=None, on_leave=None):
@@ -123,8 +130,10 @@ class StepInside:
                                           tooltip="Leave Step inside",
                                           layout=widgets.Layout(width="auto"))
         self.done_button.add_class("nbp-step-inside-done")
-        self.next_button.on_click(lambda _: (on_next or self.advance)())
-        self.done_button.on_click(lambda _: (on_leave or self.leave)())
+        self._on_next = on_next or self.advance
+        self._on_leave = on_leave or self.leave
+        self.next_button.on_click(lambda _: self._on_next())
+        self.done_button.on_click(lambda _: self._on_leave())
         buttons = widgets.HBox([self.next_button, self.done_button],
                                layout=widgets.Layout(flex="0 0 auto", align_items="center"))
         self.panel = widgets.HBox([self.caption, buttons],
@@ -133,6 +142,12 @@ class StepInside:
                                                         padding="4px 8px", margin="4px 0",
                                                         border="1px solid var(--jp-border-color1)"))
         self.panel.add_class("nbp-step-inside")
+        self._events = []
+        if ipyevents is not None:
+            for source in (self.panel, network.figure):
+                keys = ipyevents.Event(source=source, watched_events=["keydown"])
+                keys.on_dom_event(self.key)
+                self._events.append(keys)
 
     # -- state -------------------------------------------------------------------------
 
@@ -220,7 +235,20 @@ class StepInside:
         self.point = int(ex.indices[int(np.argmin(d2))])
         return self._point
 
+    def key(self, event: dict) -> None:
+        """A key pressed over the panel or the network picture (an ipyevents event):
+        Esc leaves, the right arrow goes one stage on; nothing outside the mode."""
+        if not self.active:
+            return
+        name = event.get("key")
+        if name == "Escape":
+            self._on_leave()
+        elif name == "ArrowRight":
+            self._on_next()
+
     def close(self) -> None:
+        for event in self._events:
+            close_tree(event)
         close_tree(self.panel)
 
     # -- internals ---------------------------------------------------------------------

@@ -277,6 +277,18 @@ def test_the_button_beside_step_enters_and_advances(pg):
     assert pg.step_inside_stage == "backward"
 
 
+def test_keys_esc_leaves_and_the_right_arrow_goes_on(pg):
+    pg._step_inside.key({"type": "keydown", "key": "ArrowRight"})
+    assert pg.step_inside_stage is None                         # outside the mode: nothing
+    pg.step_inside()
+    pg._step_inside.key({"type": "keydown", "key": "ArrowRight"})
+    assert pg.step_inside_stage == "loss"
+    pg._step_inside.key({"type": "keydown", "key": "a"})
+    assert pg.step_inside_stage == "loss"
+    pg._step_inside.key({"type": "keydown", "key": "Escape"})
+    assert pg.step_inside_stage is None and pg.network_view.overlay is None
+
+
 def test_step_leaves_and_a_config_change_explains_again(pg):
     walk_to(pg, "update")
     before = pg.trainer.explain_batch().weight_updates[0].copy()
