@@ -22,8 +22,9 @@ then moves one stage on; every number drawn comes from
 
 The followed point is one of the batch (ringed on the heatmap, the batch's other points
 with thinner rings); a click on the heatmap follows the batch point nearest to it.
-Hovering a node, line or bias square reads its number in the stage.  "Done" (or Play, or
-Step) leaves the mode and the normal picture is back.  Nothing here runs on a timer: each
+Hovering a node, line or bias square reads its number in the stage.  "Done" (or Esc over
+the picture, Play or Step) leaves the mode and the normal picture is back; the right arrow
+does what "Next" does.  Nothing here runs on a timer: each
 click sends one update and a paused widget sends nothing.
 
 The module draws; it computes nothing but the choice of colours and widths
@@ -475,7 +476,9 @@ class StepInside:
         target = ", ".join(hover_number(v) for v in ex.targets[i])
         if self.stage == "forward":
             return (f"Each neuron sums w \u00d7 x over its lines plus its bias (z), then applies "
-                    f"{html.escape(trainer.config.activation)}: a = f(z). Prediction: <b>{prediction}</b>.")
+                    f"f = {html.escape(trainer.config.activation)} (the output: "
+                    f"{html.escape(trainer.head.activation)}): a = f(z). "
+                    f"Prediction: <b>{prediction}</b>.")
         if self.stage == "loss":
             point_loss = float(ex.losses[i])
             return (f"Prediction <b>{prediction}</b> against target <b>{target}</b>: "
