@@ -106,11 +106,12 @@ class StepInside:
     of the Playground (after :meth:`advance` applied an update); ``on_next()`` and
     ``on_leave()`` are called by the "Next" and "Done" buttons (default: :meth:`advance`
     and :meth:`leave`), and by the right-arrow and Esc keys pressed over the panel or the
-    network picture.  :attr:`panel` is the caption with the buttons (shown only in the
-    mode).
+    network picture; ``on_pick(x, y)`` by a click on the heatmap (default :meth:`pick`).
+    :attr:`panel` is the caption with the buttons (shown only in the mode).
     """
 
-    def __init__(self, *, trainer, network, output, redraw, on_next=None, on_leave=None):
+    def __init__(self, *, trainer, network, output, redraw, on_next=None, on_leave=None,
+                 on_pick=None):
         self._trainer = trainer
         self._network = network
         self._output = output
@@ -133,6 +134,7 @@ class StepInside:
         self.done_button.add_class("nbp-step-inside-done")
         self._on_next = on_next or self.advance
         self._on_leave = on_leave or self.leave
+        self._on_pick = on_pick or self.pick
         self.next_button.on_click(lambda _: self._on_next())
         self.done_button.on_click(lambda _: self._on_leave())
         buttons = widgets.HBox([self.next_button, self.done_button],
@@ -179,7 +181,7 @@ class StepInside:
         self.stage = "forward"
         self.layers_shown = 0
         self._explain()
-        self._output.set_pick(self.pick)
+        self._output.set_pick(self._on_pick)
         self._draw()
         return self.stage
 
