@@ -27,8 +27,8 @@ the picture, Play or Step) leaves the mode and the normal picture is back; the r
 does what "Next" does.  Nothing here runs on a timer: each
 click sends one update and a paused widget sends nothing.
 
-The module draws; it computes nothing but the choice of colours and widths
-(:mod:`nbplayground.render`) and the nearest batch point to a click.
+The module draws: the choice of colours and widths and the nearest batch point to a click
+come from :mod:`nbplayground.render`, every number from the trainer.
 """
 
 from __future__ import annotations
@@ -234,8 +234,7 @@ class StepInside:
         """Follow the batch point nearest to (x, y) (data coordinates); returns its index."""
         ex = self.explanation
         xy = np.asarray(self._trainer().data.train_x, dtype=np.float64)[ex.indices]
-        d2 = (xy[:, 0] - float(x)) ** 2 + (xy[:, 1] - float(y)) ** 2
-        self.point = int(ex.indices[int(np.argmin(d2))])
+        self.point = int(ex.indices[render.nearest_point(xy, x, y)])
         return self._point
 
     def key(self, event: dict) -> None:
