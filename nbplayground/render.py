@@ -905,4 +905,3 @@ def link_width(weight) -> float:
     if math.isnan(w):
         return 1.0
     return min(10.0, max(1.0, 1.0 + 9.0 * (w / 5.0)))
-
