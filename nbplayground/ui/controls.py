@@ -42,7 +42,7 @@ from .style import dataset_class
 __all__ = ["Controls", "format_epoch", "ACTIONS"]
 
 #: The names ``on_action`` receives.
-ACTIONS = ("play", "pause", "step", "reset", "regenerate")
+ACTIONS = ("play", "pause", "step", "reset", "regenerate", "step_inside")
 
 ACTIVATION_LABELS = {
     "relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear",
@@ -111,7 +111,7 @@ class Controls:
     on_config : callable(Config)
         Receives the new Config of an edit.
     on_action : callable(str)
-        Receives "play", "pause", "step", "reset" or "regenerate".
+        Receives "play", "pause", "step", "reset", "regenerate" or "step_inside".
     on_invalid : callable(Exception), optional
         Receives the error of an edit the Config rejected.
     on_dataset : callable(str), optional
@@ -191,6 +191,18 @@ class Controls:
             button_group, epoch_box, wrap["learningRate"], wrap["activation"],
             wrap["regularization"], wrap["regularizationRate"], wrap["problem"]])
         self.top_bar.add_class("nbp-topbar")
+        # Step inside (nbplayground.ui.step_inside): a small round button under Step,
+        # beside "same start", so that the top bar keeps its width
+        self.step_inside_button = self._button("", "nbp-step-inside-button", icon="search-plus",
+                                               tooltip="Step inside one mini-batch: forward, "
+                                                       "loss, backward, update")
+        self.step_inside_button.add_class("nbp-round")
+        self.step_inside_button.layout.width = self.step_inside_button.layout.height = "26px"
+        self.step_inside_button.layout.margin = "0 0 0 auto"
+        self.step_inside_button.on_click(lambda _: self._action("step_inside"))
+        button_group.children = tuple(
+            widgets.HBox([c, self.step_inside_button], layout=widgets.Layout(align_items="center"))
+            if c is self.same_weights else c for c in button_group.children)
 
         # -- extras: optimizer, decay, init, loss, speed ---------------------------------
         self.optimizer = self._dropdown(
