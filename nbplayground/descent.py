@@ -10,7 +10,7 @@ Named curves (:data:`CURVES`), each a :class:`Curve` with its gradient::
 
     bowl          f(x) = (x - 1)^2                         1-D, convex, minimum at x = 1
     local-minima  f'(x) = 0.1 (x + 2)(x + 0.8)(x - 2)      1-D, local minimum at -2, global at 2
-    ravine        f(x, y) = x^2 / 20 + y^2                 2-D, a long narrow valley
+    ravine        f(x, y) = x^2 / 50 + y^2                 2-D, a long narrow valley
     saddle        f(x, y) = x^2 / 2 + y^4 / 4 - y^2 / 2    2-D, a saddle at (0, 0), minima at y = ±1
 
 On ``"bowl"`` plain SGD moves x - 1 by the factor (1 - 2 lr) each step: it converges step by
@@ -31,7 +31,7 @@ central finite differences.
 :class:`Race` rolls several balls on one curve, one per optimizer setting::
 
     race = Race("ravine", runs=[dict(optimizer="sgd"), dict(optimizer="sgd", momentum=0.9),
-                                dict(optimizer="adam")], learning_rate=0.3)
+                                dict(optimizer="adam")])
     race.step(100)
     race.positions, race.labels
 
@@ -100,8 +100,11 @@ class Curve:
         point = np.asarray(position, dtype=np.float64)
         if self.grad is None:
             return finite_difference_gradient(self.f, point)
-        g = self.grad(*(float(p) for p in point))
-        return np.asarray(g, dtype=np.float64).reshape(self.dim)
+        g = np.asarray(self.grad(*(float(p) for p in point)), dtype=np.float64)
+        if g.size != self.dim:
+            raise ValueError(f"grad{tuple(point.tolist())} returned {g.tolist()!r}; it must "
+                             f"return {self.dim} number(s), one per coordinate")
+        return g.reshape(self.dim)
 
     def curve(self, points: int = 400) -> tuple[np.ndarray, np.ndarray]:
         """(x, f(x)) sampled over the range (1-D curves)."""
@@ -191,11 +194,11 @@ def _local_minima_grad(x):
 
 
 def _ravine(x, y):
-    return x * x / 20.0 + y * y
+    return x * x / 50.0 + y * y
 
 
 def _ravine_grad(x, y):
-    return (x / 10.0, 2.0 * y)
+    return (x / 25.0, 2.0 * y)
 
 
 def _saddle(x, y):
@@ -216,10 +219,10 @@ CURVES: dict[str, Curve] = {c.name: c for c in (
           "A shallow minimum at x = −2 before the deep one at x = 2: plain SGD stops in the "
           "first, momentum 0.9 rolls over the bump.",
           _local_minima, _local_minima_grad, 1, (-4.0,), (-4.5, 3.5), 0.1, ((_A,), (_C,))),
-    Curve("ravine", "A ravine: x²/20 + y²",
+    Curve("ravine", "A ravine: x²/50 + y²",
           "A long narrow valley: plain SGD zig-zags across it and crawls along it; momentum "
           "and Adam go down its length.",
-          _ravine, _ravine_grad, 2, (-4.5, 2.0), ((-5.0, 5.0), (-3.0, 3.0)), 0.3, ((0.0, 0.0),)),
+          _ravine, _ravine_grad, 2, (-4.5, 2.0), ((-5.0, 5.0), (-3.0, 3.0)), 0.9, ((0.0, 0.0),)),
     Curve("saddle", "A saddle: x²/2 + y⁴/4 − y²/2",
           "A saddle point at (0, 0) between two valleys at y = ±1: near it the gradient almost "
           "vanishes and plain SGD lingers.",
@@ -247,6 +250,8 @@ def _point(name: str, value, dim: int | None) -> tuple:
     """A position: a number (1-D) or a sequence of ``dim`` finite numbers."""
     if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
         coords = (value,)
+    elif isinstance(value, (str, bytes, dict)):
+        coords = ()
     else:
         try:
             coords = tuple(np.asarray(value, dtype=object).reshape(-1))
