@@ -130,7 +130,6 @@ class Descent(widgets.VBox):
 
     def __init__(self, curve=None, *, runs=None, steps_per_second: float = 10, **arguments):
         self._lock = threading.RLock()
-        self._closed = False
         self._displayed = False
         self._arguments = dict(arguments)
         self._runs = runs
@@ -215,7 +214,7 @@ class Descent(widgets.VBox):
             self._setting_boxes[name] = self._labelled(SETTING_LABELS.get(name, name), w)
         self._optimizer_box = widgets.HBox(
             [self._labelled("Optimizer", self.optimizer), *self._setting_boxes.values()],
-            layout=widgets.Layout(align_items="flex-end", flex_wrap="wrap"))
+            layout=widgets.Layout(align_items="flex-end", flex_flow="row wrap"))
 
         # -- the figure -------------------------------------------------------------------
         self._sx = bqplot.LinearScale(allow_padding=False)
@@ -223,7 +222,7 @@ class Descent(widgets.VBox):
         scales = {"x": self._sx, "y": self._sy}
         self._x_axis = bqplot.Axis(scale=self._sx, side="bottom", grid_lines="none",
                                    num_ticks=8)
-        self._y_axis = bqplot.Axis(scale=self._sy, side="left", orientation="vertical",
+        self._y_axis = bqplot.Axis(scale=self._sy, side="left",
                                    grid_lines="none", num_ticks=6)
         self._picture = widgets.Image(format="png")
         self.surface_image = bqplot.Image(image=self._picture, scales=scales, visible=False)
@@ -281,6 +280,7 @@ class Descent(widgets.VBox):
                           self.title, self.description, self.figure, self.legend, self.readout,
                           self.status])
         self.add_class("nbp-descent")
+        self._closed = False
         self._draw_curve()
         self._sync_controls()
         self._render()
@@ -457,7 +457,7 @@ class Descent(widgets.VBox):
     def _guard(self, fn, *args):
         """Run a widget callback: a refused value goes to the status line, the controls
         snap back to the engine's state."""
-        if self._syncing or self._closed:
+        if self._syncing or getattr(self, "_closed", True):
             return None
         try:
             return fn(*args)
@@ -674,7 +674,7 @@ class Descent(widgets.VBox):
 
     def _render(self) -> None:
         """Draw one frame: balls, trails, tangent, arrow, readout."""
-        if self._closed:
+        if getattr(self, "_closed", True):
             return
         balls = self._balls
         marks = [*self.balls, *self.trails, self.arrow, self.tangent]
