@@ -28,6 +28,7 @@ import contextlib
 import functools
 import math
 import threading
+import time
 
 import bqplot
 import ipywidgets as widgets
@@ -57,6 +58,9 @@ SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120)
 FIGURE_WIDTH = 560
 #: Figure margins in px (the plot area is the figure minus these).
 MARGIN = {"top": 10, "bottom": 42, "left": 56, "right": 14}
+#: While playing, the step counter and the readout are redrawn at most this often (seconds):
+#: two messages fewer in most frames.
+TEXT_INTERVAL = 0.2
 #: Points of the trail sent at most (the most recent ones).
 TRAIL_POINTS = 300
 #: One colour per run of a race (readable on light and dark themes and on the surface).
@@ -136,6 +140,7 @@ class Descent(widgets.VBox):
         self._runs = runs
         self._engine = self._make_engine(curve, runs, arguments)
         self._syncing = False
+        self._text_time = -math.inf
         #: frames drawn so far
         self.frames_rendered = 0
 
@@ -529,7 +534,7 @@ class Descent(widgets.VBox):
     def _render_tick(self) -> None:
         if not self._loop.running:
             return
-        self._render()
+        self._render(live=True)
         self._gate.mark()
         if self._engine.diverged:
             self._halt()
@@ -675,8 +680,9 @@ class Descent(widgets.VBox):
                        [t1[1], t1[1] + right[1] * sy]])
         return xs, ys
 
-    def _render(self) -> None:
-        """Draw one frame: balls, trails, tangent, arrow, readout."""
+    def _render(self, live: bool = False) -> None:
+        """Draw one frame: balls, trails, tangent, arrow, readout.  ``live`` (a frame while
+        playing): the text is redrawn at most every :data:`TEXT_INTERVAL` seconds."""
         if getattr(self, "_closed", True):
             return
         balls = self._balls
@@ -699,8 +705,11 @@ class Descent(widgets.VBox):
                 d = 0.08 * (self._sx.max - self._sx.min)
                 self.tangent.x = np.array([x - d, x + d])
                 self.tangent.y = np.array([f - g * d, f + g * d])
-        self.counter.value = f"step {self._engine.steps}"
-        self.readout.value = self._readout_html()
+        now = time.monotonic()
+        if not live or now - self._text_time >= TEXT_INTERVAL:
+            self._text_time = now
+            self.counter.value = f"step {self._engine.steps}"
+            self.readout.value = self._readout_html()
         problems = [f"{label}: {b.status}" if self.racing else b.status
                     for b, label in zip(balls, self._labels()) if b.status]
         if problems:
