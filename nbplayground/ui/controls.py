@@ -185,8 +185,8 @@ class Controls:
             "playButton": self.play_button, "stepButton": self.step_button,
             "resetButton": self.reset_button, "sameWeights": self.same_weights,
             "learningRate": _labelled("Learning rate", self.learning_rate),
-            "activation": _labelled("Activation", widgets.HBox(
-                [self.activation, self.activation_figure.button])),
+            "activation": self.activation_figure.beside_caption(
+                _labelled("Activation", self.activation)),
             "regularization": _labelled("Regularization", self.regularization),
             "regularizationRate": _labelled("Regularization rate", self.regularization_rate),
             "problem": _labelled("Problem type", self.problem),
@@ -235,7 +235,7 @@ class Controls:
             "optimizer": optimizer_box,
             "decay": _labelled("Decay", self.decay),
             "init": _labelled("Initializer", self.init),
-            "loss": _labelled("Loss", widgets.HBox([self.loss, self.loss_figure.button])),
+            "loss": self.loss_figure.beside_caption(_labelled("Loss", self.loss)),
             "speed": _labelled("Speed", self.speed),
         })
         self.extras = widgets.HBox([wrap["optimizer"], wrap["decay"], wrap["init"],

@@ -237,8 +237,8 @@ class Descent(widgets.VBox):
         self.tangent = bqplot.Lines(x=np.zeros(0), y=np.zeros(0), scales=scales,
                                     colors=[TANGENT_COLOR], stroke_width=1.5,
                                     line_style="dashed")
-        self.arrow = bqplot.Lines(x=np.full((3, 2), np.nan), y=np.full((3, 2), np.nan), scales=scales,
-                                  colors=[ARROW_COLOR], stroke_width=2.5)
+        self.arrow = bqplot.Lines(x=np.zeros((3, 2)), y=np.zeros((3, 2)), scales=scales,
+                                  colors=[ARROW_COLOR], stroke_width=2.5, visible=False)
         self.trails: list[bqplot.Lines] = []
         self.balls: list[bqplot.Scatter] = []
         for i, _ in enumerate(self._balls):
@@ -645,9 +645,10 @@ class Descent(widgets.VBox):
             return points[:, 0], losses
         return points[:, 0], points[:, 1]
 
-    def _arrow(self, ball) -> tuple[np.ndarray, np.ndarray]:
+    def _arrow(self, ball) -> tuple[np.ndarray, np.ndarray] | None:
         """Shaft and head of the negative-gradient arrow at the ball, in data coordinates
-        (its size is set in plot-fraction units, so it looks the same on every scale)."""
+        (its size is set in plot-fraction units, so it looks the same on every scale);
+        None where the gradient is 0 or not finite."""
         g = ball.gradient
         sx = self._sx.max - self._sx.min
         sy = self._sy.max - self._sy.min
@@ -664,7 +665,7 @@ class Descent(widgets.VBox):
         if self._gradient_ref is None:
             self._gradient_ref = magnitude or 1.0
         if size == 0.0 or not math.isfinite(size):
-            return np.full((3, 2), np.nan), np.full((3, 2), np.nan)
+            return None
         length = 0.16 * math.tanh(4.0 * magnitude / self._gradient_ref)
         u = u / size * length
         head = 0.3 * length
@@ -691,15 +692,16 @@ class Descent(widgets.VBox):
             for m in marks:
                 stack.enter_context(m.hold_sync())
             for ball, dot, trail in zip(balls, self.balls, self.trails):
-                path = ball.path[-TRAIL_POINTS:]
-                losses = ball.losses[-TRAIL_POINTS:]
+                path, losses = ball.tail(TRAIL_POINTS)
                 tx, ty = self._xy(path, losses)
                 trail.x, trail.y = tx, ty
                 dot.x, dot.y = tx[-1:], ty[-1:]
             first = balls[0]
-            if not self.racing:   # (one arrow per ball would hide the race)
-                ax, ay = self._arrow(first)
-                self.arrow.x, self.arrow.y = ax, ay
+            arrow = None if self.racing else self._arrow(first)   # (one per ball: too many)
+            if arrow is not None:
+                self.arrow.x, self.arrow.y = arrow
+            if self.arrow.visible != (arrow is not None):
+                self.arrow.visible = arrow is not None
             if self._engine.dim == 1:
                 x, f, g = first.position[0], first.loss, first.gradient[0]
                 d = 0.08 * (self._sx.max - self._sx.min)
