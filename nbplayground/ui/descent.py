@@ -62,7 +62,7 @@ MARGIN = {"top": 10, "bottom": 42, "left": 56, "right": 14}
 #: two messages fewer in most frames.
 TEXT_INTERVAL = 0.2
 #: Points of the trail sent at most (the most recent ones).
-TRAIL_POINTS = 300
+TRAIL_POINTS = 100
 #: One colour per run of a race (readable on light and dark themes and on the surface).
 RACE_COLORS = _render.CATEGORICAL_HEX
 BALL_COLOR = _render.ORANGE
