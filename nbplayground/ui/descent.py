@@ -141,6 +141,7 @@ class Descent(widgets.VBox):
         self._engine = self._make_engine(curve, runs, arguments)
         self._syncing = False
         self._text_time = -math.inf
+        self._last_drawn = None
         #: frames drawn so far
         self.frames_rendered = 0
 
@@ -534,10 +535,15 @@ class Descent(widgets.VBox):
     def _render_tick(self) -> None:
         if not self._loop.running:
             return
-        self._render(live=True)
-        self._gate.mark()
+        if self._drawn_key() != self._last_drawn:   # a ball that has settled sends nothing
+            self._render(live=True)
+            self._gate.mark()
         if self._engine.diverged:
             self._halt()
+
+    def _drawn_key(self) -> tuple:
+        """What a frame shows that can change: each ball's position."""
+        return tuple(ball.position.tobytes() for ball in self._balls)
 
     def _halt(self) -> None:
         self._loop.stop()
@@ -686,6 +692,7 @@ class Descent(widgets.VBox):
         playing): the text is redrawn at most every :data:`TEXT_INTERVAL` seconds."""
         if getattr(self, "_closed", True):
             return
+        self._last_drawn = self._drawn_key()
         balls = self._balls
         marks = [*self.balls, *self.trails, self.arrow, self.tangent]
         with contextlib.ExitStack() as stack:

@@ -328,6 +328,21 @@ async def test_while_playing_the_text_is_redrawn_at_most_5_times_a_second(sent):
         w.close()
 
 
+async def test_a_ball_at_rest_sends_no_frames_while_playing(sent):
+    w = Descent("bowl", start=1.0, steps_per_second=60)      # on the minimum: it never moves
+    try:
+        frames = w.frames_rendered
+        sent.clear()
+        w.play()
+        await asyncio.sleep(0.5)
+        assert w.steps > 10 and w.frames_rendered == frames
+        assert not any(widget is w.balls[0] or widget is w.trails[0] for widget, _ in sent)
+        w.pause()
+        assert w.counter.value == f"step {w.steps}"         # Pause shows where it got to
+    finally:
+        w.close()
+
+
 def test_a_frame_is_a_few_small_messages(d, sent):
     d.step(50)
     sent.clear()
