@@ -219,6 +219,20 @@ def test_a_race_has_one_trail_and_colour_per_run_and_a_legend():
         w.close()
 
 
+def test_a_race_on_a_curve_shows_the_chapters_momentum_figure():
+    w = Descent("local-minima", runs=[dict(), dict(momentum=0.9)])
+    try:
+        w.step(300)
+        (plain,), (heavy,) = w.position
+        assert plain == pytest.approx(-2.0, abs=1e-3) and heavy == pytest.approx(2.0, abs=1e-3)
+        assert w.engine.labels == ["SGD", "SGD, momentum 0.9"]
+        for trail, run in zip(w.trails, w.engine.runs):
+            np.testing.assert_allclose(trail.y, run.losses[-len(trail.y):])   # on the curve
+        assert not w.arrow.visible
+    finally:
+        w.close()
+
+
 # -- play / pause on the asyncio loop ------------------------------------------------------
 
 async def test_play_moves_the_ball_at_most_30_frames_a_second():
