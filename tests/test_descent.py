@@ -443,5 +443,10 @@ def test_the_engine_imports_no_widget_code():
     import sys
     code = ("import sys, nbplayground.descent as d; d.Race('ravine').step(3); "
             "print(sorted(m for m in ('ipywidgets', 'bqplot', 'asyncio') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    import os
+    from pathlib import Path
+    root = str(Path(__file__).resolve().parents[1])   # this checkout's package, not another
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=env)
     assert out.stdout.strip() == "[]"
