@@ -57,6 +57,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import datasets as _datasets
+from .config import DEFAULT_DATASET, LIMIT_PARAMETERS, LIMIT_POINTS, Config, parameter_count
 
 __all__ = [
     "CustomDataError",
@@ -69,6 +70,9 @@ __all__ = [
     "MARGIN",
     "validate",
     "check_trainable",
+    "check_config",
+    "fit_config",
+    "LIMIT_POINTS",
     "empty",
     "add_point",
     "split",
@@ -178,7 +182,10 @@ class CustomData:
         if missing:
             raise CustomDataError(f"data: missing key(s) {', '.join(missing)}", "data", data)
         problem = _check_problem(data["problem"], allow_none=False)
+        if isinstance(data["xy"], (list, tuple)):
+            _check_size(len(data["xy"]), "xy")
         xy = _points(data["xy"], "xy", allow_empty=True)
+        _check_size(xy.shape[0], "xy")
         labels = _numbers(data["labels"], "labels", xy.shape[0])
         num_classes = data["num_classes"]
         if problem == "classification":
@@ -334,6 +341,12 @@ def _check_domain(domain: Any) -> tuple:
     return tuple(values)
 
 
+def _check_size(n: int, name: str = "X") -> None:
+    if n > LIMIT_POINTS:
+        raise CustomDataError(f"{name}: {n} points; at most {LIMIT_POINTS} are allowed "
+                              f"(LIMIT_POINTS)", name, n)
+
+
 def _name(value: float, as_bool: bool) -> Any:
     """The original label of a class, as a plain Python value."""
     if as_bool:
@@ -404,6 +417,7 @@ def validate(data: Any, problem: str | None = None) -> CustomData:
     X, y = data
     xy = _points(X, "X")
     n = xy.shape[0]
+    _check_size(n)
     raw = _as_number_array(y, "y")
     labels = _numbers(raw, "y", n)
     if n < MIN_POINTS:
@@ -541,6 +555,7 @@ def add_point(custom: CustomData, x: float, y: float, label: float) -> CustomDat
                                                                         custom.class_names))
             raise CustomDataError(f"label={label!r}: with {k} classes the label must be one "
                                   f"of {meaning}", "label", label)
+    _check_size(custom.n + 1, "x")
     xy = np.concatenate([custom.xy, [[x, y]]])
     labels = np.concatenate([custom.labels, [value]])
     domain = custom.domain
@@ -572,3 +587,98 @@ def split(custom: CustomData, train_percent: float,
     if len(labels):
         _datasets.shuffle(rand, xy, labels)
     return _datasets.split(xy, labels, train_percent)
+
+
+# --------------------------------------------------------------------------------------
+# The rules of your own data, for a Config (one place: Trainer and the widget ask here)
+# --------------------------------------------------------------------------------------
+
+def _needed(custom: CustomData, config: Config) -> dict:
+    """The problem, dataset and loss a config must have to train ``custom``."""
+    k = custom.num_classes
+    if custom.problem == "regression":
+        loss = "squared"
+    elif k is not None and k > 2:
+        loss = "cross_entropy"
+    else:
+        loss = config.loss  # two classes: either loss
+    return {"problem": custom.problem, "dataset": DEFAULT_DATASET[custom.problem],
+            "loss": loss}
+
+
+def _contradiction(custom: CustomData, needed: dict, name: str, value) -> CustomDataError:
+    """The error for a config field ``name=value`` that the data do not allow."""
+    what = (f"{custom.num_classes} classes" if custom.problem == "classification"
+            else "regression targets")
+    if name == "problem":
+        message = (f"problem={value!r}: your data are for {custom.problem} ({what}); the "
+                   f"problem type follows your data: pass problem={needed['problem']!r} or "
+                   f"leave it out")
+    elif name == "dataset":
+        message = (f"dataset={value!r}: Playground's dataset names do not apply to your own "
+                   f"points; leave dataset at the default ({needed['dataset']!r}), or train "
+                   f"without data=... to use {value!r}")
+    else:
+        why = ("more than two classes need the softmax output"
+               if custom.problem == "classification" else "regression needs it")
+        message = (f"loss={value!r}: your data have {what}; {why}: pass "
+                   f"loss={needed['loss']!r}")
+    return CustomDataError(message, name, value)
+
+
+def check_config(custom: CustomData, config: Config) -> None:
+    """Raise :class:`CustomDataError` (naming the field) unless ``config`` can train ``custom``.
+
+    The rules of your own points:
+
+    * the problem follows the data: ``config.problem == custom.problem``;
+    * Playground's dataset names do not apply to your points: ``config.dataset``
+      stays at the problem's default ("circle" or "reg-plane") and is ignored;
+    * more than two classes need ``loss="cross_entropy"`` (softmax output);
+      regression needs ``loss="squared"``;
+    * the ratio leaves at least one training point (:func:`check_trainable`);
+    * the network, with one output per class, stays within
+      :data:`~nbplayground.config.LIMIT_PARAMETERS`.
+
+    Returns None.  :class:`~nbplayground.trainer.Trainer` (``data=...`` and
+    ``apply``) and the widget call it before they change anything.
+    """
+    if not isinstance(config, Config):
+        raise CustomDataTypeError(f"config={_short(config)}: must be a Config", "config",
+                                  config)
+    check_trainable(custom)
+    needed = _needed(custom, config)
+    for name in ("problem", "dataset", "loss"):
+        if getattr(config, name) != needed[name]:
+            raise _contradiction(custom, needed, name, getattr(config, name))
+    check_trainable(custom, config.train_percent)
+    k = custom.num_classes
+    outputs = k if k is not None and k > 2 else 1
+    count = parameter_count(len(config.features), config.network_shape, outputs)
+    if count > LIMIT_PARAMETERS:
+        raise CustomDataError(
+            f"network_shape={config.network_shape!r} with {len(config.features)} feature(s) "
+            f"and {outputs} output(s) has {count} parameters; at most {LIMIT_PARAMETERS} are "
+            f"allowed (LIMIT_PARAMETERS)", "network_shape", config.network_shape)
+
+
+def fit_config(custom: CustomData, config: Config, keep=()) -> Config:
+    """``config`` with problem, dataset and loss set to what ``custom`` needs.
+
+    Fields named in ``keep`` (the ones a caller set on purpose) are left as
+    they are: if one contradicts the data, :func:`check_config` raises and
+    says what to pass.  The result passes :func:`check_config`.
+    """
+    if not isinstance(config, Config):
+        raise CustomDataTypeError(f"config={_short(config)}: must be a Config", "config",
+                                  config)
+    keep = frozenset(keep)
+    check_trainable(custom)
+    needed = _needed(custom, config)
+    for name in ("problem", "dataset", "loss"):
+        if name in keep and getattr(config, name) != needed[name]:
+            raise _contradiction(custom, needed, name, getattr(config, name))
+    if any(getattr(config, name) != value for name, value in needed.items()):
+        config = config.replace(**needed)
+    check_config(custom, config)
+    return config
