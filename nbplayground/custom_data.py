@@ -71,6 +71,7 @@ __all__ = [
     "validate",
     "check_trainable",
     "check_config",
+    "allowed_losses",
     "fit_config",
     "LIMIT_POINTS",
     "empty",
@@ -593,17 +594,24 @@ def split(custom: CustomData, train_percent: float,
 # The rules of your own data, for a Config (one place: Trainer and the widget ask here)
 # --------------------------------------------------------------------------------------
 
+def allowed_losses(custom: CustomData) -> tuple:
+    """The losses ``custom`` can train with: "squared" for regression targets,
+    "cross_entropy" (softmax) for more than two classes, either for two classes."""
+    if not isinstance(custom, CustomData):
+        raise CustomDataTypeError(f"custom={_short(custom)}: must be a CustomData",
+                                  "custom", custom)
+    if custom.problem == "regression":
+        return ("squared",)
+    if custom.num_classes is not None and custom.num_classes > 2:
+        return ("cross_entropy",)
+    return ("squared", "cross_entropy")
+
+
 def _needed(custom: CustomData, config: Config) -> dict:
     """The problem, dataset and loss a config must have to train ``custom``."""
-    k = custom.num_classes
-    if custom.problem == "regression":
-        loss = "squared"
-    elif k is not None and k > 2:
-        loss = "cross_entropy"
-    else:
-        loss = config.loss  # two classes: either loss
+    losses = allowed_losses(custom)
     return {"problem": custom.problem, "dataset": DEFAULT_DATASET[custom.problem],
-            "loss": loss}
+            "loss": config.loss if config.loss in losses else losses[0]}
 
 
 def _contradiction(custom: CustomData, needed: dict, name: str, value) -> CustomDataError:

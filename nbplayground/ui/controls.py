@@ -32,6 +32,7 @@ import numpy as np
 
 from .. import optimizers as _optimizers
 from .. import render as _render
+from ..custom_data import allowed_losses
 from ..config import (BATCH_SIZE_RANGE, DATASETS, DATASETS_BY_PROBLEM, HIDDEN_ACTIVATIONS,
                       INITIALIZERS, LEARNING_RATES, LOSSES, NOISE_RANGE, NOISE_STEP,
                       OPTIMIZERS, PROBLEMS, REGULARIZATION_RATES, REGULARIZATIONS, SPEEDS,
@@ -383,10 +384,9 @@ class Controls:
 
     def _allowed_losses(self, config: Config) -> list[str]:
         allowed = []
-        k = self._custom.num_classes if self._custom is not None else None
         for loss in LOSSES:
-            if k is not None and k > 2 and loss != "cross_entropy":
-                continue  # K classes need the softmax output
+            if self._custom is not None and loss not in allowed_losses(self._custom):
+                continue  # the engine's rule for your own data
             try:
                 config.replace(loss=loss)
             except ValueError:
