@@ -74,6 +74,7 @@ __all__ = [
     "allowed_losses",
     "fit_config",
     "LIMIT_POINTS",
+    "LIMIT_COORDINATE",
     "empty",
     "add_point",
     "split",
@@ -89,6 +90,9 @@ MIN_POINTS = 2
 PLAYGROUND_DOMAIN = (-6.0, 6.0, -6.0, 6.0)
 #: Margin around the data, as a fraction of the square's side, on each side.
 MARGIN = 0.1
+#: Largest coordinate |x₁|, |x₂| of a point: its features (x², x·y) stay finite, also in
+#: the float32 grid the widget draws.
+LIMIT_COORDINATE = 1e12
 
 
 # --------------------------------------------------------------------------------------
@@ -294,6 +298,12 @@ def _points(value: Any, name: str = "X", allow_empty: bool = False) -> np.ndarra
         row = _first_bad(array)
         raise CustomDataError(f"{name}: row {row} is {array[row].tolist()}; coordinates must "
                               f"be finite (no NaN or infinity)", name, array[row].tolist())
+    if array.size and np.abs(array).max() > LIMIT_COORDINATE:
+        row = int(np.flatnonzero((np.abs(array) > LIMIT_COORDINATE).any(axis=1))[0])
+        raise CustomDataError(f"{name}: row {row} is {array[row].tolist()}; coordinates must "
+                              f"be within ±{LIMIT_COORDINATE:g} (LIMIT_COORDINATE: every "
+                              f"feature stays finite, also on the float32 grid)", name,
+                              array[row].tolist())
     return array
 
 
@@ -530,6 +540,9 @@ def _coordinate(value: Any, name: str) -> float:
     value = float(value)
     if not math.isfinite(value):
         raise CustomDataError(f"{name}={value!r}: must be a finite number", name, value)
+    if name in ("x", "y") and abs(value) > LIMIT_COORDINATE:
+        raise CustomDataError(f"{name}={value!r}: must be within ±{LIMIT_COORDINATE:g} "
+                              f"(LIMIT_COORDINATE)", name, value)
     return value
 
 

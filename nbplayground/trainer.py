@@ -670,8 +670,13 @@ class Trainer:
     def frame(self, curve_points: int = 300) -> Frame:
         """A snapshot for drawing (see :class:`Frame`)."""
         layers = self._grid_views()
-        out = self.head.display(layers[-1])
+        with np.errstate(all="ignore"):
+            out = self.head.display(layers[-1])
         output = out if self.head.outputs > 1 else out[0]
+        if not self.diverged and not np.isfinite(output).all():
+            # finite in float64 but beyond float32 on the grid: the picture cannot be
+            # drawn, so the run counts as diverged in the very frame that shows it
+            self.diverged = True
         net = self.network
         dead = net.views(net.dead)
         return Frame(

@@ -520,3 +520,12 @@ def test_points_above_the_limit():
                       2, (-1, 1), full.domain)
     with pytest.raises(CustomDataError, match="LIMIT_POINTS"):
         add_point(full, 0.0, 0.0, 1)
+
+
+def test_coordinates_have_a_limit():
+    with pytest.raises(CustomDataError, match="LIMIT_COORDINATE") as info:
+        validate(([[0.0, 0.0], [1e200, 1.0]], [0, 1]))
+    assert info.value.field == "X" and "row 1" in str(info.value)
+    with pytest.raises(CustomDataError, match="LIMIT_COORDINATE"):
+        add_point(empty(), 0.0, -1e13, 1)
+    assert validate(([[0.0, 0.0], [cd.LIMIT_COORDINATE, 1.0]], [0, 1])).n == 2

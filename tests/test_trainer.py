@@ -432,3 +432,31 @@ def test_too_many_points_are_refused():
     with pytest.raises(ValueError, match="LIMIT_POINTS") as info:
         Trainer(data=(X, np.arange(len(X)) % 2))
     assert info.value.field == "X"
+
+
+def test_a_picture_beyond_float32_is_a_divergence_in_that_same_frame():
+    t = Trainer(Config(seed="1", problem="regression", network_shape=(1,),
+                       activation="linear"))
+    t.set_weight(0, 0, 0, 1e20)
+    t.set_weight(1, 0, 0, 1e20)
+    assert math.isfinite(t.train_loss) and not t.diverged     # float64 still copes
+    frame = t.frame()
+    assert frame.diverged and t.diverged                       # the grid (float32) does not
+    with pytest.raises(DivergedError):
+        t.step()
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_no_numpy_warning_reaches_the_user():
+    t = Trainer(Config(seed="1", problem="regression", learning_rate=10,
+                       network_shape=(8, 8)))
+    t.step(60)
+    assert t.diverged
+    t.frame()
+    t.predict([[1e300, -1e300], [0.0, 1.0]])
+    t.grid()
+    big = np.array([[1e12, -1e12], [3.0, 1e12], [-2.0, 4.0], [1.0, 1.0]] * 5)
+    u = Trainer(Config(seed="1", features=tuple(F.FEATURE_IDS)),
+                data=(big, np.arange(20) % 2))
+    u.step(5)
+    u.frame()
