@@ -57,6 +57,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import datasets as _datasets
+from . import config as _config
 from .config import DEFAULT_DATASET, LIMIT_PARAMETERS, LIMIT_POINTS, Config, parameter_count
 
 __all__ = [
@@ -81,7 +82,7 @@ __all__ = [
     "fit_domain",
 ]
 
-PROBLEMS = ("classification", "regression")
+PROBLEMS = _config.PROBLEMS
 #: Most classes a data set may have (the palette has this many colours).
 MAX_CLASSES = 8
 #: Fewest points a data set needs before training.

@@ -85,6 +85,7 @@ __all__ = [
     "HYPERPARAMETERS",
     "HyperparameterTypeError",
     "NAMES",
+    "LABELS",
     "Optimizer",
     "SGD",
     "RMSprop",
@@ -1019,6 +1020,9 @@ _REGISTRY = {cls.name: cls for cls in _CLASSES}
 
 #: Optimizer names accepted by :func:`get`, in the order Keras's documentation lists them.
 NAMES = tuple(cls.name for cls in _CLASSES)
+
+#: What a menu shows for each optimizer: its Keras class name.
+LABELS = {cls.name: cls.keras_name for cls in _CLASSES}
 
 #: Hyperparameter names per optimizer, in Keras's argument order ("learning_rate" and
 #: "decay" first; they are common to all, see COMMON_HYPERPARAMETERS).
