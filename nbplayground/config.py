@@ -34,6 +34,7 @@ import numbers
 import operator
 import random
 import re
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
@@ -378,7 +379,11 @@ def _seed(value: Any) -> str:
     if value is None:
         return random_seed()
     if isinstance(value, numbers.Integral) and not _is_bool(value):
-        return str(operator.index(value))
+        n = operator.index(value)
+        if n.bit_length() > 1000:  # str() of a 10**5000 int fails; no seed needs it
+            raise ConfigError(f"seed={_short(value)}: {_SEED_RULE} (an int of at most "
+                              f"300 digits)", "seed", value)
+        return str(n)
     if not isinstance(value, str):
         raise ConfigTypeError(f"seed={value!r}: {_SEED_RULE}", "seed", value)
     if not value or any(not ("!" <= c <= "~") or c in "&=#" for c in value):
@@ -551,9 +556,10 @@ class Config:
                 raise exc(f"features: {feature!r} is not a feature; allowed: "
                           f"{_choices(FEATURES)}", "features", feature)
         if len(set(features)) != len(features):
-            repeated = sorted({f for f in features if features.count(f) > 1})
-            raise ConfigError(f"features={tuple(features)!r}: {_choices(repeated)} given "
-                              f"more than once", "features", tuple(features))
+            counts = Counter(features)
+            repeated = sorted(f for f, n in counts.items() if n > 1)
+            raise ConfigError(f"features={_short(tuple(features))}: {_choices(repeated)} "
+                              f"given more than once", "features", tuple(features))
         put("features", tuple(f for f in FEATURES
                               if f in features and FEATURE_URL_KEYS[f] not in hide))
 

@@ -970,3 +970,20 @@ def test_url_table_reads_and_writes_every_key():
     fields = {row.field.split(".")[0] for row in cfg.URL_TABLE.values() if row.field}
     # dataset comes from dataset/regDataset with problem, hide from <part>_hide keys
     assert fields | {"dataset", "hide"} == set(cfg._FIELD_NAMES)
+
+
+def test_long_lists_are_refused_quickly():
+    import time
+    start = time.perf_counter()
+    with pytest.raises(ConfigError, match="given more than once"):
+        Config(seed="1", features=["x"] * 200_000)
+    with pytest.raises(ConfigError, match="hidden layers"):
+        Config(seed="1", network_shape=[1] * 1_000_000)
+    assert time.perf_counter() - start < 2.0
+
+
+def test_a_huge_int_seed_names_the_field():
+    with pytest.raises(ConfigError) as e:
+        Config(seed=10**5000)
+    assert e.value.field == "seed"
+    assert Config(seed=10**299).seed == str(10**299)
