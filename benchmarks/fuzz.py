@@ -53,9 +53,11 @@ FIELDS = tuple(f for f in config._FIELD_NAMES)
 EXTREME_NUMBERS = (0, -1, 1, 0.5, 1e-300, 1e308, -1e308, math.inf, -math.inf, math.nan,
                    10**400, -10**400, 2**53 + 1, 2**63, Fraction(10**400, 7), Fraction(1, 3),
                    np.float64(math.nan), np.int64(7), np.float32(0.1), np.int8(-3),
-                   np.bool_(True), True, False, 1e-7, 99.99, 80, 81, 90.0001)
+                   np.bool_(True), True, False, 1e-7, 99.99, 80, 81, 90.0001, 10**5000,
+                   complex(1, 2))
 WRONG_TYPES = ("", "0.1", "tanh", b"x", None, [], {}, {"a": 1}, (1, 2), [[1]], object(),
-               "x" * 10_000, [1] * 100, [10**400], [3000, 3000], [math.nan], frozenset({1}))
+               "x" * 10_000, [1] * 100, [10**400], [3000, 3000], [math.nan], frozenset({1}),
+               ["x"] * 20_000, [32] * 10, ["relu"], ("sin_x", "sin_x"))
 
 
 def valid_value(rng: random.Random, field: str):
@@ -133,7 +135,8 @@ def fuzz_configs(tally: Tally, rng: random.Random, deadline: float) -> None:
             if names_a_field(exc, kwargs):
                 tally.rejected += 1
             else:
-                tally.bad(f"Config({kwargs!r:.200}) -> {type(exc).__name__}: {exc}")
+                shown = ", ".join(f"{k}={config._short(v, 60)}" for k, v in kwargs.items())
+                tally.bad(f"Config({shown}) -> {type(exc).__name__}: {exc}")
             continue
         try:
             assert Config.from_url(c.to_url()) == c, "URL round trip changed it"
@@ -143,7 +146,7 @@ def fuzz_configs(tally: Tally, rng: random.Random, deadline: float) -> None:
                 t.step(1)
                 t.frame()
         except Exception as exc:  # noqa: BLE001
-            tally.bad(f"accepted {c!r:.200} then {type(exc).__name__}: {exc}")
+            tally.bad(f"accepted {config._short(c, 200)} then {type(exc).__name__}: {exc}")
             continue
         tally.accepted += 1
 

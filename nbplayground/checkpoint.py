@@ -46,6 +46,15 @@ VERSION = 2
 _HEADER = ("format", "version", "sha256")
 
 
+def _r(value, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters; safe for any value (a 10**5000 int)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - str() of a huge int, a broken __repr__
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class SaveFileError(ValueError):
     """A saved file (or dict) that cannot be loaded; the message says where and why."""
 
@@ -104,14 +113,14 @@ def _check_header(data, source: str, verify: bool) -> None:
                             f"{type(data).__name__}, not an object)")
     if data.get("format") != FORMAT:
         raise SaveFileError(f"{source}: not an nbplayground file (format="
-                            f"{data.get('format')!r:.60}, expected {FORMAT!r})")
+                            f"{_r(data.get('format'))}, expected {FORMAT!r})")
     version = data.get("version")
     if isinstance(version, bool) or not isinstance(version, int):
-        raise SaveFileError(f"{source}: version={version!r:.60} is not an integer; "
+        raise SaveFileError(f"{source}: version={_r(version, 60)} is not an integer; "
                             f"this nbplayground reads versions 1 and {VERSION}")
     if version not in (1, VERSION):
         newer = " (written by a newer nbplayground)" if version > VERSION else ""
-        raise SaveFileError(f"{source}: version={version!r:.60}{newer}; this nbplayground "
+        raise SaveFileError(f"{source}: version={_r(version, 60)}{newer}; this nbplayground "
                             f"reads versions 1 and {VERSION}")
     missing = [k for k in ("config", "epoch", "params", "dead", "history", "optimizer")
                if k not in data]
@@ -167,7 +176,7 @@ def _unique_keys(pairs: list) -> dict:
     out = {}
     for key, value in pairs:
         if key in out:
-            raise ValueError(f"key {key!r:.40} appears twice")
+            raise ValueError(f"key {_r(key, 40)} appears twice")
         out[key] = value
     return out
 

@@ -348,12 +348,12 @@ def parameter_count(num_features: int, network_shape: Iterable[int],
 def _boolean(name: str, value: Any) -> bool:
     if _is_bool(value):
         return bool(value)
-    raise ConfigTypeError(f"{name}={value!r}: must be True or False", name, value)
+    raise ConfigTypeError(f"{name}={_short(value)}: must be True or False", name, value)
 
 
 def _choice(name: str, value: Any, allowed: tuple, what: str) -> Any:
     """``value`` if it is one of ``allowed`` (strings, and None where listed)."""
-    message = f"{name}={value!r} is not {what}; allowed: {_choices(allowed)}"
+    message = f"{name}={_short(value)} is not {what}; allowed: {_choices(allowed)}"
     if not (isinstance(value, str) or value is None):
         raise ConfigTypeError(message, name, value)
     if value not in allowed:
@@ -365,7 +365,7 @@ def _string_items(name: str, value: Any, what: str) -> list:
     """The items of a non-string iterable (a str would be split into letters)."""
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
         raise ConfigTypeError(
-            f"{name}={value!r}: must be a list/tuple of {what}, not a single "
+            f"{name}={_short(value)}: must be a list/tuple of {what}, not a single "
             f"{type(value).__name__}", name, value)
     return list(value)
 
@@ -385,9 +385,9 @@ def _seed(value: Any) -> str:
                               f"300 digits)", "seed", value)
         return str(n)
     if not isinstance(value, str):
-        raise ConfigTypeError(f"seed={value!r}: {_SEED_RULE}", "seed", value)
+        raise ConfigTypeError(f"seed={_short(value)}: {_SEED_RULE}", "seed", value)
     if not value or any(not ("!" <= c <= "~") or c in "&=#" for c in value):
-        raise ConfigError(f"seed={value!r}: {_SEED_RULE}", "seed", value)
+        raise ConfigError(f"seed={_short(value)}: {_SEED_RULE}", "seed", value)
     return value
 
 
@@ -543,7 +543,7 @@ class Config:
         for name in hide:
             if not is_hideable(name):
                 exc = ConfigTypeError if not isinstance(name, str) else ConfigError
-                raise exc(f"hide: {name!r} is not a hideable part; allowed: "
+                raise exc(f"hide: {_short(name)} is not a hideable part; allowed: "
                           f"{_choices(HIDEABLE_PARTS)}, numNodes<k> (k >= 1)",
                           "hide", name)
         hide = frozenset(hide)
@@ -553,7 +553,7 @@ class Config:
         for feature in features:
             if not isinstance(feature, str) or feature not in FEATURES:
                 exc = ConfigTypeError if not isinstance(feature, str) else ConfigError
-                raise exc(f"features: {feature!r} is not a feature; allowed: "
+                raise exc(f"features: {_short(feature)} is not a feature; allowed: "
                           f"{_choices(FEATURES)}", "features", feature)
         if len(set(features)) != len(features):
             counts = Counter(features)
@@ -696,7 +696,7 @@ class Config:
         :data:`REGENERATE_FIELDS` to decide what a change does.
         """
         if not isinstance(other, Config):
-            raise ConfigTypeError(f"diff(): other={other!r} is not a Config", "other", other)
+            raise ConfigTypeError(f"diff(): other={_short(other)} is not a Config", "other", other)
         return frozenset(name for name in _FIELD_NAMES
                          if getattr(self, name) != getattr(other, name))
 
@@ -721,13 +721,17 @@ class Config:
         Unknown keys raise :class:`ConfigError` naming them.
         """
         if not isinstance(data, Mapping):
-            raise ConfigTypeError(f"from_dict(): data={data!r} is not a mapping",
+            raise ConfigTypeError(f"from_dict(): data={_short(data)} is not a mapping",
                                   "data", data)
-        unknown = sorted(str(k) for k in set(data) - set(_FIELD_NAMES))
+        def label(key) -> str:
+            return key if isinstance(key, str) and len(key) <= 40 else _short(key, 40)
+
+        unknown = sorted((k for k in data if k not in _FIELD_NAMES), key=label)
         if unknown:
-            raise ConfigError(f"from_dict(): unknown key(s) {', '.join(unknown)}; known "
-                              f"keys: {', '.join(_FIELD_NAMES)}", unknown[0],
-                              data[unknown[0]] if unknown[0] in data else None)
+            raise ConfigError(f"from_dict(): unknown key(s) "
+                              f"{', '.join(label(k) for k in unknown)}; known keys: "
+                              f"{', '.join(_FIELD_NAMES)}", label(unknown[0]),
+                              data[unknown[0]])
         return cls(**data)
 
     def to_json(self) -> str:

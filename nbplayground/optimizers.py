@@ -198,16 +198,25 @@ class _Hyperparameter:
 _MAX_ITERATIONS = 2**53
 
 
+def _r(value, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters; safe for any value (a 10**5000 int)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - str() of a huge int, a broken __repr__
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _state_number(key, value) -> float:
     """A finite number read from a state dict, or ValueError naming ``key``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{key}: {value!r:.60} is not a number")
+        raise ValueError(f"{key}: {_r(value, 60)} is not a number")
     try:
         x = float(value)
     except OverflowError:
         x = math.inf
     if not math.isfinite(x):
-        raise ValueError(f"{key}: {value!r:.60} is not a finite number")
+        raise ValueError(f"{key}: {_r(value, 60)} is not a finite number")
     return x
 
 
@@ -219,7 +228,7 @@ def _state_floats(key, values, size=None) -> np.ndarray:
         raise ValueError(f"{key}: has {len(values)} values, expected {size}")
     for i, v in enumerate(values):
         if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
-            raise ValueError(f"{key}: item {i} is {v!r:.60}, not a number")
+            raise ValueError(f"{key}: item {i} is {_r(v, 60)}, not a number")
     try:
         return np.array([math.nan if v is None else float(v) for v in values],
                         dtype=np.float64).reshape(-1)
@@ -388,12 +397,12 @@ class Optimizer:
             if key not in state:
                 raise ValueError(f"state: missing key {key!r}")
         if state["name"] != self.name:
-            raise ValueError(f"name: {state['name']!r:.60} but this optimizer is "
+            raise ValueError(f"name: {_r(state['name'], 60)} but this optimizer is "
                              f"{self.name!r}")
         iterations = state["iterations"]
         if isinstance(iterations, bool) or not isinstance(iterations, int) \
                 or not 0 <= iterations <= _MAX_ITERATIONS:
-            raise ValueError(f"iterations: {iterations!r:.60} is not an integer in "
+            raise ValueError(f"iterations: {_r(iterations, 60)} is not an integer in "
                              f"0..{_MAX_ITERATIONS}")
         last = state.get("last_learning_rate")
         if last is not None:
@@ -404,7 +413,7 @@ class Optimizer:
         arrays = {}
         for name, values in slots.items():
             if name not in self._slot_names:
-                raise ValueError(f"slots: {name!r:.60} is not a slot of {self.name}; its "
+                raise ValueError(f"slots: {_r(name, 60)} is not a slot of {self.name}; its "
                                  f"slots: {', '.join(self._slot_names)}")
             arrays[name] = _state_floats(f"slots.{name}", values, size)
         if arrays and size is None:

@@ -47,6 +47,15 @@ _SIGNIFICANCE = 1 << 52
 _OVERFLOW = 1 << 53
 
 
+def _r(value, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters; safe for any value (a 10**5000 int)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - str() of a huge int, a broken __repr__
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _utf16_code_units(text: str) -> list[int]:
     """Return the UTF-16 code units of ``text`` (what JS ``charCodeAt`` sees).
 
@@ -189,12 +198,12 @@ class SeedRandom:
             raise ValueError(f"state: unknown key(s) {', '.join(unknown)}")
         seed = state["seed"]
         if not isinstance(seed, str):
-            raise TypeError(f"seed={seed!r:.60}: must be a str")
+            raise TypeError(f"seed={_r(seed, 60)}: must be a str")
         counters = []
         for name in ("i", "j"):
             value = state[name]
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 255:
-                raise ValueError(f"{name}={value!r:.60}: must be an integer in 0..255")
+                raise ValueError(f"{name}={_r(value, 60)}: must be an integer in 0..255")
             counters.append(value)
         s = state["s"]
         if not isinstance(s, (list, tuple)) or len(s) != _WIDTH \

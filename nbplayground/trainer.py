@@ -779,6 +779,15 @@ class StateError(ValueError):
         self.field = field
 
 
+def _r(value, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters; safe for any value (a 10**5000 int)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - str() of a huge int, a broken __repr__
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _json_floats(values) -> list:
     """Floats for JSON: NaN and infinities become None (JSON has no such numbers)."""
     return [v if math.isfinite(v) else None for v in (float(x) for x in values)]
@@ -814,9 +823,9 @@ def _nested(prefix: str, exc: Exception) -> StateError:
 
 def _integer(value, field: str, low: int = 0, high: int = 2**53) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise StateError(field, f"{value!r:.60} is not an integer")
+        raise StateError(field, f"{_r(value, 60)} is not an integer")
     if not low <= value <= high:
-        raise StateError(field, f"{value!r:.60} is not in {low}..{high}")
+        raise StateError(field, f"{_r(value, 60)} is not in {low}..{high}")
     return value
 
 
@@ -828,7 +837,7 @@ def _floats(value, field: str, size: int | None = None) -> np.ndarray:
         raise StateError(field, f"has {len(value)} values, expected {size}")
     for i, v in enumerate(value):
         if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
-            raise StateError(field, f"item {i} is {v!r:.60}, not a number")
+            raise StateError(field, f"item {i} is {_r(v, 60)}, not a number")
     try:
         return np.array([math.nan if v is None else float(v) for v in value],
                         dtype=np.float64).reshape(-1)

@@ -987,3 +987,11 @@ def test_a_huge_int_seed_names_the_field():
         Config(seed=10**5000)
     assert e.value.field == "seed"
     assert Config(seed=10**299).seed == str(10**299)
+
+
+@pytest.mark.parametrize("field", ["activation", "discretize", "dataset", "features",
+                                   "hide", "init", "loss"])
+def test_a_value_whose_repr_fails_still_names_the_field(field):
+    with pytest.raises(ConfigError) as e:
+        Config(seed="1", **{field: 10**5000})
+    assert e.value.field == field

@@ -806,3 +806,9 @@ def test_set_state_checks_first_and_changes_nothing_when_refused(change, fragmen
         opt.set_state(state, size=4)
     assert fragment in str(info.value)
     assert opt.state() == before
+
+
+def test_set_state_names_the_key_even_for_a_huge_int():
+    opt = optimizers.get("sgd")
+    with pytest.raises(ValueError, match="iterations:"):
+        opt.set_state({"name": "sgd", "iterations": 10**5000})
