@@ -115,7 +115,10 @@ class CustomDataTypeError(CustomDataError, TypeError):
 
 def _short(value: Any, limit: int = 60) -> str:
     """A repr cut to ``limit`` characters, for error messages about big arrays."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a 10**5000 int, a broken __repr__
+        text = f"<{type(value).__name__}>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -262,7 +265,12 @@ def _as_number_array(value: Any, name: str) -> np.ndarray:
                     f"({type(item).__name__}) at flat index {index}"
                     + (". To use named classes, encode them as integers 0..K-1"
                        if name == "y" else ""), name, item)
-        return array.astype(np.float64)
+        try:
+            return array.astype(np.float64)
+        except OverflowError:
+            raise CustomDataError(f"{name}: holds a number too large for a float "
+                                  f"(at most ±{LIMIT_COORDINATE:g} for points)", name,
+                                  None) from None
     first = array.ravel()[0].item() if array.size else None
     raise CustomDataTypeError(
         f"{name}: must hold numbers; got dtype {array.dtype} (first value {first!r})"
@@ -537,8 +545,13 @@ def empty(problem: str = "classification", num_classes: int | None = None) -> Cu
 
 def _coordinate(value: Any, name: str) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise CustomDataTypeError(f"{name}={value!r}: must be a finite number", name, value)
-    value = float(value)
+        raise CustomDataTypeError(f"{name}={_short(value)}: must be a finite number", name,
+                                  value)
+    try:
+        value = float(value)
+    except OverflowError:
+        raise CustomDataError(f"{name}={_short(value)}: must be a finite number", name,
+                              value) from None
     if not math.isfinite(value):
         raise CustomDataError(f"{name}={value!r}: must be a finite number", name, value)
     if name in ("x", "y") and abs(value) > LIMIT_COORDINATE:

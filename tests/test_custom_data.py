@@ -529,3 +529,12 @@ def test_coordinates_have_a_limit():
     with pytest.raises(CustomDataError, match="LIMIT_COORDINATE"):
         add_point(empty(), 0.0, -1e13, 1)
     assert validate(([[0.0, 0.0], [cd.LIMIT_COORDINATE, 1.0]], [0, 1])).n == 2
+
+
+def test_huge_python_ints_are_a_custom_data_error():
+    with pytest.raises(CustomDataError) as info:
+        validate(([[0, 0], [10**400, 1]], [0, 1]))
+    assert info.value.field == "X"
+    with pytest.raises(CustomDataError) as info:
+        add_point(empty(), 10**5000, 0.0, 1)
+    assert info.value.field == "x"
