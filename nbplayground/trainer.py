@@ -487,12 +487,15 @@ class Trainer:
         Draws a new seed from the stream, as Playground does, re-seeds and
         regenerates.  The epoch, the weights and any carried batch leftover stay.
         """
-        seed = new_seed(self._rand)
-        self._config = self._config.replace(seed=seed)
-        self._rand = SeedRandom(seed)
-        self._make_data()
-        self.diverged = False
-        self._evaluate(record=False)
+        new = self._clone()  # built aside and swapped in: a failure changes nothing
+        seed = new_seed(new._rand)
+        new._config = new._config.replace(seed=seed)
+        new._rand = SeedRandom(seed)
+        new._make_data()
+        new.diverged = False
+        new._evaluate(record=False)
+        self.__dict__.clear()
+        self.__dict__.update(new.__dict__)
 
     def set_learning_rate(self, learning_rate: float) -> None:
         """Change the learning rate live: training continues with no reset."""

@@ -460,3 +460,18 @@ def test_no_numpy_warning_reaches_the_user():
                 data=(big, np.arange(20) % 2))
     u.step(5)
     u.frame()
+
+
+def test_a_failed_regenerate_leaves_the_trainer_as_it_was(monkeypatch):
+    from nbplayground import datasets
+    t = Trainer(Config(seed="5"))
+    t.step(2)
+    before = _snapshot(t)
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError("simulated")
+
+    monkeypatch.setattr(datasets, "make_dataset", no_memory)
+    with pytest.raises(MemoryError):
+        t.regenerate()
+    assert _snapshot(t) == before
