@@ -9,6 +9,8 @@ load (apart from the random seed).
 What lives here:
 
 * the allowed values and UI limits of every control (public constants),
+* the engine's limits (:data:`LIMIT_HIDDEN_LAYERS`, :data:`LIMIT_NEURONS`,
+  :data:`LIMIT_PARAMETERS`, :data:`LIMIT_BATCH_SIZE`, :data:`LIMIT_POINTS`),
 * validation: every bad value raises :class:`ConfigError` (a ``ValueError``)
   whose message names the field, the value given and what is allowed;
   a value of the wrong type raises :class:`ConfigTypeError`, which is both a
@@ -17,7 +19,7 @@ What lives here:
   the data (:data:`LIVE_FIELDS`, :data:`RESET_FIELDS`,
   :data:`REGENERATE_FIELDS`, and :meth:`Config.diff`),
 * conversion to and from a JSON-safe dict and a Playground URL fragment
-  (spec section 10).
+  (spec section 10), the URL through one table of keys (:data:`URL_TABLE`).
 
 Field names are snake_case.  Playground's camelCase appears only in the URL
 conversion (:data:`URL_KEYS`).
@@ -458,12 +460,13 @@ class Config:
     train_percent
         percent of the data used for training, 10…90 (UI step 10).
     batch_size
-        examples per weight update, integer ≥ 1 (UI 1…30).
+        examples per weight update, integer 1…:data:`LIMIT_BATCH_SIZE` (UI 1…30).
     features
         input feature ids, see :data:`FEATURES`.
     network_shape
-        hidden-layer widths; ``()`` means no hidden layer.  Any positive
-        widths and any depth are accepted (UI: ≤ 6 layers of 1…8).
+        hidden-layer widths; ``()`` means no hidden layer.  At most
+        :data:`LIMIT_HIDDEN_LAYERS` layers of 1…:data:`LIMIT_NEURONS` neurons and
+        :data:`LIMIT_PARAMETERS` weights and biases in all (UI: ≤ 6 layers of 1…8).
     activation
         hidden-layer activation, see :data:`HIDDEN_ACTIVATIONS`.
     learning_rate
