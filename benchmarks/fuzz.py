@@ -195,8 +195,9 @@ def fuzz_urls(tally: Tally, rng: random.Random, deadline: float) -> None:
         try:
             c = Config.from_url(fragment)
         except Exception as exc:  # noqa: BLE001
-            body = fragment.split("#", 1)[1] if "#" in fragment else fragment
-            pieces = body.strip().split("&")   # as from_url splits it
+            text = fragment.strip()            # as from_url reads it
+            body = text.split("#", 1)[1] if "#" in text else text
+            pieces = body.split("&")
             given = [p.split("=", 1)[0] for p in pieces] + pieces
             if names_a_field(exc, given):
                 tally.rejected += 1
