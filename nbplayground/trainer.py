@@ -593,8 +593,8 @@ class Trainer:
             raise IndexError(f"layer={layer!r}: must be 0..{self.network.num_layers - 1}")
         try:
             value = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{what}={value!r}: must be a finite number") from None
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(f"{what}={_r(value)}: must be a finite number") from None
         if not math.isfinite(value):
             raise ValueError(f"{what}={value!r}: must be a finite number")
         self.network.params[self.network.index(layer, dest, src)] = value

@@ -475,3 +475,13 @@ def test_a_failed_regenerate_leaves_the_trainer_as_it_was(monkeypatch):
     with pytest.raises(MemoryError):
         t.regenerate()
     assert _snapshot(t) == before
+
+
+def test_a_huge_weight_names_the_field():
+    t = Trainer(Config(seed="1"))
+    before = t.network.params.tobytes()
+    with pytest.raises(ValueError, match="weight="):
+        t.set_weight(0, 0, 0, 10**400)
+    with pytest.raises(ValueError, match="bias="):
+        t.set_bias(0, 0, 10**5000)
+    assert t.network.params.tobytes() == before
