@@ -35,13 +35,16 @@ from typing import Any
 
 from .trainer import StateError, Trainer
 
-__all__ = ["FORMAT", "VERSION", "SaveFileError", "checksum", "to_dict", "from_dict",
+__all__ = ["FORMAT", "VERSION", "LIMIT_FILE_BYTES", "SaveFileError", "checksum", "to_dict", "from_dict",
            "to_json", "from_json", "save", "load"]
 
 #: The "format" field of a saved file.
 FORMAT = "nbplayground"
 #: The version of the file layout this module writes (it reads 1 and 2).
 VERSION = 2
+#: Largest file :func:`load` reads.  A file within the engine's limits (5,000 parameters,
+#: 20,000 history rows, 10,000 points) takes a few MB.
+LIMIT_FILE_BYTES = 64 * 2**20
 #: The header keys; everything else is the trainer's state.
 _HEADER = ("format", "version", "sha256")
 
@@ -208,11 +211,14 @@ def load(path, verify: bool = True) -> Trainer:
     path = os.fspath(path)
     try:
         with open(path, "rb") as f:
-            raw = f.read()
+            raw = f.read(LIMIT_FILE_BYTES + 1)
     except FileNotFoundError as exc:
         raise SaveFileMissingError(f"{path}: no such file") from exc
     except OSError as exc:
         raise SaveFileError(f"{path}: cannot be read ({exc})") from exc
+    if len(raw) > LIMIT_FILE_BYTES:
+        raise SaveFileError(f"{path}: larger than {LIMIT_FILE_BYTES // 2**20} MB "
+                            f"(LIMIT_FILE_BYTES); a saved trainer takes a few MB")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -435,3 +435,23 @@ def test_export_still_offers_save_and_load():
     from nbplayground import export
     assert export.save is checkpoint.save and export.load is checkpoint.load
     assert export.SaveFileError is SaveFileError
+
+
+def test_a_file_beyond_the_size_limit_is_refused_unread(tmp_path, monkeypatch):
+    monkeypatch.setattr(checkpoint, "LIMIT_FILE_BYTES", 1000)
+    path = tmp_path / "big.json"
+    path.write_text(" " * 1001)
+    with pytest.raises(SaveFileError, match="LIMIT_FILE_BYTES"):
+        load(path)
+
+
+def test_the_largest_state_fits_the_file_limit(tmp_path):
+    from nbplayground.config import FEATURES, LIMIT_PARAMETERS
+    t = Trainer(Config(seed="1", features=FEATURES, network_shape=(32, 32, 32, 32)))
+    assert t.network.size <= LIMIT_PARAMETERS
+    rng = np.random.default_rng(0)
+    for epoch in range(24_000):  # more than the history keeps: it is at its bound
+        t.history.append(epoch, *rng.random(4))
+    assert len(t.history) <= t.history.capacity
+    size = len(checkpoint.to_json(t))
+    assert size < checkpoint.LIMIT_FILE_BYTES / 8, size
