@@ -210,20 +210,37 @@ def _swish_backward(z, a, dA, delta, tmp):
         (np.add, (delta, a, delta)), (np.multiply, (delta, dA, delta))]
 
 
+#: The registry, in the menu's order: Playground's four, then the ones nbplayground adds.
 ACTIVATIONS: dict[str, Activation] = {
-    "tanh": Activation("tanh", np.tanh, _tanh_forward, _tanh_backward,
-                       derivative=_tanh_derivative),
     "relu": Activation("relu", lambda z: np.maximum(z, 0.0), _relu_forward, _relu_backward,
                        derivative=_relu_derivative),
+    "tanh": Activation("tanh", np.tanh, _tanh_forward, _tanh_backward,
+                       derivative=_tanh_derivative),
     "sigmoid": Activation("sigmoid", _sigmoid, _sigmoid_forward, _sigmoid_backward,
                           derivative=_sigmoid_derivative),
     "linear": Activation("linear", lambda z: np.array(z, dtype=float), _linear_forward,
                          _linear_backward),
     "elu": Activation("elu", _elu, _elu_forward, _elu_backward),
-    "leaky_relu": Activation("leaky_relu", _leaky_relu, _leaky_forward, _leaky_backward),
     "softplus": Activation("softplus", _softplus, _softplus_forward, _softplus_backward),
     "swish": Activation("swish", _swish, _swish_forward, _swish_backward, needs_z=True),
+    "leaky_relu": Activation("leaky_relu", _leaky_relu, _leaky_forward, _leaky_backward),
 }
+#: Activation names in the registry's order (config.HIDDEN_ACTIVATIONS is pinned to it).
+NAMES: tuple = tuple(ACTIVATIONS)
+#: Playground's own activations (the rest are nbplayground's).
+PLAYGROUND_NAMES: tuple = ("relu", "tanh", "sigmoid", "linear")
+#: What a menu shows for each activation.
+LABELS: dict = {
+    "relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear",
+    "elu": "ELU", "softplus": "Softplus", "swish": "Swish", "leaky_relu": "Leaky ReLU",
+}
+#: Keras's activation name for each; None for leaky_relu, which Keras writes as a
+#: ``LeakyReLU`` layer (its "leaky_relu" string uses slope 0.2, ours LEAKY_SLOPE).
+KERAS_NAMES: dict = {
+    "tanh": "tanh", "relu": "relu", "sigmoid": "sigmoid", "linear": "linear",
+    "elu": "elu", "softplus": "softplus", "swish": "swish", "leaky_relu": None,
+}
+assert set(LABELS) == set(KERAS_NAMES) == set(NAMES)
 
 
 def get(name: str) -> Activation:

@@ -9,6 +9,8 @@ load (apart from the random seed).
 What lives here:
 
 * the allowed values and UI limits of every control (public constants),
+* the engine's limits (:data:`LIMIT_HIDDEN_LAYERS`, :data:`LIMIT_NEURONS`,
+  :data:`LIMIT_PARAMETERS`, :data:`LIMIT_BATCH_SIZE`, :data:`LIMIT_POINTS`),
 * validation: every bad value raises :class:`ConfigError` (a ``ValueError``)
   whose message names the field, the value given and what is allowed;
   a value of the wrong type raises :class:`ConfigTypeError`, which is both a
@@ -17,7 +19,7 @@ What lives here:
   the data (:data:`LIVE_FIELDS`, :data:`RESET_FIELDS`,
   :data:`REGENERATE_FIELDS`, and :meth:`Config.diff`),
 * conversion to and from a JSON-safe dict and a Playground URL fragment
-  (spec section 10).
+  (spec section 10), the URL through one table of keys (:data:`URL_TABLE`).
 
 Field names are snake_case.  Playground's camelCase appears only in the URL
 conversion (:data:`URL_KEYS`).
@@ -34,10 +36,11 @@ import numbers
 import operator
 import random
 import re
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from nbplayground.seedrandom import to_fixed
 
@@ -57,10 +60,13 @@ __all__ = [
     "MIN_NEURONS", "NEW_LAYER_NEURONS", "BATCH_SIZE_RANGE", "NOISE_RANGE", "NOISE_STEP",
     "MAX_URL_NOISE", "TRAIN_PERCENT_RANGE", "TRAIN_PERCENT_STEP", "SPEEDS", "SPEED_LABELS",
     "PLAYGROUND_EPOCHS_PER_SECOND",
+    # engine limits
+    "LIMIT_HIDDEN_LAYERS", "LIMIT_NEURONS", "LIMIT_PARAMETERS", "LIMIT_BATCH_SIZE",
+    "LIMIT_POINTS", "parameter_count",
     # effects of a change
     "LIVE_FIELDS", "RESET_FIELDS", "REGENERATE_FIELDS", "PLAYGROUND_RESET_FIELDS",
     # URL
-    "PLAYGROUND_URL", "URL_KEYS", "PLAYGROUND_URL_KEYS", "EXTRA_URL_KEYS",
+    "PLAYGROUND_URL", "URL_KEYS", "URL_TABLE", "UrlKey", "PLAYGROUND_URL_KEYS", "EXTRA_URL_KEYS",
 ]
 
 
@@ -204,6 +210,24 @@ SPEED_LABELS = MappingProxyType({
 
 PLAYGROUND_URL = "https://playground.tensorflow.org/"
 
+# --------------------------------------------------------------------------------------
+# Engine limits.  Beyond the UI's menus a Config (from code, a URL or a saved file)
+# may ask for more, but not for anything: these maxima keep every accepted state
+# trainable in memory and time, and drawable by the widget.  A value above one of
+# them raises ConfigError naming the field.
+# --------------------------------------------------------------------------------------
+
+#: Most hidden layers (the network panel draws up to this many at its width).
+LIMIT_HIDDEN_LAYERS = 10
+#: Most neurons in one hidden layer.
+LIMIT_NEURONS = 32
+#: Most trainable parameters (weights and biases) in the whole network.
+LIMIT_PARAMETERS = 5_000
+#: Largest batch size (a batch larger than the training set is one batch).
+LIMIT_BATCH_SIZE = 10_000
+#: Most points in a data set of your own (Playground's datasets have 500 or 1200).
+LIMIT_POINTS = 10_000
+
 
 # --------------------------------------------------------------------------------------
 # Small helpers
@@ -280,10 +304,13 @@ def _is_number(value: Any) -> bool:
 def _real(name: str, value: Any, rule: str, ok) -> float:
     """A finite real number (int, float or numpy scalar) for which ``ok(x)`` holds."""
     if not _is_number(value):
-        raise ConfigTypeError(f"{name}={value!r}: must be {rule}", name, value)
-    x = float(value)
+        raise ConfigTypeError(f"{name}={_short(value)}: must be {rule}", name, value)
+    try:
+        x = float(value)
+    except (OverflowError, ValueError, TypeError):  # 10**400, Fraction(10**400), ...
+        raise ConfigError(f"{name}={_short(value)}: must be {rule}", name, value) from None
     if not (math.isfinite(x) and ok(x)):
-        raise ConfigError(f"{name}={value!r}: must be {rule}", name, value)
+        raise ConfigError(f"{name}={_short(value)}: must be {rule}", name, value)
     return x
 
 
@@ -293,25 +320,42 @@ def _optional_real(name: str, value: Any, rule: str, ok) -> float | None:
     return _real(name, value, rule + " (or None for the default)", ok)
 
 
-def _integer(name: str, value: Any, minimum: int, rule: str) -> int:
-    """An integer (int or numpy integer, not bool, not float) >= minimum."""
+def _integer(name: str, value: Any, minimum: int, rule: str,
+             maximum: int | None = None) -> int:
+    """An integer (int or numpy integer, not bool, not float) in minimum..maximum."""
     if _is_bool(value) or not isinstance(value, numbers.Integral):
-        raise ConfigTypeError(f"{name}={value!r}: must be {rule}", name, value)
+        raise ConfigTypeError(f"{name}={_short(value)}: must be {rule}", name, value)
     n = operator.index(value)
-    if n < minimum:
-        raise ConfigError(f"{name}={value!r}: must be {rule}", name, value)
+    if n < minimum or (maximum is not None and n > maximum):
+        raise ConfigError(f"{name}={_short(value)}: must be {rule}", name, value)
     return n
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters (a 400-digit int stays readable)."""
+    try:
+        text = repr(value)
+    except Exception:  # a repr that fails (or a 10**5000 int beyond the str limit)
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def parameter_count(num_features: int, network_shape: Iterable[int],
+                    outputs: int = 1) -> int:
+    """Weights and biases of a network with these layer sizes (inputs, hidden, outputs)."""
+    sizes = (num_features, *network_shape, outputs)
+    return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
 
 
 def _boolean(name: str, value: Any) -> bool:
     if _is_bool(value):
         return bool(value)
-    raise ConfigTypeError(f"{name}={value!r}: must be True or False", name, value)
+    raise ConfigTypeError(f"{name}={_short(value)}: must be True or False", name, value)
 
 
 def _choice(name: str, value: Any, allowed: tuple, what: str) -> Any:
     """``value`` if it is one of ``allowed`` (strings, and None where listed)."""
-    message = f"{name}={value!r} is not {what}; allowed: {_choices(allowed)}"
+    message = f"{name}={_short(value)} is not {what}; allowed: {_choices(allowed)}"
     if not (isinstance(value, str) or value is None):
         raise ConfigTypeError(message, name, value)
     if value not in allowed:
@@ -323,7 +367,7 @@ def _string_items(name: str, value: Any, what: str) -> list:
     """The items of a non-string iterable (a str would be split into letters)."""
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
         raise ConfigTypeError(
-            f"{name}={value!r}: must be a list/tuple of {what}, not a single "
+            f"{name}={_short(value)}: must be a list/tuple of {what}, not a single "
             f"{type(value).__name__}", name, value)
     return list(value)
 
@@ -337,11 +381,15 @@ def _seed(value: Any) -> str:
     if value is None:
         return random_seed()
     if isinstance(value, numbers.Integral) and not _is_bool(value):
-        return str(operator.index(value))
+        n = operator.index(value)
+        if n.bit_length() > 1000:  # str() of a 10**5000 int fails; no seed needs it
+            raise ConfigError(f"seed={_short(value)}: {_SEED_RULE} (an int of at most "
+                              f"300 digits)", "seed", value)
+        return str(n)
     if not isinstance(value, str):
-        raise ConfigTypeError(f"seed={value!r}: {_SEED_RULE}", "seed", value)
+        raise ConfigTypeError(f"seed={_short(value)}: {_SEED_RULE}", "seed", value)
     if not value or any(not ("!" <= c <= "~") or c in "&=#" for c in value):
-        raise ConfigError(f"seed={value!r}: {_SEED_RULE}", "seed", value)
+        raise ConfigError(f"seed={_short(value)}: {_SEED_RULE}", "seed", value)
     return value
 
 
@@ -412,12 +460,13 @@ class Config:
     train_percent
         percent of the data used for training, 10…90 (UI step 10).
     batch_size
-        examples per weight update, integer ≥ 1 (UI 1…30).
+        examples per weight update, integer 1…:data:`LIMIT_BATCH_SIZE` (UI 1…30).
     features
         input feature ids, see :data:`FEATURES`.
     network_shape
-        hidden-layer widths; ``()`` means no hidden layer.  Any positive
-        widths and any depth are accepted (UI: ≤ 6 layers of 1…8).
+        hidden-layer widths; ``()`` means no hidden layer.  At most
+        :data:`LIMIT_HIDDEN_LAYERS` layers of 1…:data:`LIMIT_NEURONS` neurons and
+        :data:`LIMIT_PARAMETERS` weights and biases in all (UI: ≤ 6 layers of 1…8).
     activation
         hidden-layer activation, see :data:`HIDDEN_ACTIVATIONS`.
     learning_rate
@@ -489,14 +538,15 @@ class Config:
                                    f"a number in [{low}, {high}] (percent)",
                                    lambda x: low <= x <= high))
         put("batch_size", _integer("batch_size", self.batch_size, 1,
-                                   "an integer >= 1"))
+                                   f"an integer >= 1 and <= {LIMIT_BATCH_SIZE} (LIMIT_BATCH_SIZE)",
+                                   LIMIT_BATCH_SIZE))
 
         # Hide first: a hidden feature is removed from the feature set.
         hide = _string_items("hide", self.hide, "UI part names")
         for name in hide:
             if not is_hideable(name):
                 exc = ConfigTypeError if not isinstance(name, str) else ConfigError
-                raise exc(f"hide: {name!r} is not a hideable part; allowed: "
+                raise exc(f"hide: {_short(name)} is not a hideable part; allowed: "
                           f"{_choices(HIDEABLE_PARTS)}, numNodes<k> (k >= 1)",
                           "hide", name)
         hide = frozenset(hide)
@@ -506,20 +556,27 @@ class Config:
         for feature in features:
             if not isinstance(feature, str) or feature not in FEATURES:
                 exc = ConfigTypeError if not isinstance(feature, str) else ConfigError
-                raise exc(f"features: {feature!r} is not a feature; allowed: "
+                raise exc(f"features: {_short(feature)} is not a feature; allowed: "
                           f"{_choices(FEATURES)}", "features", feature)
         if len(set(features)) != len(features):
-            repeated = sorted({f for f in features if features.count(f) > 1})
-            raise ConfigError(f"features={tuple(features)!r}: {_choices(repeated)} given "
-                              f"more than once", "features", tuple(features))
+            counts = Counter(features)
+            repeated = sorted(f for f, n in counts.items() if n > 1)
+            raise ConfigError(f"features={_short(tuple(features))}: {_choices(repeated)} "
+                              f"given more than once", "features", tuple(features))
         put("features", tuple(f for f in FEATURES
                               if f in features and FEATURE_URL_KEYS[f] not in hide))
 
         shape = _string_items("network_shape", self.network_shape, "layer widths")
-        put("network_shape", tuple(
-            _integer(f"network_shape[{i}]", width, 1, "an integer >= 1 (neurons in the "
-                     "hidden layer); use () for no hidden layer")
-            for i, width in enumerate(shape)))
+        if len(shape) > LIMIT_HIDDEN_LAYERS:
+            raise ConfigError(f"network_shape has {len(shape)} hidden layers; at most "
+                              f"{LIMIT_HIDDEN_LAYERS} are allowed (LIMIT_HIDDEN_LAYERS)",
+                              "network_shape", tuple(shape))
+        shape = tuple(
+            _integer(f"network_shape[{i}]", width, 1, f"an integer >= 1 and <= {LIMIT_NEURONS} "
+                     "(neurons in the hidden layer; LIMIT_NEURONS); use () for no hidden "
+                     "layer", LIMIT_NEURONS)
+            for i, width in enumerate(shape))
+        put("network_shape", shape)
 
         put("activation", _choice("activation", self.activation, HIDDEN_ACTIVATIONS,
                                   "an activation"))
@@ -563,6 +620,13 @@ class Config:
             "epochs_per_second", self.epochs_per_second,
             f"a finite number > 0 (Playground's pace is {PLAYGROUND_EPOCHS_PER_SECOND}); "
             f"None means as fast as possible", lambda x: x > 0))
+        outputs = self.num_classes if (self.num_classes or 2) > 2 else 1
+        count = parameter_count(len(self.features), self.network_shape, outputs)
+        if count > LIMIT_PARAMETERS:
+            raise ConfigError(
+                f"network_shape={self.network_shape!r} with {len(self.features)} input "
+                f"feature(s) has {count} parameters; at most {LIMIT_PARAMETERS} are allowed "
+                f"(LIMIT_PARAMETERS)", "network_shape", self.network_shape)
 
     # ---------------------------------------------------------------- derived facts
 
@@ -635,7 +699,7 @@ class Config:
         :data:`REGENERATE_FIELDS` to decide what a change does.
         """
         if not isinstance(other, Config):
-            raise ConfigTypeError(f"diff(): other={other!r} is not a Config", "other", other)
+            raise ConfigTypeError(f"diff(): other={_short(other)} is not a Config", "other", other)
         return frozenset(name for name in _FIELD_NAMES
                          if getattr(self, name) != getattr(other, name))
 
@@ -660,13 +724,17 @@ class Config:
         Unknown keys raise :class:`ConfigError` naming them.
         """
         if not isinstance(data, Mapping):
-            raise ConfigTypeError(f"from_dict(): data={data!r} is not a mapping",
+            raise ConfigTypeError(f"from_dict(): data={_short(data)} is not a mapping",
                                   "data", data)
-        unknown = sorted(str(k) for k in set(data) - set(_FIELD_NAMES))
+        def label(key) -> str:
+            return key if isinstance(key, str) and len(key) <= 40 else _short(key, 40)
+
+        unknown = sorted((k for k in data if k not in _FIELD_NAMES), key=label)
         if unknown:
-            raise ConfigError(f"from_dict(): unknown key(s) {', '.join(unknown)}; known "
-                              f"keys: {', '.join(_FIELD_NAMES)}", unknown[0],
-                              data[unknown[0]] if unknown[0] in data else None)
+            raise ConfigError(f"from_dict(): unknown key(s) "
+                              f"{', '.join(label(k) for k in unknown)}; known keys: "
+                              f"{', '.join(_FIELD_NAMES)}", label(unknown[0]),
+                              data[unknown[0]])
         return cls(**data)
 
     def to_json(self) -> str:
@@ -675,8 +743,17 @@ class Config:
 
     @classmethod
     def from_json(cls, text: str) -> Config:
-        """The inverse of :meth:`to_json`."""
-        return cls.from_dict(json.loads(text))
+        """The inverse of :meth:`to_json`.  Text that is not JSON (or nests too deep
+        to read) raises :class:`ConfigError` too."""
+        if not isinstance(text, (str, bytes, bytearray)):
+            raise ConfigTypeError(f"from_json(): text={_short(text)} is not a string",
+                                  "text", text)
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+            raise ConfigError(f"from_json(): not a JSON object ({_short(str(exc))})",
+                              "text", None) from None
+        return cls.from_dict(data)
 
     # ---------------------------------------------------------------- URL
 
@@ -686,61 +763,19 @@ class Config:
         Keys come in Playground's order (spec 10.2), so Playground reads back
         the same state; then nbplayground's own keys, written only when not
         default (Playground ignores them); then ``<name>_hide=true`` flags.
-        ``full=True`` prefixes :data:`PLAYGROUND_URL`.
+        ``full=True`` prefixes :data:`PLAYGROUND_URL`.  Every key is written
+        by its row of :data:`URL_TABLE`.
 
         For regression ``dataset`` is written as "circle" and the dataset
         goes to ``regDataset``; for classification ``regDataset=reg-plane``.
         A multi-class dataset is written as ``dataset=gauss3`` (Playground
         ignores it and shows circle; :meth:`from_url` reads it back).
         """
-        def b(flag: bool) -> str:
-            return "true" if flag else "false"
-
-        classification = self.problem == "classification"
-        pairs: list[tuple[str, str]] = [("activation", self.activation)]
-        if self.regularization is not None:
-            pairs.append(("regularization", self.regularization))
-        pairs += [
-            ("batchSize", js_number(self.batch_size)),
-            ("dataset", self.dataset if classification else DEFAULT_DATASET["classification"]),
-            ("regDataset", DEFAULT_DATASET["regression"] if classification else self.dataset),
-            ("learningRate", js_number(self.learning_rate)),
-            ("regularizationRate", js_number(self.regularization_rate)),
-            ("noise", js_number(self.noise)),
-            ("networkShape", ",".join(js_number(w) for w in self.network_shape)),
-            ("seed", self.seed),
-            ("showTestData", b(self.show_test_data)),
-            ("discretize", b(self.discretize)),
-            ("percTrainData", js_number(self.train_percent)),
-        ]
-        for key in ("x", "y", "xTimesY", "xSquared", "ySquared", "cosX", "sinX", "cosY",
-                    "sinY"):
-            feature = _FEATURE_BY_URL_KEY.get(key)
-            pairs.append((key, b(feature is not None and feature in self.features)))
-        pairs += [
-            ("collectStats", "false"),
-            ("problem", self.problem),
-            ("initZero", b(self.init == "zeros")),
-            ("hideText", "false"),
-        ]
-        default = _DEFAULTS
-        for name, key in EXTRA_URL_KEYS.items():
-            value = getattr(self, name)
-            if name == "init":
-                if value in ("playground", "zeros"):
-                    continue
-            elif name == "loss":
-                if value == "squared":
-                    continue
-            elif value == getattr(default, name):
-                continue
-            if isinstance(value, bool):
-                text = b(value)
-            elif isinstance(value, str):
-                text = value
-            else:
-                text = js_number(value)
-            pairs.append((key, text))
+        pairs = []
+        for row in URL_TABLE.values():
+            text = row.write(self)
+            if text is not None:
+                pairs.append((row.key, text))
         for name in sorted(self.hide, key=_hide_sort_key):
             pairs.append((name + "_hide", "true"))
         fragment = "#" + "&".join(f"{k}={v}" for k, v in pairs)
@@ -759,10 +794,13 @@ class Config:
         ``seed`` means a new random seed; ``problem=regression`` takes its
         dataset from ``regDataset``; ``tutorial``, ``hideText``,
         ``collectStats``, ``cosX`` and ``cosY`` are checked and ignored.
-        Booleans must be ``true`` or ``false``.
+        Booleans must be ``true`` or ``false``.  Integers are read exactly
+        (no rounding above 2**53); each key is read by its row of
+        :data:`URL_TABLE`.
         """
         if not isinstance(text, str):
-            raise ConfigTypeError(f"from_url(): text={text!r} is not a string", "text", text)
+            raise ConfigTypeError(f"from_url(): text={_short(text)} is not a string",
+                                  "text", text)
         text = text.strip()
         if "#" in text:
             fragment = text.split("#", 1)[1]
@@ -776,12 +814,12 @@ class Config:
             if piece == "":
                 continue
             if "=" not in piece:
-                raise ConfigError(f"URL: {piece!r} has no '=value'; expected key=value "
+                raise ConfigError(f"URL: {_short(piece)} has no '=value'; expected key=value "
                                   f"pairs separated by '&'", piece, None)
             key, value = piece.split("=", 1)
             if key in raw:
-                raise ConfigError(f"URL: key {key!r} is given twice ({key}={raw[key]!r} and "
-                                  f"{key}={value!r})", key, value)
+                raise ConfigError(f"URL: key {_short(key)} is given twice ({key}="
+                                  f"{_short(raw[key])} and {key}={_short(value)})", key, value)
             raw[key] = value
 
         kwargs: dict[str, Any] = {}
@@ -789,138 +827,53 @@ class Config:
         hide: list[str] = []
         features: dict[str, bool] = {f: f in _DEFAULTS.features for f in FEATURES}
 
-        def error(key: str, value: str, rule: str) -> ConfigError:
-            return ConfigError(f"URL: {key}={value!r}: {rule}", key, value)
-
-        def parse_bool(key: str, value: str) -> bool:
-            if value == "true":
-                return True
-            if value == "false":
-                return False
-            raise error(key, value, "must be true or false")
-
-        def parse_number(key: str, value: str) -> float:
-            if not _URL_NUMBER.fullmatch(value):
-                raise error(key, value, "must be a decimal number")
-            return float(value)
-
-        def parse_int(key: str, value: str) -> int:
-            x = parse_number(key, value)
-            if not x.is_integer():
-                raise error(key, value, "must be an integer")
-            return int(x)
-
-        def parse_choice(key: str, value: str, allowed: Iterable[str], what: str) -> str:
-            allowed = tuple(allowed)
-            if value not in allowed:
-                raise error(key, value, f"is not {what}; allowed: {_choices(allowed)}")
-            return value
-
-        def set_field(name: str, key: str, value: str, parsed: Any) -> None:
-            kwargs[name] = parsed
-            source[name] = (key, value)
-
-        classification_datasets = DATASETS_BY_PROBLEM["classification"]
-        regression_datasets = DATASETS_BY_PROBLEM["regression"]
         for key, value in raw.items():
-            if key.endswith("_hide") and key not in URL_KEYS:
+            if key.endswith("_hide") and key not in URL_TABLE:
                 name = key[: -len("_hide")]
                 if not is_hideable(name):
-                    raise error(key, value, f"{name!r} is not a hideable part; allowed: "
-                                f"{_choices(HIDEABLE_PARTS)}, numNodes<k> (k >= 1)")
-                if value != "" and parse_bool(key, value):
+                    raise _url_error(key, value, f"{_short(name)} is not a hideable part; "
+                                     f"allowed: {_choices(HIDEABLE_PARTS)}, numNodes<k> "
+                                     f"(k >= 1)")
+                if value != "" and _parse_bool(key, value):
                     hide.append(name)
                 continue
-            if key not in URL_KEYS:
+            row = URL_TABLE.get(key)
+            if row is None:
                 raise ConfigError(
-                    f"URL: unknown key {key!r} (value {value!r}); known keys: "
+                    f"URL: unknown key {_short(key)} (value {_short(value)}); known keys: "
                     f"{', '.join(URL_KEYS)}, <part>_hide", key, value)
-            if key == "networkShape":
-                widths = [] if value.strip() == "" else value.split(",")
-                shape = []
-                for width in widths:
-                    try:
-                        shape.append(parse_int(key, width))
-                    except ConfigError:
-                        raise error(key, value, "must be comma-separated integers >= 1 "
-                                    "(empty for no hidden layer)") from None
-                set_field("network_shape", key, value, tuple(shape))
-                continue
-            if value == "":
+            if value == "" and key != "networkShape":
                 continue  # Playground ignores an empty value
-            if key == "activation":
-                set_field("activation", key, value,
-                          parse_choice(key, value, HIDDEN_ACTIVATIONS, "an activation"))
-            elif key == "regularization":
-                choice = parse_choice(key, value, ("none", "L1", "L2"), "a regularization")
-                set_field("regularization", key, value, None if choice == "none" else choice)
-            elif key == "batchSize":
-                set_field("batch_size", key, value, parse_int(key, value))
-            elif key == "dataset":
-                if value in regression_datasets:
-                    raise error(key, value, "is a regression dataset; give it as "
-                                "regDataset=... with problem=regression")
-                parse_choice(key, value, classification_datasets, "a classification dataset")
-            elif key == "regDataset":
-                if value in classification_datasets:
-                    raise error(key, value, "is a classification dataset; give it as "
-                                "dataset=...")
-                parse_choice(key, value, regression_datasets, "a regression dataset")
-            elif key == "learningRate":
-                set_field("learning_rate", key, value, parse_number(key, value))
-            elif key == "regularizationRate":
-                set_field("regularization_rate", key, value, parse_number(key, value))
-            elif key == "noise":
-                set_field("noise", key, value, parse_number(key, value))
-            elif key == "seed":
-                set_field("seed", key, value, value)
-            elif key == "showTestData":
-                set_field("show_test_data", key, value, parse_bool(key, value))
-            elif key == "discretize":
-                set_field("discretize", key, value, parse_bool(key, value))
-            elif key == "percTrainData":
-                set_field("train_percent", key, value, parse_number(key, value))
-            elif key in _FEATURE_BY_URL_KEY:
-                features[_FEATURE_BY_URL_KEY[key]] = parse_bool(key, value)
+            parsed = row.read(key, value)
+            if row.field is None:
+                continue  # checked only (or read below with the keys it depends on)
+            if row.field.startswith("features."):
+                features[row.field[len("features."):]] = parsed
                 source["features"] = (key, value)
-            elif key in ("cosX", "cosY", "collectStats", "hideText"):
-                parse_bool(key, value)  # checked, no effect
-            elif key == "tutorial":
-                pass  # names an article fragment; nbplayground has no article
-            elif key == "problem":
-                set_field("problem", key, value,
-                          parse_choice(key, value, PROBLEMS, "a problem type"))
-            elif key == "initZero":
-                parse_bool(key, value)
-            elif key == "init":
-                set_field("init", key, value,
-                          parse_choice(key, value, INITIALIZERS, "an initializer"))
-            elif key in ("optimizer", "loss"):
-                allowed = OPTIMIZERS if key == "optimizer" else LOSSES
-                set_field(key, key, value, parse_choice(key, value, allowed, f"a {key}"))
-            elif key == "nesterov":
-                set_field("nesterov", key, value, parse_bool(key, value))
-            else:  # the numeric extras
-                set_field(_FIELD_BY_EXTRA_KEY[key], key, value, parse_number(key, value))
+            else:
+                kwargs[row.field] = parsed
+                source[row.field] = (key, value)
 
         # Playground takes the dataset from the key of the problem type.
         problem = kwargs.get("problem", "classification")
         dataset_key = "dataset" if problem == "classification" else "regDataset"
         if raw.get(dataset_key):
-            set_field("dataset", dataset_key, raw[dataset_key], raw[dataset_key])
+            kwargs["dataset"] = raw[dataset_key]
+            source["dataset"] = (dataset_key, raw[dataset_key])
         else:
             kwargs["dataset"] = DEFAULT_DATASET[problem]
         kwargs["problem"] = problem
 
         # initZero=true is init="zeros"; an init=... key must agree with it.
         if raw.get("initZero"):
-            zero = parse_bool("initZero", raw["initZero"])
+            zero = _parse_bool("initZero", raw["initZero"])
             if "init" in kwargs and (kwargs["init"] == "zeros") != zero:
                 raise ConfigError(
                     f"URL: initZero={raw['initZero']!r} contradicts init={raw['init']!r}",
                     "init", raw["init"])
             if zero:
-                set_field("init", "initZero", raw["initZero"], "zeros")
+                kwargs["init"] = "zeros"
+                source["init"] = ("initZero", raw["initZero"])
 
         kwargs["features"] = tuple(f for f in FEATURES if features[f])
         kwargs["hide"] = frozenset(hide)
@@ -931,7 +884,7 @@ class Config:
                 field_name = exc.field.split("[")[0]
                 if field_name in source:
                     key, value = source[field_name]
-                    raise ConfigError(f"URL: {key}={value!r} gives {exc}", key,
+                    raise ConfigError(f"URL: {key}={_short(value)} gives {exc}", key,
                                       value) from None
             raise
 
@@ -953,12 +906,187 @@ EXTRA_URL_KEYS = MappingProxyType({
     "beta_2": "beta2", "loss": "loss", "init": "init",
     "epochs_per_second": "epochsPerSecond",
 })
-_FIELD_BY_EXTRA_KEY = {key: name for name, key in EXTRA_URL_KEYS.items()}
-#: Every key :meth:`Config.from_url` knows (besides ``<part>_hide``).
-URL_KEYS = PLAYGROUND_URL_KEYS + tuple(EXTRA_URL_KEYS.values())
+
+# --------------------------------------------------------------------------------------
+# The URL: one table of keys, read by from_url and written by to_url
+# --------------------------------------------------------------------------------------
 
 # A decimal number as Playground would write one: no spaces, hex, Infinity or NaN.
 _URL_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_URL_INTEGER = re.compile(r"[+-]?[0-9]+")
+#: Longest number text read from a URL (a longer one cannot be a useful value).
+_URL_NUMBER_DIGITS = 400
+
+
+def _url_error(key: str, value: str, rule: str) -> ConfigError:
+    return ConfigError(f"URL: {key}={_short(value)}: {rule}", key, value)
+
+
+def _parse_bool(key: str, value: str) -> bool:
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    raise _url_error(key, value, "must be true or false")
+
+
+def _parse_number(key: str, value: str) -> float | int:
+    """A decimal number; integers stay Python ints (exact above 2**53)."""
+    if len(value) > _URL_NUMBER_DIGITS or not _URL_NUMBER.fullmatch(value):
+        raise _url_error(key, value, "must be a decimal number")
+    if _URL_INTEGER.fullmatch(value):
+        return int(value)
+    return float(value)  # 1e400 is inf here; the field's check names it
+
+
+def _parse_int(key: str, value: str) -> int:
+    x = _parse_number(key, value)
+    if isinstance(x, float):
+        if not (math.isfinite(x) and x.is_integer()):
+            raise _url_error(key, value, "must be an integer")
+        x = int(x)
+    return x
+
+
+def _parse_shape(key: str, value: str) -> tuple:
+    widths = [] if value.strip() == "" else value.split(",")
+    if len(widths) > LIMIT_HIDDEN_LAYERS:
+        raise _url_error(key, value, f"has {len(widths)} hidden layers; at most "
+                         f"{LIMIT_HIDDEN_LAYERS} are allowed")
+    shape = []
+    for width in widths:
+        try:
+            shape.append(_parse_int(key, width))
+        except ConfigError:
+            raise _url_error(key, value, "must be comma-separated integers >= 1 "
+                             "(empty for no hidden layer)") from None
+    return tuple(shape)
+
+
+def _parse_choice(allowed: Iterable[Any], what: str, none: str | None = None):
+    allowed = tuple(allowed)
+    names = tuple(none if v is None else v for v in allowed)
+
+    def parse(key: str, value: str):
+        if value not in names:
+            raise _url_error(key, value, f"is not {what}; allowed: {_choices(names)}")
+        return allowed[names.index(value)]
+    return parse
+
+
+def _parse_dataset(problem: str, other: str):
+    own, wrong = DATASETS_BY_PROBLEM[problem], DATASETS_BY_PROBLEM[other]
+    hint = ("is a regression dataset; give it as regDataset=... with problem=regression"
+            if problem == "classification" else
+            "is a classification dataset; give it as dataset=...")
+
+    def parse(key: str, value: str):
+        if value in wrong:
+            raise _url_error(key, value, hint)
+        return _parse_choice(own, f"a {problem} dataset")(key, value)
+    return parse
+
+
+def _js(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    return js_number(value)
+
+
+@dataclass(frozen=True)
+class UrlKey:
+    """One key of Playground's URL: how to read its value and how to write it.
+
+    ``field`` is the Config field the value sets (``"features.<id>"`` for a
+    feature checkbox), or None for a key that is only checked (or read with
+    the keys it depends on: dataset/regDataset with problem, initZero with
+    init).  ``read(key, text)`` returns the value or raises ConfigError naming
+    the key; ``write(config)`` returns the text or None to leave the key out.
+    """
+
+    key: str
+    field: str | None
+    read: Callable[[str, str], Any]
+    write: Callable[[Any], str | None]
+    playground: bool = True
+
+
+def _field_writer(name: str):
+    return lambda c: _js(getattr(c, name))
+
+
+def _extra_writer(name: str):
+    def write(c):
+        value = getattr(c, name)
+        if name == "init":
+            return None if value in ("playground", "zeros") else value
+        return None if value == getattr(_DEFAULTS, name) else _js(value)
+    return write
+
+
+def _feature_row(key: str) -> UrlKey:
+    feature = _FEATURE_BY_URL_KEY.get(key)
+    if feature is None:  # cosX, cosY: Playground's, always off here
+        return UrlKey(key, None, _parse_bool, lambda c: "false")
+    return UrlKey(key, "features." + feature, _parse_bool,
+                  lambda c: _js(feature in c.features))
+
+
+def _make_url_table() -> dict:
+    rows = [
+        UrlKey("activation", "activation",
+               _parse_choice(HIDDEN_ACTIVATIONS, "an activation"), _field_writer("activation")),
+        UrlKey("regularization", "regularization",
+               _parse_choice(REGULARIZATIONS, "a regularization", none="none"),
+               lambda c: c.regularization),
+        UrlKey("batchSize", "batch_size", _parse_int, _field_writer("batch_size")),
+        UrlKey("dataset", None, _parse_dataset("classification", "regression"),
+               lambda c: c.dataset if c.problem == "classification"
+               else DEFAULT_DATASET["classification"]),
+        UrlKey("regDataset", None, _parse_dataset("regression", "classification"),
+               lambda c: c.dataset if c.problem == "regression"
+               else DEFAULT_DATASET["regression"]),
+        UrlKey("learningRate", "learning_rate", _parse_number,
+               _field_writer("learning_rate")),
+        UrlKey("regularizationRate", "regularization_rate", _parse_number,
+               _field_writer("regularization_rate")),
+        UrlKey("noise", "noise", _parse_number, _field_writer("noise")),
+        UrlKey("networkShape", "network_shape", _parse_shape,
+               lambda c: ",".join(js_number(w) for w in c.network_shape)),
+        UrlKey("seed", "seed", lambda key, value: value, lambda c: c.seed),
+        UrlKey("showTestData", "show_test_data", _parse_bool, _field_writer("show_test_data")),
+        UrlKey("discretize", "discretize", _parse_bool, _field_writer("discretize")),
+        UrlKey("percTrainData", "train_percent", _parse_number,
+               _field_writer("train_percent")),
+        *(_feature_row(key) for key in ("x", "y", "xTimesY", "xSquared", "ySquared", "cosX",
+                                         "sinX", "cosY", "sinY")),
+        UrlKey("collectStats", None, _parse_bool, lambda c: "false"),
+        UrlKey("tutorial", None, lambda key, value: value, lambda c: None),
+        UrlKey("problem", "problem", _parse_choice(PROBLEMS, "a problem type"),
+               lambda c: c.problem),
+        UrlKey("initZero", None, _parse_bool, lambda c: _js(c.init == "zeros")),
+        UrlKey("hideText", None, _parse_bool, lambda c: "false"),
+    ]
+    extra_parsers = {
+        "optimizer": _parse_choice(OPTIMIZERS, "a optimizer"),
+        "nesterov": _parse_bool,
+        "loss": _parse_choice(LOSSES, "a loss"),
+        "init": _parse_choice(INITIALIZERS, "an initializer"),
+    }
+    for name, key in EXTRA_URL_KEYS.items():
+        rows.append(UrlKey(key, name, extra_parsers.get(key, _parse_number),
+                           _extra_writer(name), playground=False))
+    return {row.key: row for row in rows}
+
+
+#: Every key of Playground's URL and nbplayground's, in to_url's order: one row each.
+URL_TABLE = MappingProxyType(_make_url_table())
+#: Every key :meth:`Config.from_url` knows (besides ``<part>_hide``).
+URL_KEYS = tuple(URL_TABLE)
+assert URL_KEYS == PLAYGROUND_URL_KEYS + tuple(EXTRA_URL_KEYS.values())
+
 
 
 # --------------------------------------------------------------------------------------

@@ -57,6 +57,8 @@ from typing import Any, Callable
 import numpy as np
 
 from . import datasets as _datasets
+from . import config as _config
+from .config import DEFAULT_DATASET, LIMIT_PARAMETERS, LIMIT_POINTS, Config, parameter_count
 
 __all__ = [
     "CustomDataError",
@@ -69,13 +71,18 @@ __all__ = [
     "MARGIN",
     "validate",
     "check_trainable",
+    "check_config",
+    "allowed_losses",
+    "fit_config",
+    "LIMIT_POINTS",
+    "LIMIT_COORDINATE",
     "empty",
     "add_point",
     "split",
     "fit_domain",
 ]
 
-PROBLEMS = ("classification", "regression")
+PROBLEMS = _config.PROBLEMS
 #: Most classes a data set may have (the palette has this many colours).
 MAX_CLASSES = 8
 #: Fewest points a data set needs before training.
@@ -84,6 +91,9 @@ MIN_POINTS = 2
 PLAYGROUND_DOMAIN = (-6.0, 6.0, -6.0, 6.0)
 #: Margin around the data, as a fraction of the square's side, on each side.
 MARGIN = 0.1
+#: Largest coordinate |x₁|, |x₂| of a point: its features (x², x·y) stay finite, also in
+#: the float32 grid the widget draws.
+LIMIT_COORDINATE = 1e12
 
 
 # --------------------------------------------------------------------------------------
@@ -105,7 +115,10 @@ class CustomDataTypeError(CustomDataError, TypeError):
 
 def _short(value: Any, limit: int = 60) -> str:
     """A repr cut to ``limit`` characters, for error messages about big arrays."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a 10**5000 int, a broken __repr__
+        text = f"<{type(value).__name__}>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -178,7 +191,10 @@ class CustomData:
         if missing:
             raise CustomDataError(f"data: missing key(s) {', '.join(missing)}", "data", data)
         problem = _check_problem(data["problem"], allow_none=False)
+        if isinstance(data["xy"], (list, tuple)):
+            _check_size(len(data["xy"]), "xy")
         xy = _points(data["xy"], "xy", allow_empty=True)
+        _check_size(xy.shape[0], "xy")
         labels = _numbers(data["labels"], "labels", xy.shape[0])
         num_classes = data["num_classes"]
         if problem == "classification":
@@ -249,7 +265,12 @@ def _as_number_array(value: Any, name: str) -> np.ndarray:
                     f"({type(item).__name__}) at flat index {index}"
                     + (". To use named classes, encode them as integers 0..K-1"
                        if name == "y" else ""), name, item)
-        return array.astype(np.float64)
+        try:
+            return array.astype(np.float64)
+        except OverflowError:
+            raise CustomDataError(f"{name}: holds a number too large for a float "
+                                  f"(at most ±{LIMIT_COORDINATE:g} for points)", name,
+                                  None) from None
     first = array.ravel()[0].item() if array.size else None
     raise CustomDataTypeError(
         f"{name}: must hold numbers; got dtype {array.dtype} (first value {first!r})"
@@ -286,6 +307,12 @@ def _points(value: Any, name: str = "X", allow_empty: bool = False) -> np.ndarra
         row = _first_bad(array)
         raise CustomDataError(f"{name}: row {row} is {array[row].tolist()}; coordinates must "
                               f"be finite (no NaN or infinity)", name, array[row].tolist())
+    if array.size and np.abs(array).max() > LIMIT_COORDINATE:
+        row = int(np.flatnonzero((np.abs(array) > LIMIT_COORDINATE).any(axis=1))[0])
+        raise CustomDataError(f"{name}: row {row} is {array[row].tolist()}; coordinates must "
+                              f"be within ±{LIMIT_COORDINATE:g} (LIMIT_COORDINATE: every "
+                              f"feature stays finite, also on the float32 grid)", name,
+                              array[row].tolist())
     return array
 
 
@@ -332,6 +359,12 @@ def _check_domain(domain: Any) -> tuple:
         raise CustomDataError(f"domain={_short(domain)}: need xmin < xmax and ymin < ymax",
                               "domain", domain)
     return tuple(values)
+
+
+def _check_size(n: int, name: str = "X") -> None:
+    if n > LIMIT_POINTS:
+        raise CustomDataError(f"{name}: {n} points; at most {LIMIT_POINTS} are allowed "
+                              f"(LIMIT_POINTS)", name, n)
 
 
 def _name(value: float, as_bool: bool) -> Any:
@@ -404,6 +437,7 @@ def validate(data: Any, problem: str | None = None) -> CustomData:
     X, y = data
     xy = _points(X, "X")
     n = xy.shape[0]
+    _check_size(n)
     raw = _as_number_array(y, "y")
     labels = _numbers(raw, "y", n)
     if n < MIN_POINTS:
@@ -511,10 +545,18 @@ def empty(problem: str = "classification", num_classes: int | None = None) -> Cu
 
 def _coordinate(value: Any, name: str) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise CustomDataTypeError(f"{name}={value!r}: must be a finite number", name, value)
-    value = float(value)
+        raise CustomDataTypeError(f"{name}={_short(value)}: must be a finite number", name,
+                                  value)
+    try:
+        value = float(value)
+    except OverflowError:
+        raise CustomDataError(f"{name}={_short(value)}: must be a finite number", name,
+                              value) from None
     if not math.isfinite(value):
         raise CustomDataError(f"{name}={value!r}: must be a finite number", name, value)
+    if name in ("x", "y") and abs(value) > LIMIT_COORDINATE:
+        raise CustomDataError(f"{name}={value!r}: must be within ±{LIMIT_COORDINATE:g} "
+                              f"(LIMIT_COORDINATE)", name, value)
     return value
 
 
@@ -541,6 +583,7 @@ def add_point(custom: CustomData, x: float, y: float, label: float) -> CustomDat
                                                                         custom.class_names))
             raise CustomDataError(f"label={label!r}: with {k} classes the label must be one "
                                   f"of {meaning}", "label", label)
+    _check_size(custom.n + 1, "x")
     xy = np.concatenate([custom.xy, [[x, y]]])
     labels = np.concatenate([custom.labels, [value]])
     domain = custom.domain
@@ -572,3 +615,105 @@ def split(custom: CustomData, train_percent: float,
     if len(labels):
         _datasets.shuffle(rand, xy, labels)
     return _datasets.split(xy, labels, train_percent)
+
+
+# --------------------------------------------------------------------------------------
+# The rules of your own data, for a Config (one place: Trainer and the widget ask here)
+# --------------------------------------------------------------------------------------
+
+def allowed_losses(custom: CustomData) -> tuple:
+    """The losses ``custom`` can train with: "squared" for regression targets,
+    "cross_entropy" (softmax) for more than two classes, either for two classes."""
+    if not isinstance(custom, CustomData):
+        raise CustomDataTypeError(f"custom={_short(custom)}: must be a CustomData",
+                                  "custom", custom)
+    if custom.problem == "regression":
+        return ("squared",)
+    if custom.num_classes is not None and custom.num_classes > 2:
+        return ("cross_entropy",)
+    return ("squared", "cross_entropy")
+
+
+def _needed(custom: CustomData, config: Config) -> dict:
+    """The problem, dataset and loss a config must have to train ``custom``."""
+    losses = allowed_losses(custom)
+    return {"problem": custom.problem, "dataset": DEFAULT_DATASET[custom.problem],
+            "loss": config.loss if config.loss in losses else losses[0]}
+
+
+def _contradiction(custom: CustomData, needed: dict, name: str, value) -> CustomDataError:
+    """The error for a config field ``name=value`` that the data do not allow."""
+    what = (f"{custom.num_classes} classes" if custom.problem == "classification"
+            else "regression targets")
+    if name == "problem":
+        message = (f"problem={value!r}: your data are for {custom.problem} ({what}); the "
+                   f"problem type follows your data: pass problem={needed['problem']!r} or "
+                   f"leave it out")
+    elif name == "dataset":
+        message = (f"dataset={value!r}: Playground's dataset names do not apply to your own "
+                   f"points; leave dataset at the default ({needed['dataset']!r}), or train "
+                   f"without data=... to use {value!r}")
+    else:
+        why = ("more than two classes need the softmax output"
+               if custom.problem == "classification" else "regression needs it")
+        message = (f"loss={value!r}: your data have {what}; {why}: pass "
+                   f"loss={needed['loss']!r}")
+    return CustomDataError(message, name, value)
+
+
+def check_config(custom: CustomData, config: Config) -> None:
+    """Raise :class:`CustomDataError` (naming the field) unless ``config`` can train ``custom``.
+
+    The rules of your own points:
+
+    * the problem follows the data: ``config.problem == custom.problem``;
+    * Playground's dataset names do not apply to your points: ``config.dataset``
+      stays at the problem's default ("circle" or "reg-plane") and is ignored;
+    * more than two classes need ``loss="cross_entropy"`` (softmax output);
+      regression needs ``loss="squared"``;
+    * the ratio leaves at least one training point (:func:`check_trainable`);
+    * the network, with one output per class, stays within
+      :data:`~nbplayground.config.LIMIT_PARAMETERS`.
+
+    Returns None.  :class:`~nbplayground.trainer.Trainer` (``data=...`` and
+    ``apply``) and the widget call it before they change anything.
+    """
+    if not isinstance(config, Config):
+        raise CustomDataTypeError(f"config={_short(config)}: must be a Config", "config",
+                                  config)
+    check_trainable(custom)
+    needed = _needed(custom, config)
+    for name in ("problem", "dataset", "loss"):
+        if getattr(config, name) != needed[name]:
+            raise _contradiction(custom, needed, name, getattr(config, name))
+    check_trainable(custom, config.train_percent)
+    k = custom.num_classes
+    outputs = k if k is not None and k > 2 else 1
+    count = parameter_count(len(config.features), config.network_shape, outputs)
+    if count > LIMIT_PARAMETERS:
+        raise CustomDataError(
+            f"network_shape={config.network_shape!r} with {len(config.features)} feature(s) "
+            f"and {outputs} output(s) has {count} parameters; at most {LIMIT_PARAMETERS} are "
+            f"allowed (LIMIT_PARAMETERS)", "network_shape", config.network_shape)
+
+
+def fit_config(custom: CustomData, config: Config, keep=()) -> Config:
+    """``config`` with problem, dataset and loss set to what ``custom`` needs.
+
+    Fields named in ``keep`` (the ones a caller set on purpose) are left as
+    they are: if one contradicts the data, :func:`check_config` raises and
+    says what to pass.  The result passes :func:`check_config`.
+    """
+    if not isinstance(config, Config):
+        raise CustomDataTypeError(f"config={_short(config)}: must be a Config", "config",
+                                  config)
+    keep = frozenset(keep)
+    check_trainable(custom)
+    needed = _needed(custom, config)
+    for name in ("problem", "dataset", "loss"):
+        if name in keep and getattr(config, name) != needed[name]:
+            raise _contradiction(custom, needed, name, getattr(config, name))
+    if any(getattr(config, name) != value for name, value in needed.items()):
+        config = config.replace(**needed)
+    check_config(custom, config)
+    return config

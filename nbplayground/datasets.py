@@ -37,6 +37,7 @@ __all__ = [
     "REGRESSION",
     "MULTICLASS",
     "DATASETS",
+    "LABELS",
     "NUM_SAMPLES",
     "MAX_NOISE",
     "THUMBNAIL_SAMPLES",
@@ -69,6 +70,13 @@ CLASSIFICATION = ("circle", "xor", "gauss", "spiral")
 REGRESSION = ("reg-plane", "reg-gauss")
 MULTICLASS = ("gauss3", "spiral3")
 DATASETS = CLASSIFICATION + REGRESSION + MULTICLASS
+#: What the dataset picker shows for each dataset (its tooltip).
+LABELS = {
+    "circle": "Circle", "xor": "Exclusive or", "gauss": "Gaussian", "spiral": "Spiral",
+    "gauss3": "Three Gaussians", "spiral3": "Three-arm spiral",
+    "reg-plane": "Plane", "reg-gauss": "Multi Gaussian",
+}
+assert set(LABELS) == set(DATASETS)
 
 #: Total number of samples per problem type (train + test).
 NUM_SAMPLES = {"classification": 500, "regression": 1200}

@@ -157,6 +157,7 @@ def feature_matrix(
         )
     x = xy[:, 0]
     y = xy[:, 1]
-    for column, feature in enumerate(features):
-        out[:, column] = feature.fn(x, y)
+    with np.errstate(all="ignore"):  # huge points give inf, which the trainer reports
+        for column, feature in enumerate(features):
+            out[:, column] = feature.fn(x, y)
     return out

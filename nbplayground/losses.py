@@ -112,6 +112,9 @@ def _column_sum(a, out):
 
 
 LOSSES = ("squared", "cross_entropy")
+#: What a menu shows for each loss.
+LABELS = {"squared": "Squared error", "cross_entropy": "Cross-entropy"}
+assert tuple(LABELS) == LOSSES
 
 
 def head_for(problem: str, loss: str, num_classes: int | None) -> OutputHead:

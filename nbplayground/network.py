@@ -48,6 +48,13 @@ from .losses import OutputHead
 #: Initializers: Playground's, and Keras's names for the ones the chapter discusses.
 INITIALIZERS = ("playground", "zeros", "random_normal", "glorot_uniform", "glorot_normal",
                 "he_uniform", "he_normal")
+#: What a menu shows for each initializer.
+INITIALIZER_LABELS = {
+    "playground": "Playground U(±0.5)", "zeros": "Zeros", "random_normal": "Random normal",
+    "glorot_uniform": "Glorot uniform", "glorot_normal": "Glorot normal",
+    "he_uniform": "He uniform", "he_normal": "He normal",
+}
+assert tuple(INITIALIZER_LABELS) == INITIALIZERS
 
 # np.dot goes through NumPy's __array_function__ dispatcher, a Python-level call that
 # costs about as much as the product of two 8x9 matrices.  The tape calls the C

@@ -85,6 +85,7 @@ __all__ = [
     "HYPERPARAMETERS",
     "HyperparameterTypeError",
     "NAMES",
+    "LABELS",
     "Optimizer",
     "SGD",
     "RMSprop",
@@ -191,6 +192,48 @@ class _Hyperparameter:
     def __set__(self, obj, value):
         setattr(obj, self.private, self.parse(obj.name, value))
         obj._refresh()
+
+
+#: Most steps a restored state may claim (beyond it ``decay * iterations`` loses integers).
+_MAX_ITERATIONS = 2**53
+
+
+def _r(value, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters; safe for any value (a 10**5000 int)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - str() of a huge int, a broken __repr__
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _state_number(key, value) -> float:
+    """A finite number read from a state dict, or ValueError naming ``key``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{key}: {_r(value, 60)} is not a number")
+    try:
+        x = float(value)
+    except OverflowError:
+        x = math.inf
+    if not math.isfinite(x):
+        raise ValueError(f"{key}: {_r(value, 60)} is not a finite number")
+    return x
+
+
+def _state_floats(key, values, size=None) -> np.ndarray:
+    """A list of numbers (None = NaN) as float64, of length ``size`` if given."""
+    if not isinstance(values, (list, tuple)):
+        raise ValueError(f"{key}: expected a list of numbers, got {type(values).__name__}")
+    if size is not None and len(values) != size:
+        raise ValueError(f"{key}: has {len(values)} values, expected {size}")
+    for i, v in enumerate(values):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+            raise ValueError(f"{key}: item {i} is {_r(v, 60)}, not a number")
+    try:
+        return np.array([math.nan if v is None else float(v) for v in values],
+                        dtype=np.float64).reshape(-1)
+    except OverflowError:
+        raise ValueError(f"{key}: holds an integer too large for a float") from None
 
 
 def _zero_d():
@@ -328,6 +371,85 @@ class Optimizer:
         self._copy_extra(clone)
         return clone
 
+    def state(self) -> dict:
+        """The state a step changes, as a plain JSON-able dict (hyperparameters are in
+        :meth:`config`)::
+
+            {"name", "iterations", "last_learning_rate",
+             "slots": {slot name: list of floats (NaN/inf as None)},   # {} before building
+             ... plus the optimizer's own scalars (Nadam: "momentum_cache")}
+
+        ``opt.set_state(opt.state())`` on an optimizer with the same hyperparameters
+        continues exactly as ``opt`` would.
+        """
+        out = {
+            "name": self.name,
+            "iterations": int(self.iterations),
+            "last_learning_rate": self.last_learning_rate,
+            "slots": {name: [float(v) if math.isfinite(v) else None for v in values.tolist()]
+                      for name, values in self.slots.items()},
+        }
+        out.update(self._extra_state())
+        return out
+
+    def set_state(self, state: dict, size: int | None = None) -> None:
+        """Restore what :meth:`state` recorded (slots built for ``size`` parameters).
+
+        Everything is checked before anything changes; a bad part raises
+        ``ValueError`` (``HyperparameterTypeError`` for a wrong type) whose message
+        starts with the key (``iterations``, ``slots.m``, ...).
+        """
+        if not isinstance(state, dict):
+            raise HyperparameterTypeError(f"state: must be a dict as state() makes, got "
+                                          f"{type(state).__name__}")
+        extra_keys = tuple(self._extra_state())
+        known = ("name", "iterations", "last_learning_rate", "slots") + extra_keys
+        unknown = sorted(str(k) for k in state if k not in known)
+        if unknown:
+            raise ValueError(f"state: unknown key(s) {', '.join(unknown)}; known: "
+                             f"{', '.join(known)}")
+        for key in ("name", "iterations"):
+            if key not in state:
+                raise ValueError(f"state: missing key {key!r}")
+        if state["name"] != self.name:
+            raise ValueError(f"name: {_r(state['name'], 60)} but this optimizer is "
+                             f"{self.name!r}")
+        iterations = state["iterations"]
+        if isinstance(iterations, bool) or not isinstance(iterations, int) \
+                or not 0 <= iterations <= _MAX_ITERATIONS:
+            raise ValueError(f"iterations: {_r(iterations, 60)} is not an integer in "
+                             f"0..{_MAX_ITERATIONS}")
+        last = state.get("last_learning_rate")
+        if last is not None:
+            last = _state_number("last_learning_rate", last)
+        slots = state.get("slots") or {}
+        if not isinstance(slots, dict):
+            raise ValueError(f"slots: expected a dict, got {type(slots).__name__}")
+        arrays = {}
+        for name, values in slots.items():
+            if name not in self._slot_names:
+                raise ValueError(f"slots: {_r(name, 60)} is not a slot of {self.name}; its "
+                                 f"slots: {', '.join(self._slot_names)}")
+            arrays[name] = _state_floats(f"slots.{name}", values, size)
+        if arrays and size is None:
+            size = len(next(iter(arrays.values())))
+            for name, values in arrays.items():
+                if len(values) != size:
+                    raise ValueError(f"slots.{name}: has {len(values)} values, expected {size}")
+        extra = {key: _state_number(key, state[key]) for key in extra_keys
+                 if state.get(key) is not None}
+        # checked: now change
+        if arrays:
+            self.build(size)
+            live = self.slots
+            for name, values in arrays.items():
+                np.copyto(live[name], values)
+        else:
+            self.reset()
+        self.iterations = iterations
+        self.last_learning_rate = last
+        self._set_extra_state(extra)
+
     def __repr__(self):
         args = ", ".join(f"{key}={value!r}" for key, value in self.config().items())
         return f"{type(self).__name__}({args})"
@@ -418,6 +540,13 @@ class Optimizer:
 
     def _copy_extra(self, clone):
         """Copy scalar state other than ``iterations`` into ``clone`` (see :meth:`copy`)."""
+
+    def _extra_state(self) -> dict:
+        """Scalar state other than ``iterations``, for :meth:`state` (Nadam's cache)."""
+        return {}
+
+    def _set_extra_state(self, extra: dict) -> None:
+        """Restore what :meth:`_extra_state` gave (checked numbers)."""
 
     def _bind(self):
         """Create views of ``_state`` rows and size-dependent constants after a build."""
@@ -882,6 +1011,13 @@ class Nadam(_MomentsOptimizer):
     def _copy_extra(self, clone):
         clone._momentum_cache = self._momentum_cache
 
+    def _extra_state(self):
+        return {"momentum_cache": self._momentum_cache}
+
+    def _set_extra_state(self, extra):
+        if "momentum_cache" in extra:
+            self._momentum_cache = extra["momentum_cache"]
+
     def _update(self, p, g, lr_t, t):
         beta_1 = self._beta_1
         mu_t = beta_1 * (1.0 - 0.5 * self.DECAY_BASE ** (self.SCHEDULE_DECAY * t))
@@ -914,6 +1050,9 @@ _REGISTRY = {cls.name: cls for cls in _CLASSES}
 
 #: Optimizer names accepted by :func:`get`, in the order Keras's documentation lists them.
 NAMES = tuple(cls.name for cls in _CLASSES)
+
+#: What a menu shows for each optimizer: its Keras class name.
+LABELS = {cls.name: cls.keras_name for cls in _CLASSES}
 
 #: Hyperparameter names per optimizer, in Keras's argument order ("learning_rate" and
 #: "decay" first; they are common to all, see COMMON_HYPERPARAMETERS).

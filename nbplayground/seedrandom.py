@@ -47,6 +47,15 @@ _SIGNIFICANCE = 1 << 52
 _OVERFLOW = 1 << 53
 
 
+def _r(value, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters; safe for any value (a 10**5000 int)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - str() of a huge int, a broken __repr__
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _utf16_code_units(text: str) -> list[int]:
     """Return the UTF-16 code units of ``text`` (what JS ``charCodeAt`` sees).
 
@@ -162,6 +171,50 @@ class SeedRandom:
         return (n + x) / d
 
     __call__ = random
+
+    def state(self) -> dict:
+        """The stream's position as a plain JSON-able dict: ``{"seed", "i", "j", "s"}``.
+
+        ``SeedRandom.from_state(rng.state())`` continues with exactly the draws
+        ``rng`` would give next.
+        """
+        return {"seed": self.seed, "i": self._i, "j": self._j, "s": list(self._s)}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "SeedRandom":
+        """The stream at the position :meth:`state` recorded.
+
+        Raises ``TypeError`` or ``ValueError`` naming the key: ``seed`` must be a
+        str, ``i`` and ``j`` integers in 0..255, ``s`` a permutation of 0..255.
+        """
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be a dict as SeedRandom.state() makes, got "
+                            f"{type(state).__name__}")
+        missing = [k for k in ("seed", "i", "j", "s") if k not in state]
+        if missing:
+            raise ValueError(f"state: missing key(s) {', '.join(missing)}")
+        unknown = sorted(str(k) for k in state if k not in ("seed", "i", "j", "s"))
+        if unknown:
+            raise ValueError(f"state: unknown key(s) {', '.join(unknown)}")
+        seed = state["seed"]
+        if not isinstance(seed, str):
+            raise TypeError(f"seed={_r(seed, 60)}: must be a str")
+        counters = []
+        for name in ("i", "j"):
+            value = state[name]
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 255:
+                raise ValueError(f"{name}={_r(value, 60)}: must be an integer in 0..255")
+            counters.append(value)
+        s = state["s"]
+        if not isinstance(s, (list, tuple)) or len(s) != _WIDTH \
+                or any(isinstance(v, bool) or not isinstance(v, int) for v in s) \
+                or sorted(s) != list(range(_WIDTH)):
+            raise ValueError("s: must be a permutation of 0..255")
+        rng = cls.__new__(cls)
+        rng.seed = seed
+        rng._s = list(s)
+        rng._i, rng._j = counters
+        return rng
 
     def __repr__(self) -> str:
         return f"SeedRandom({self.seed!r})"

@@ -11,12 +11,17 @@ shuffle, then one draw per link for the weights.  A Playground seed therefore
 gives Playground's run.
 
 Nothing here knows about widgets.  The UI asks for a :class:`Frame` and draws it.
+Saving and loading live in :mod:`nbplayground.checkpoint`, which reads and writes
+the trainer's public :meth:`Trainer.state`; this module imports it only inside
+:meth:`Trainer.save` and :meth:`Trainer.load`.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import operator
+import re
 import time
 from collections import deque
 from itertools import starmap
@@ -26,11 +31,10 @@ import numpy as np
 
 from . import custom_data as _custom
 from . import datasets as _datasets
-from . import export as _export
 from . import features as _features
 from . import optimizers as _optimizers
 from . import reference as _reference
-from .config import (REGENERATE_FIELDS, RESET_FIELDS, Config)
+from .config import DEFAULT_DATASET, REGENERATE_FIELDS, RESET_FIELDS, Config
 from .history import History
 from .losses import head_for
 from .network import Network, add_bias_row
@@ -88,6 +92,24 @@ class Trainer:
     (keyword changes applied to ``config`` or to the defaults).
     ``engine="reference"`` trains with :mod:`nbplayground.reference`, the
     engine written to be read (same numbers, slower).
+
+    ``Trainer(config, data=(X, y))`` trains on your own points (see
+    :mod:`nbplayground.custom_data`; the rules are
+    :func:`~nbplayground.custom_data.check_config`).  ``problem``, ``dataset``
+    and ``loss`` follow the data unless you set them explicitly: a field is
+    *explicit* when it is given as a keyword, or when ``config`` holds a value
+    other than its default (problem "classification", the problem's default
+    dataset, the dataset's default loss).  An explicit value the data
+    contradict is an error that says what to pass; it is never replaced.
+    ``Trainer(data=(X, y))`` with defaults infers all three.
+
+    Every change goes through :meth:`apply` (or a method named for it), which
+    checks the whole new state first: a refused change raises and leaves the
+    trainer exactly as it was.
+
+    A bare Trainer is not thread-safe: call it from one thread at a time.  The
+    widget (:class:`~nbplayground.ui.Playground`) serializes its own calls and a
+    user's with its lock; do the same if you share a trainer between threads.
     """
 
     def __init__(self, config: Config | None = None, data=None, engine: str = "fast",
@@ -97,20 +119,19 @@ class Trainer:
                              f"{', '.join(map(repr, ENGINES))}")
         self._engine = engine
         if config is None:
+            explicit = set(changes)
             config = Config(**changes)
         elif not isinstance(config, Config):
             raise TypeError(f"config must be a Config, got {type(config).__name__}")
-        elif changes:
-            config = config.replace(**changes)
+        else:
+            explicit = set(changes) | _explicit_fields(config)
+            if changes:
+                config = config.replace(**changes)
         #: the user's own points (``data=(X, y)``), or None for Playground's datasets
         self.custom_data = None
         if data is not None:
             custom = _custom.validate(data)
-            if config.problem != custom.problem:
-                config = config.replace(problem=custom.problem)
-            if (custom.num_classes or 2) > 2 and config.loss != "cross_entropy":
-                config = config.replace(loss="cross_entropy")
-            _custom.check_trainable(custom, config.train_percent)
+            config = _custom.fit_config(custom, config, keep=explicit)
             self.custom_data = custom
         self._config = config
         self._controller = None
@@ -215,8 +236,8 @@ class Trainer:
         self.history.clear()
         self._evaluate(record=True)
 
-    def _make_optimizer(self):
-        c = self._config
+    def _make_optimizer(self, config: Config | None = None):
+        c = self._config if config is None else config
         names = _optimizers.HYPERPARAMETERS[c.optimizer]
         hp = {name: getattr(c, name) for name in names if hasattr(c, name)}
         hp["learning_rate"] = c.learning_rate
@@ -593,12 +614,15 @@ class Trainer:
         Draws a new seed from the stream, as Playground does, re-seeds and
         regenerates.  The epoch, the weights and any carried batch leftover stay.
         """
-        seed = new_seed(self._rand)
-        self._config = self._config.replace(seed=seed)
-        self._rand = SeedRandom(seed)
-        self._make_data()
-        self.diverged = False
-        self._evaluate(record=False)
+        new = self._clone()  # built aside and swapped in: a failure changes nothing
+        seed = new_seed(new._rand)
+        new._config = new._config.replace(seed=seed)
+        new._rand = SeedRandom(seed)
+        new._make_data()
+        new.diverged = False
+        new._evaluate(record=False)
+        self.__dict__.clear()
+        self.__dict__.update(new.__dict__)
 
     def set_learning_rate(self, learning_rate: float) -> None:
         """Change the learning rate live: training continues with no reset."""
@@ -616,30 +640,48 @@ class Trainer:
         """
         if not isinstance(config, Config):
             raise TypeError(f"config must be a Config, got {type(config).__name__}")
-        old = self._config
-        changed = old.diff(config)
+        changed = self._config.diff(config)
         if not changed:
             return "none"
+        # 1. the whole new state is checked before anything changes
+        if self.custom_data is not None:
+            _custom.check_config(self.custom_data, config)
+        if not changed & (REGENERATE_FIELDS | RESET_FIELDS):
+            self._make_optimizer(config)  # checks the optimizer's values; discarded
+            self._config = config
+            self._apply_live(changed)     # cannot fail now
+            return "live"
+        # 2. build into a copy that shares nothing mutable with this trainer, then swap
+        new = self._clone()
+        new._config = config
         if "seed" in changed:
-            self._config = config
-            self._load(config)
-            return "load"
-        if changed & REGENERATE_FIELDS:
-            seed = new_seed(self._rand)
-            self._config = config.replace(seed=seed)
-            self._rand = SeedRandom(seed)
-            self._make_data()
-            self._build(same_weights=same_weights)
-            return "regenerate"
-        if changed & RESET_FIELDS:
-            self._config = config
+            new._load(config)
+            kind = "load"
+        elif changed & REGENERATE_FIELDS:
+            seed = new_seed(new._rand)
+            new._config = config.replace(seed=seed)
+            new._rand = SeedRandom(seed)
+            new._make_data()
+            new._build(same_weights=same_weights)
+            kind = "regenerate"
+        else:
             if "features" in changed:
-                self._prepare_data()
-            self._build(same_weights=same_weights)
-            return "reset"
-        self._config = config
-        self._apply_live(changed)
-        return "live"
+                new._prepare_data()
+            new._build(same_weights=same_weights)
+            kind = "reset"
+        self.__dict__.clear()
+        self.__dict__.update(new.__dict__)
+        return kind
+
+    def _clone(self) -> "Trainer":
+        """A trainer that shares this one's immutable parts and copies the parts a
+        rebuild changes in place (the random stream and the history); the rebuild
+        paths make every other part afresh, so this trainer stays as it is."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new._rand = SeedRandom.from_state(self._rand.state())
+        new.history = copy.deepcopy(self.history)
+        return new
 
     def _apply_live(self, changed: frozenset) -> None:
         c = self._config
@@ -678,8 +720,8 @@ class Trainer:
             raise IndexError(f"layer={layer!r}: must be 0..{self.network.num_layers - 1}")
         try:
             value = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{what}={value!r}: must be a finite number") from None
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(f"{what}={_r(value)}: must be a finite number") from None
         if not math.isfinite(value):
             raise ValueError(f"{what}={value!r}: must be a finite number")
         self.network.params[self.network.index(layer, dest, src)] = value
@@ -758,8 +800,13 @@ class Trainer:
     def frame(self, curve_points: int = 300) -> Frame:
         """A snapshot for drawing (see :class:`Frame`)."""
         layers = self._grid_views()
-        out = self.head.display(layers[-1])
+        with np.errstate(all="ignore"):
+            out = self.head.display(layers[-1])
         output = out if self.head.outputs > 1 else out[0]
+        if not self.diverged and not np.isfinite(output).all():
+            # finite in float64 but beyond float32 on the grid: the picture cannot be
+            # drawn, so the run counts as diverged in the very frame that shows it
+            self.diverged = True
         net = self.network
         dead = net.views(net.dead)
         return Frame(
@@ -781,13 +828,17 @@ class Trainer:
     # -- saving and export -----------------------------------------------------------
 
     def save(self, path) -> None:
-        """Write config, weights, optimizer state and history to a JSON file."""
-        _export.save(self, path)
+        """Write config, weights, optimizer state and history to a JSON file
+        (:func:`nbplayground.checkpoint.save`)."""
+        from . import checkpoint  # here: checkpoint imports this module
+        checkpoint.save(self, path)
 
     @staticmethod
     def load(path) -> "Trainer":
-        """A trainer restored from :meth:`save`'s file, ready to continue training."""
-        return _export.load(path)
+        """A trainer restored from :meth:`save`'s file, ready to continue training
+        (:func:`nbplayground.checkpoint.load`)."""
+        from . import checkpoint
+        return checkpoint.load(path)
 
     @property
     def optimizer(self):
@@ -799,6 +850,289 @@ class Trainer:
         """Python code (numpy + Keras 3) that continues this run in Keras (see keras_export)."""
         from . import keras_export  # here: the engine does not need it to train
         return keras_export.to_keras(self, **options)
+
+    # -- the whole state as plain data ---------------------------------------------------
+
+    def state(self) -> dict:
+        """Everything needed to continue this run, as a plain JSON-able dict::
+
+            {"config":    Config.to_dict(),
+             "epoch":     int,
+             "params":    the flat parameter buffer (network.py's layout),
+             "dead":      flat indices of the links L1 regularization killed,
+             "history":   History.to_dict(),
+             "optimizer": Optimizer.state(),
+             "carry":     {"count", "gradient"}: the batch leftover carried into the
+                          next epoch,
+             "batch":     the next mini-batch within the epoch (after step_batch()),
+             "engine":    "fast" or "reference",
+             "random":    SeedRandom.state(),
+             "losses":    {"train", "test"} now (checked by from_state),
+             "data":      only with your own points: CustomData.to_dict() and the split}
+
+        NaN and infinities are written as None.  :meth:`from_state` rebuilds a
+        trainer that continues exactly as this one would.
+        """
+        net, opt = self.network, self._optimizer
+        state = {
+            "config": self._config.to_dict(),
+            "epoch": int(self.epoch),
+            "params": _json_floats(net.params),
+            "dead": np.flatnonzero(net.dead).tolist(),
+            "history": {k: _json_floats(v) for k, v in self.history.to_dict().items()},
+            "optimizer": opt.state(),
+            "carry": {
+                "count": int(self._carry_count),
+                "gradient": _json_floats(self._carry) if self._carry_count else None,
+            },
+            "batch": int(self._batch),
+            "engine": self._engine,
+            "random": self._rand.state(),
+            "losses": {"train": _json_floats([self.train_loss])[0],
+                       "test": _json_floats([self.test_loss])[0]},
+        }
+        if self.custom_data is not None:
+            d = self.data
+            state["data"] = {
+                "custom": self.custom_data.to_dict(),
+                "train_x": d.train_x.tolist(), "train_y": d.train_y.tolist(),
+                "test_x": d.test_x.tolist(), "test_y": d.test_y.tolist(),
+            }
+        return state
+
+    @classmethod
+    def from_state(cls, state: dict) -> "Trainer":
+        """The trainer :meth:`state` describes, ready to continue training.
+
+        Every part is checked (the config, with its limits, before anything is
+        built); a bad part raises :class:`StateError` (a ``ValueError``) whose
+        message starts with the key (``params``, ``optimizer.slots.m``, ...).
+        """
+        return _restore(cls, state)
+
+
+class StateError(ValueError):
+    """A state dict (:meth:`Trainer.from_state`) with a bad part; ``field`` names it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def _r(value, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters; safe for any value (a 10**5000 int)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - str() of a huge int, a broken __repr__
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _json_floats(values) -> list:
+    """Floats for JSON: NaN and infinities become None (JSON has no such numbers)."""
+    return [v if math.isfinite(v) else None for v in (float(x) for x in values)]
+
+
+def _explicit_fields(config: Config) -> set:
+    """The problem/dataset/loss fields of ``config`` that differ from their defaults."""
+    out = set()
+    if config.problem != "classification":
+        out.add("problem")
+    if config.dataset != DEFAULT_DATASET[config.problem]:
+        out.add("dataset")
+    if config.loss != Config(seed="0", problem=config.problem, dataset=config.dataset).loss:
+        out.add("loss")
+    return out
+
+
+_STATE_KEYS = ("config", "epoch", "params", "dead", "history", "optimizer", "carry",
+               "batch", "engine", "random", "losses", "data")
+
+
+def _nested(prefix: str, exc: Exception) -> StateError:
+    """``exc`` from a part's own check ("key: why" or "key=value: why"), as a
+    StateError whose field is ``prefix.key``."""
+    message = str(exc)
+    match = re.match(r"([A-Za-z_][\w.]*)(?::|=)", message)
+    if match and match.group(1) != "state":
+        rest = message[len(match.group(1)):]
+        return StateError(f"{prefix}.{match.group(1)}", rest[1:].lstrip()
+                          if rest.startswith(":") else match.group(1) + rest)
+    return StateError(prefix, message)
+
+
+def _integer(value, field: str, low: int = 0, high: int = 2**53) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise StateError(field, f"{_r(value, 60)} is not an integer")
+    if not low <= value <= high:
+        raise StateError(field, f"{_r(value, 60)} is not in {low}..{high}")
+    return value
+
+
+def _floats(value, field: str, size: int | None = None) -> np.ndarray:
+    """A list of numbers (None = NaN) as float64, of length ``size`` if given."""
+    if not isinstance(value, list):
+        raise StateError(field, f"expected a list of numbers, got {type(value).__name__}")
+    if size is not None and len(value) != size:
+        raise StateError(field, f"has {len(value)} values, expected {size}")
+    for i, v in enumerate(value):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+            raise StateError(field, f"item {i} is {_r(v, 60)}, not a number")
+    try:
+        return np.array([math.nan if v is None else float(v) for v in value],
+                        dtype=np.float64).reshape(-1)
+    except OverflowError:
+        raise StateError(field, "holds an integer too large for a float") from None
+
+
+def _mapping(value, field: str, keys=()) -> dict:
+    if not isinstance(value, dict):
+        raise StateError(field, f"expected an object, got {type(value).__name__}")
+    missing = [k for k in keys if k not in value]
+    if missing:
+        raise StateError(field, f"missing key(s) {', '.join(missing)}")
+    return value
+
+
+def _restore(cls, state) -> Trainer:
+    """:meth:`Trainer.from_state`: check every part, build, then put the state in."""
+    _mapping(state, "state", ("config", "epoch", "params", "dead", "history", "optimizer"))
+    unknown = sorted(str(k) for k in state if k not in _STATE_KEYS)
+    if unknown:
+        raise StateError("state", f"unknown key(s) {', '.join(unknown)}")
+    try:  # the config and its limits first: nothing is built for a refused one
+        config = Config.from_dict(_mapping(state["config"], "config"))
+    except (ValueError, TypeError) as exc:
+        raise StateError("config", str(exc)) from None
+    custom = None
+    if state.get("data") is not None:
+        block = _mapping(state["data"], "data", ("custom", "train_x", "train_y", "test_x",
+                                                 "test_y"))
+        try:
+            custom = _custom.CustomData.from_dict(block["custom"])
+        except (ValueError, TypeError) as exc:
+            raise StateError("data.custom", str(exc)) from None
+        try:
+            _custom.check_config(custom, config)
+        except (ValueError, TypeError) as exc:
+            raise StateError("config", str(exc)) from None
+    epoch = _integer(state["epoch"], "epoch")
+    engine = state.get("engine", "fast")
+    if engine not in ENGINES:
+        raise StateError("engine", f"{_r(engine)} is not an engine; allowed: "
+                         f"{', '.join(map(repr, ENGINES))}")
+
+    trainer = cls(config, data=custom, engine=engine)
+    batches = len(_reference.epoch_batches(trainer._n_train, config.batch_size))
+    batch = _integer(state.get("batch", 0), "batch", 0, max(batches - 1, 0))
+    net = trainer.network
+    size = net.size
+    sizes = "-".join(map(str, net.layer_sizes))
+    params = state["params"]
+    if isinstance(params, list) and len(params) != size:
+        raise StateError("params", f"has {len(params)} values but the config's network "
+                         f"(layer sizes {sizes}) has {size} parameters")
+    params = _floats(params, "params", size)
+
+    dead_list = state["dead"]
+    if not isinstance(dead_list, list):
+        raise StateError("dead", f"expected a list of parameter indices, got "
+                         f"{type(dead_list).__name__}")
+    dead = np.zeros(size, dtype=bool)
+    for i, index in enumerate(dead_list):
+        index = _integer(index, f"dead[{i}]", 0, size - 1)
+        if net.weight_mask[index] == 0:
+            raise StateError(f"dead[{i}]", f"index {index} is a bias; only links can die")
+        dead[index] = True
+
+    columns = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
+    history = _mapping(state["history"], "history", columns)
+    rows = {k: _floats(history[k], f"history.{k}") for k in columns}
+    if len({len(v) for v in rows.values()}) != 1:
+        raise StateError("history", f"columns have different lengths "
+                         f"{ {k: len(v) for k, v in rows.items()} }")
+
+    optimizer = trainer._make_optimizer()
+    try:
+        optimizer.set_state(_mapping(state["optimizer"], "optimizer"), size)
+    except (ValueError, TypeError) as exc:
+        raise _nested("optimizer", exc) from None
+
+    carry_count, carry = 0, None
+    if state.get("carry") is not None:
+        block = _mapping(state["carry"], "carry", ("count", "gradient"))
+        carry_count = _integer(block["count"], "carry.count")
+        if carry_count:
+            if block["gradient"] is None:
+                raise StateError("carry.gradient", f"missing while carry.count={carry_count}")
+            carry = _floats(block["gradient"], "carry.gradient", size)
+
+    rand = None
+    if state.get("random") is not None:
+        try:
+            rand = SeedRandom.from_state(state["random"])
+        except (ValueError, TypeError) as exc:
+            raise _nested("random", exc) from None
+
+    data = None
+    if custom is not None:
+        block = state["data"]
+        parts = {}
+        for name in ("train", "test"):
+            x = block[f"{name}_x"]
+            if not isinstance(x, list) or any(not isinstance(p, list) or len(p) != 2
+                                              for p in x):
+                raise StateError(f"data.{name}_x", "expected a list of [x1, x2] points")
+            xs = _floats([v for p in x for v in p], f"data.{name}_x").reshape(-1, 2)
+            ys = _floats(block[f"{name}_y"], f"data.{name}_y", len(x))
+            parts[name] = (xs, ys)
+        if len(parts["train"][1]) + len(parts["test"][1]) != custom.n:
+            raise StateError("data", f"the split holds {len(parts['train'][1])} + "
+                             f"{len(parts['test'][1])} points but the data set has "
+                             f"{custom.n}")
+        data = _datasets.Dataset(parts["train"][0], parts["train"][1], parts["test"][0],
+                                 parts["test"][1])
+
+    # every part checked: put them in (the trainer is new; nobody else holds it)
+    if data is not None:
+        trainer.data = data
+        trainer._prepare_data()
+    np.copyto(net.params, params)
+    np.copyto(net.dead, dead)
+    alive = (~dead).astype(np.float64)
+    np.copyto(trainer._alive, alive)
+    np.multiply(net.weight_mask, alive, out=trainer._reg_mask)
+    trainer._any_dead = bool(dead.any())
+    trainer.epoch = epoch
+    trainer.history.clear()
+    for row in zip(*(rows[k] for k in columns)):
+        trainer.history.append(*row)
+    trainer._optimizer = optimizer
+    trainer._carry_count = carry_count
+    trainer._batch = batch
+    if carry is not None:
+        np.copyto(trainer._carry, carry)
+    if rand is not None:
+        trainer._rand = rand
+    trainer._program = None
+    trainer._tapes_stale = True
+    trainer.diverged = False
+    trainer._all_t = None
+    trainer._evaluate(record=False)
+
+    saved = state.get("losses")
+    # mid-epoch (after step_batch) the shown losses are the last epoch's, not the
+    # current weights': the data check needs an epoch boundary
+    if isinstance(saved, dict) and batch == 0:
+        for name, now in (("train", trainer.train_loss), ("test", trainer.test_loss)):
+            then = saved.get(name)
+            if isinstance(then, (int, float)) and not isinstance(then, bool) \
+                    and math.isfinite(then) and math.isfinite(now) \
+                    and not math.isclose(then, now, rel_tol=1e-9, abs_tol=1e-12):
+                raise StateError(
+                    f"losses.{name}", f"the state says {then!r} but the restored trainer "
+                    f"gives {now!r}: its data differ from the ones it was saved with")
+    return trainer
 
 
 def _blas_controller():

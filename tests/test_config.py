@@ -765,7 +765,8 @@ def configs(draw, playground_only: bool = False):
         train_percent=draw(st.floats(10, 90, **finite)),
         batch_size=draw(st.integers(1, 1000)),
         features=draw(st.lists(st.sampled_from(cfg.FEATURES), unique=True)),
-        network_shape=draw(st.lists(st.integers(1, 64), max_size=8)),
+        network_shape=draw(st.lists(st.integers(1, cfg.LIMIT_NEURONS),
+                                    max_size=cfg.LIMIT_HIDDEN_LAYERS)),
         activation=draw(st.sampled_from(cfg.PLAYGROUND_ACTIVATIONS if playground_only
                                         else cfg.HIDDEN_ACTIVATIONS)),
         learning_rate=draw(positive),
@@ -789,6 +790,10 @@ def configs(draw, playground_only: bool = False):
         )
         if problem == "classification" and dataset not in cfg.MULTICLASS_DATASETS:
             kwargs["loss"] = draw(st.sampled_from(cfg.LOSSES))
+    shape = kwargs["network_shape"]
+    while cfg.parameter_count(len(kwargs["features"]), shape, 3) > cfg.LIMIT_PARAMETERS:
+        shape = shape[:-1]  # within LIMIT_PARAMETERS
+    kwargs["network_shape"] = shape
     return Config(**kwargs)
 
 
@@ -873,3 +878,120 @@ def test_random_bad_dataset_names_rejected(name):
     with pytest.raises(ConfigError) as e:
         Config(seed="1", dataset=name)
     assert_error(e, f"dataset={name!r}", "allowed")
+
+
+# ======================================================================================
+# Limits and the errors promised for any value (issue 11, item 2)
+# ======================================================================================
+
+@pytest.mark.parametrize("name", ["noise", "train_percent", "learning_rate",
+                                  "regularization_rate", "momentum", "decay", "rho",
+                                  "epsilon", "beta_1", "beta_2", "epochs_per_second"])
+@pytest.mark.parametrize("value", [10**400, -10**400, "fraction"])
+def test_huge_numbers_in_float_fields_name_the_field(name, value):
+    from fractions import Fraction
+    if value == "fraction":
+        value = Fraction(10**400, 3)
+    with pytest.raises(ConfigError) as e:   # not OverflowError
+        Config(seed="1", **{name: value})
+    assert e.value.field == name
+    assert_error(e, f"{name}=")
+
+
+@pytest.mark.parametrize("value", [10**400, cfg.LIMIT_BATCH_SIZE + 1, 2**53 + 1])
+def test_batch_size_has_a_maximum(value):
+    with pytest.raises(ConfigError) as e:
+        Config(seed="1", batch_size=value)
+    assert e.value.field == "batch_size"
+    assert_error(e, "batch_size=", f"<= {cfg.LIMIT_BATCH_SIZE}")
+    assert Config(seed="1", batch_size=cfg.LIMIT_BATCH_SIZE).batch_size == cfg.LIMIT_BATCH_SIZE
+
+
+def test_network_limits_layers_neurons_and_parameters():
+    deepest = (2,) * cfg.LIMIT_HIDDEN_LAYERS
+    assert Config(seed="1", network_shape=deepest).network_shape == deepest
+    with pytest.raises(ConfigError) as e:
+        Config(seed="1", network_shape=deepest + (2,))
+    assert e.value.field == "network_shape"
+    assert_error(e, f"{cfg.LIMIT_HIDDEN_LAYERS + 1} hidden layers", "at most")
+    with pytest.raises(ConfigError) as e:
+        Config(seed="1", network_shape=(3000, 3000))
+    assert_error(e, "network_shape[0]=3000", f"<= {cfg.LIMIT_NEURONS}")
+    widest = (cfg.LIMIT_NEURONS,) * cfg.LIMIT_HIDDEN_LAYERS
+    features = tuple(cfg.FEATURES)
+    count = cfg.parameter_count(len(features), widest)
+    assert count > cfg.LIMIT_PARAMETERS
+    with pytest.raises(ConfigError) as e:
+        Config(seed="1", network_shape=widest, features=features, dataset="spiral3")
+    assert_error(e, "parameters", str(cfg.LIMIT_PARAMETERS))
+    # parameter_count is the network's own count
+    from nbplayground.losses import head_for
+    from nbplayground.network import Network
+    net = Network((2, 4, 2, 3), "tanh", head_for("classification", "cross_entropy", 3))
+    assert cfg.parameter_count(2, (4, 2), 3) == net.size
+
+
+@pytest.mark.parametrize("fragment, key, text", [
+    ("networkShape=3000,3000", "networkShape", "3000,3000"),
+    ("networkShape=" + ",".join(["1"] * 11), "networkShape", "11 hidden layers"),
+    ("batchSize=9007199254740993", "batchSize", "9007199254740993"),
+    ("batchSize=" + "9" * 500, "batchSize", "decimal number"),
+    ("learningRate=1e400", "learningRate", "1e400"),
+    ("noise=" + "1" * 390, "noise", "noise="),
+])
+def test_url_limits_and_big_numbers_name_the_key(fragment, key, text):
+    with pytest.raises(ConfigError) as e:
+        Config.from_url(fragment)
+    assert e.value.field == key
+    assert_error(e, key, text)
+
+
+def test_url_integers_are_read_exactly():
+    """Above 2**53 a float would round 9007199254740993 to ...992: ints stay exact."""
+    assert cfg._parse_number("k", "9007199254740993") == 9007199254740993
+    c = Config.from_url("batchSize=30&networkShape=32,1")
+    assert Config.from_url(c.to_url()) == c
+
+
+def test_deep_json_is_a_config_error():
+    with pytest.raises(ConfigError):
+        Config.from_json("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ConfigError):
+        Config.from_json("{not json")
+
+
+def test_url_table_reads_and_writes_every_key():
+    """One table of keys: from_url and to_url both run off URL_TABLE, which sets every
+    field of Config that a URL carries."""
+    assert cfg.URL_KEYS == tuple(cfg.URL_TABLE)
+    keys = [piece.split("=")[0] for piece in Config(seed="1").to_url()[1:].split("&")]
+    written = [row.key for row in cfg.URL_TABLE.values() if row.write(Config(seed="1"))]
+    assert keys == written and "regularization" not in keys and "optimizer" not in keys
+    fields = {row.field.split(".")[0] for row in cfg.URL_TABLE.values() if row.field}
+    # dataset comes from dataset/regDataset with problem, hide from <part>_hide keys
+    assert fields | {"dataset", "hide"} == set(cfg._FIELD_NAMES)
+
+
+def test_long_lists_are_refused_quickly():
+    import time
+    start = time.perf_counter()
+    with pytest.raises(ConfigError, match="given more than once"):
+        Config(seed="1", features=["x"] * 200_000)
+    with pytest.raises(ConfigError, match="hidden layers"):
+        Config(seed="1", network_shape=[1] * 1_000_000)
+    assert time.perf_counter() - start < 2.0
+
+
+def test_a_huge_int_seed_names_the_field():
+    with pytest.raises(ConfigError) as e:
+        Config(seed=10**5000)
+    assert e.value.field == "seed"
+    assert Config(seed=10**299).seed == str(10**299)
+
+
+@pytest.mark.parametrize("field", ["activation", "discretize", "dataset", "features",
+                                   "hide", "init", "loss"])
+def test_a_value_whose_repr_fails_still_names_the_field(field):
+    with pytest.raises(ConfigError) as e:
+        Config(seed="1", **{field: 10**5000})
+    assert e.value.field == field

@@ -14,6 +14,8 @@ from nbplayground import datasets as ds
 from nbplayground.custom_data import (CustomData, CustomDataError, CustomDataTypeError,
                                       add_point, check_trainable, empty, fit_domain, split,
                                       validate)
+from nbplayground.config import Config
+from nbplayground.custom_data import check_config, fit_config
 from nbplayground.seedrandom import SeedRandom
 
 RNG = np.random.default_rng(12345)
@@ -450,3 +452,89 @@ def test_from_dict_checks_every_field(change, fragment):
 
 def test_module_constants():
     assert cd.MAX_CLASSES == 8 and cd.MIN_POINTS == 2 and cd.MARGIN == 0.1
+
+
+# --------------------------------------------------------------------------------------
+# The rules of your own data for a Config: one engine function (issue 11, item 1)
+# --------------------------------------------------------------------------------------
+
+def _data(labels):
+    X = np.random.default_rng(4).normal(size=(len(labels), 2))
+    return validate((X, labels))
+
+
+def ds_features():
+    return ("x", "y", "x_squared", "y_squared", "x_times_y", "sin_x", "sin_y")
+
+
+TWO = _data([0, 1] * 10)
+THREE = _data([0, 1, 2] * 10)
+REG = _data(np.linspace(-1, 1, 20))
+
+
+@pytest.mark.parametrize("custom, changes, field, hint", [
+    (TWO, dict(problem="regression"), "problem", "pass problem='classification'"),
+    (REG, dict(), "problem", "pass problem='regression'"),
+    (TWO, dict(dataset="xor"), "dataset", "leave dataset at the default ('circle')"),
+    (TWO, dict(dataset="gauss3"), "dataset", "do not apply to your own points"),
+    (REG, dict(problem="regression", dataset="reg-gauss"), "dataset", "'reg-plane'"),
+    (THREE, dict(), "loss", "pass loss='cross_entropy'"),
+    (THREE, dict(loss="cross_entropy", train_percent=10), None, None),
+    (_data([0, 1, 0, 1, 1]), dict(train_percent=10), "train_percent", "no training point"),
+    (_data(list(range(8)) * 3), dict(loss="cross_entropy", features=ds_features(),
+                                     network_shape=(32,) * 5 + (14,)),
+     "network_shape", "LIMIT_PARAMETERS"),
+])
+def test_check_config_names_the_field_and_what_to_pass(custom, changes, field, hint):
+    config = Config(seed="1", **changes)
+    if field is None:
+        assert check_config(custom, config) is None
+        return
+    with pytest.raises(CustomDataError) as info:
+        check_config(custom, config)
+    assert info.value.field == field
+    assert hint in str(info.value)
+
+
+def test_fit_config_infers_what_is_not_kept():
+    config = Config(seed="1", dataset="spiral", network_shape=(3,))
+    fitted = fit_config(THREE, config)
+    assert (fitted.problem, fitted.dataset, fitted.loss) == ("classification", "circle",
+                                                            "cross_entropy")
+    assert fitted.network_shape == (3,)
+    assert fit_config(REG, config).problem == "regression"
+    with pytest.raises(CustomDataError, match="pass problem='regression'"):
+        fit_config(REG, config, keep={"problem"})
+    with pytest.raises(CustomDataError, match="leave dataset at the default"):
+        fit_config(TWO, config, keep={"dataset"})
+    check_config(THREE, fitted)   # the result passes the rules
+
+
+def test_points_above_the_limit():
+    from nbplayground.config import LIMIT_POINTS
+    big = np.zeros((LIMIT_POINTS + 1, 2))
+    with pytest.raises(CustomDataError, match="LIMIT_POINTS"):
+        validate((big, np.arange(len(big)) % 2))
+    full = empty()
+    full = CustomData(np.zeros((LIMIT_POINTS, 2)), np.ones(LIMIT_POINTS), "classification",
+                      2, (-1, 1), full.domain)
+    with pytest.raises(CustomDataError, match="LIMIT_POINTS"):
+        add_point(full, 0.0, 0.0, 1)
+
+
+def test_coordinates_have_a_limit():
+    with pytest.raises(CustomDataError, match="LIMIT_COORDINATE") as info:
+        validate(([[0.0, 0.0], [1e200, 1.0]], [0, 1]))
+    assert info.value.field == "X" and "row 1" in str(info.value)
+    with pytest.raises(CustomDataError, match="LIMIT_COORDINATE"):
+        add_point(empty(), 0.0, -1e13, 1)
+    assert validate(([[0.0, 0.0], [cd.LIMIT_COORDINATE, 1.0]], [0, 1])).n == 2
+
+
+def test_huge_python_ints_are_a_custom_data_error():
+    with pytest.raises(CustomDataError) as info:
+        validate(([[0, 0], [10**400, 1]], [0, 1]))
+    assert info.value.field == "X"
+    with pytest.raises(CustomDataError) as info:
+        add_point(empty(), 10**5000, 0.0, 1)
+    assert info.value.field == "x"

@@ -759,3 +759,56 @@ def test_numpy_calls_per_step(monkeypatch, name, hp, budget):
     counter.calls = 0
     opt.step(p, g, mask)
     assert counter.calls <= budget + 5  # the mask costs a fixed 5 calls
+
+
+# --------------------------------------------------------------------------------------
+# Public state (issue 11, item 3)
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", optimizers.NAMES)
+def test_state_round_trip_continues_exactly(name):
+    import json
+    rng = np.random.default_rng(3)
+    params = rng.normal(size=20)
+    opt = optimizers.get(name, learning_rate=0.01, decay=0.01)
+    for _ in range(5):
+        opt.step(params, rng.normal(size=20))
+    state = opt.state()
+    assert json.loads(json.dumps(state, allow_nan=False)) == state
+    copy = optimizers.get(name, **opt.config())
+    copy.set_state(state, size=20)
+    other = params.copy()
+    for _ in range(4):
+        g = rng.normal(size=20)
+        opt.step(params, g)
+        copy.step(other, g)
+    assert other.tobytes() == params.tobytes()
+    assert copy.state() == opt.state()
+
+
+@pytest.mark.parametrize("change, fragment", [
+    (dict(name="sgd"), "name: 'sgd'"),
+    (dict(iterations=-1), "iterations:"),
+    (dict(iterations=10**400), "iterations:"),
+    (dict(last_learning_rate="x"), "last_learning_rate:"),
+    (dict(slots={"velocity": [0.0] * 4}), "slots: 'velocity'"),
+    (dict(slots={"m": [0.0] * 3}), "slots.m: has 3 values, expected 4"),
+    (dict(slots={"m": [0.0, "a", 0.0, 0.0]}), "slots.m: item 1"),
+    (dict(bogus=1), "unknown key(s) bogus"),
+])
+def test_set_state_checks_first_and_changes_nothing_when_refused(change, fragment):
+    opt = optimizers.get("adam", learning_rate=0.01)
+    params = np.ones(4)
+    opt.step(params, np.full(4, 0.5))
+    before = opt.state()
+    state = dict(before, **change)
+    with pytest.raises(ValueError) as info:
+        opt.set_state(state, size=4)
+    assert fragment in str(info.value)
+    assert opt.state() == before
+
+
+def test_set_state_names_the_key_even_for_a_huge_int():
+    opt = optimizers.get("sgd")
+    with pytest.raises(ValueError, match="iterations:"):
+        opt.set_state({"name": "sgd", "iterations": 10**5000})

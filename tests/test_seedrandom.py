@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import json
 import math
 from pathlib import Path
@@ -221,3 +222,35 @@ def test_new_seed_is_five_digit_tofixed_of_next_draw():
     assert new_seed(rng) == "0.52149"  # 0.521489414363097
     assert new_seed(rng) == "0.50829"  # 0.5082940732527047
     assert new_seed(lambda: 0.015625) == "0.01563"
+
+
+# --------------------------------------------------------------------------------------
+# Public state (issue 11, item 3)
+# --------------------------------------------------------------------------------------
+
+def test_state_round_trip_continues_the_stream():
+    import json
+    rng = SeedRandom("0.42")
+    for _ in range(37):
+        rng()
+    state = rng.state()
+    assert json.loads(json.dumps(state)) == state
+    copy = SeedRandom.from_state(state)
+    assert [copy() for _ in range(50)] == [rng() for _ in range(50)]
+    assert copy.seed == "0.42"
+
+
+@pytest.mark.parametrize("change, exc, fragment", [
+    ({"i": 256}, ValueError, "i="),
+    ({"j": -1}, ValueError, "j="),
+    ({"j": True}, ValueError, "j="),
+    ({"seed": 5}, TypeError, "seed="),
+    ({"s": list(range(255)) + [0]}, ValueError, "s: must be a permutation"),
+    ({"s": "abc"}, ValueError, "s: must be a permutation"),
+    ({"extra": 1}, ValueError, "unknown key(s) extra"),
+])
+def test_from_state_checks_every_key(change, exc, fragment):
+    state = SeedRandom("x").state()
+    state.update(change)
+    with pytest.raises(exc, match=re.escape(fragment)):
+        SeedRandom.from_state(state)

@@ -288,3 +288,200 @@ def test_losses_and_accuracy_match_predictions(changes):
             assert acc == pytest.approx(np.mean(guess == y), abs=1e-12)
         else:
             assert acc is None
+
+
+# --------------------------------------------------------------------------------------
+# The engine owns its rules: a refused change leaves everything as it was (issue 11)
+# --------------------------------------------------------------------------------------
+
+def _points(n=60, seed=3):
+    return np.random.default_rng(seed).normal(size=(n, 2))
+
+
+def _two_class(n=60):
+    X = _points(n)
+    return X, (X[:, 0] * X[:, 1] > 0).astype(int)
+
+
+def _three_class(n=60):
+    X = _points(n)
+    return X, np.arange(n) % 3
+
+
+def _regression(n=60):
+    X = _points(n)
+    return X, X[:, 0] - 0.5 * X[:, 1]
+
+
+def _snapshot(trainer):
+    """Everything a refused change must leave alone (state() holds the optimizer, the
+    stream, the history, the carry and the data)."""
+    return (trainer.config, trainer.epoch, trainer.diverged, trainer.network.layer_sizes,
+            trainer.network.params.tobytes(), trainer.data.train_x.tobytes(),
+            trainer.head.outputs, json.dumps(trainer.state(), sort_keys=True))
+
+
+def _refused(trainer, field, **changes):
+    """apply(config.replace(**changes)) raises naming ``field``; nothing changes; the
+    trainer still resets, trains, saves and loads."""
+    before = _snapshot(trainer)
+    config = trainer.config.replace(**changes)
+    with pytest.raises(ValueError) as info:
+        trainer.apply(config)
+    assert getattr(info.value, "field", None) == field, str(info.value)
+    assert f"{field}=" in str(info.value)
+    assert _snapshot(trainer) == before
+    after = Trainer.from_state(trainer.state())      # what load() reads back
+    assert _snapshot(after) == before
+    trainer.step(2)
+    trainer.reset()
+    return info.value
+
+
+def _trained(data, **config):
+    t = Trainer(Config(seed="5", **config), data=data)
+    t.step(3)
+    return t
+
+
+def test_squared_loss_on_three_classes_is_refused():
+    error = _refused(_trained(_three_class()), "loss", loss="squared")
+    assert "loss='cross_entropy'" in str(error)
+
+
+def test_regression_on_two_class_data_is_refused():
+    error = _refused(_trained(_two_class()), "problem", problem="regression")
+    assert "pass problem='classification'" in str(error)
+
+
+@pytest.mark.parametrize("dataset", ["xor", "spiral", "gauss3"])
+def test_a_playground_dataset_name_does_not_apply_to_your_points(dataset):
+    _refused(_trained(_two_class()), "dataset", dataset=dataset)
+
+
+def test_a_ratio_that_leaves_no_training_point_is_refused():
+    t = _trained(_two_class(n=8), train_percent=50)
+    _refused(t, "train_percent", train_percent=10)   # floor(8 * 10 / 100) = 0
+
+
+def test_cross_entropy_on_regression_targets_is_refused():
+    t = _trained(_regression())
+    assert t.config.problem == "regression"
+    _refused(t, "problem", problem="classification", loss="cross_entropy")
+    with pytest.raises(ValueError, match="loss='cross_entropy'"):   # Config's own rule
+        t.config.replace(loss="cross_entropy")
+    with pytest.raises(ValueError, match="pass loss='squared'") as info:
+        Trainer(Config(seed="1", loss="cross_entropy"), data=_regression())
+    assert info.value.field == "loss"
+
+
+@pytest.mark.parametrize("changes", [dict(network_shape=(5, 5)), dict(noise=10),
+                                     dict(seed="another"), dict(activation="relu")])
+def test_memory_error_mid_build_leaves_the_trainer_as_it_was(monkeypatch, changes):
+    from nbplayground.network import Network
+    t = Trainer(Config(seed="5"))
+    t.step(4)
+    before = _snapshot(t)
+    original = Network.initialize
+
+    def no_memory(self, *args, **kwargs):
+        raise MemoryError("simulated")
+
+    monkeypatch.setattr(Network, "initialize", no_memory)
+    with pytest.raises(MemoryError):
+        t.apply(t.config.replace(**changes))
+    assert _snapshot(t) == before
+    monkeypatch.setattr(Network, "initialize", original)
+    t.step(1)
+    straight = Trainer(Config(seed="5"))
+    straight.step(5)
+    assert t.network.params.tobytes() == straight.network.params.tobytes()
+
+
+def test_an_accepted_change_still_swaps_everything_in():
+    t = Trainer(Config(seed="5"))
+    t.step(3)
+    assert t.apply(t.config.replace(network_shape=(3,))) == "reset"
+    assert t.network.layer_sizes == (2, 3, 1) and t.epoch == 0
+    assert len(t.history) == 1
+    t.step(2)
+    assert t.epoch == 2
+
+
+def test_explicit_settings_are_never_overridden():
+    with pytest.raises(ValueError, match="pass problem='classification'") as info:
+        Trainer(Config(seed="1", problem="regression"), data=_two_class())
+    assert info.value.field == "problem"
+    with pytest.raises(ValueError, match="pass problem='classification'"):
+        Trainer(data=_two_class(), problem="regression")
+    with pytest.raises(ValueError, match="dataset names do not apply"):
+        Trainer(Config(seed="1", dataset="xor"), data=_two_class())
+    with pytest.raises(ValueError, match="pass loss='cross_entropy'"):
+        Trainer(data=_three_class(), loss="squared")
+    # defaults are inferred from the data
+    assert Trainer(data=_regression()).config.problem == "regression"
+    assert Trainer(Config(seed="1"), data=_three_class()).config.loss == "cross_entropy"
+    assert Trainer(data=_two_class(), loss="cross_entropy").config.loss == "cross_entropy"
+    assert Trainer(Config(seed="1", problem="regression"), data=_regression()).config \
+        .dataset == "reg-plane"
+
+
+def test_too_many_points_are_refused():
+    from nbplayground.config import LIMIT_POINTS
+    X = np.zeros((LIMIT_POINTS + 1, 2))
+    with pytest.raises(ValueError, match="LIMIT_POINTS") as info:
+        Trainer(data=(X, np.arange(len(X)) % 2))
+    assert info.value.field == "X"
+
+
+def test_a_picture_beyond_float32_is_a_divergence_in_that_same_frame():
+    t = Trainer(Config(seed="1", problem="regression", network_shape=(1,),
+                       activation="linear"))
+    t.set_weight(0, 0, 0, 1e20)
+    t.set_weight(1, 0, 0, 1e20)
+    assert math.isfinite(t.train_loss) and not t.diverged     # float64 still copes
+    frame = t.frame()
+    assert frame.diverged and t.diverged                       # the grid (float32) does not
+    with pytest.raises(DivergedError):
+        t.step()
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_no_numpy_warning_reaches_the_user():
+    t = Trainer(Config(seed="1", problem="regression", learning_rate=10,
+                       network_shape=(8, 8)))
+    t.step(60)
+    assert t.diverged
+    t.frame()
+    t.predict([[1e300, -1e300], [0.0, 1.0]])
+    t.grid()
+    big = np.array([[1e12, -1e12], [3.0, 1e12], [-2.0, 4.0], [1.0, 1.0]] * 5)
+    u = Trainer(Config(seed="1", features=tuple(F.FEATURE_IDS)),
+                data=(big, np.arange(20) % 2))
+    u.step(5)
+    u.frame()
+
+
+def test_a_failed_regenerate_leaves_the_trainer_as_it_was(monkeypatch):
+    from nbplayground import datasets
+    t = Trainer(Config(seed="5"))
+    t.step(2)
+    before = _snapshot(t)
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError("simulated")
+
+    monkeypatch.setattr(datasets, "make_dataset", no_memory)
+    with pytest.raises(MemoryError):
+        t.regenerate()
+    assert _snapshot(t) == before
+
+
+def test_a_huge_weight_names_the_field():
+    t = Trainer(Config(seed="1"))
+    before = t.network.params.tobytes()
+    with pytest.raises(ValueError, match="weight="):
+        t.set_weight(0, 0, 0, 10**400)
+    with pytest.raises(ValueError, match="bias="):
+        t.set_bias(0, 0, 10**5000)
+    assert t.network.params.tobytes() == before

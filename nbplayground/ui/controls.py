@@ -30,8 +30,13 @@ import ipywidgets as widgets
 
 import numpy as np
 
+from .. import activations as _activations
+from .. import datasets as _datasets
+from .. import losses as _losses
+from .. import network as _network
 from .. import optimizers as _optimizers
 from .. import render as _render
+from ..custom_data import allowed_losses
 from ..config import (BATCH_SIZE_RANGE, DATASETS, DATASETS_BY_PROBLEM, HIDDEN_ACTIVATIONS,
                       INITIALIZERS, LEARNING_RATES, LOSSES, NOISE_RANGE, NOISE_STEP,
                       OPTIMIZERS, PROBLEMS, REGULARIZATION_RATES, REGULARIZATIONS, SPEEDS,
@@ -45,27 +50,14 @@ __all__ = ["Controls", "format_epoch", "ACTIONS"]
 #: The names ``on_action`` receives.
 ACTIONS = ("play", "pause", "step", "reset", "regenerate", "step_inside")
 
-ACTIVATION_LABELS = {
-    "relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear",
-    "elu": "ELU", "softplus": "Softplus", "swish": "Swish", "leaky_relu": "Leaky ReLU",
-}
+# Labels come from the engine's registries (one per concept).
+ACTIVATION_LABELS = _activations.LABELS
 REGULARIZATION_LABELS = {None: "None", "L1": "L1", "L2": "L2"}
 PROBLEM_LABELS = {"classification": "Classification", "regression": "Regression"}
-OPTIMIZER_LABELS = {
-    "sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad", "adadelta": "Adadelta",
-    "adam": "Adam", "adamax": "Adamax", "nadam": "Nadam",
-}
-INIT_LABELS = {
-    "playground": "Playground U(±0.5)", "zeros": "Zeros", "random_normal": "Random normal",
-    "glorot_uniform": "Glorot uniform", "glorot_normal": "Glorot normal",
-    "he_uniform": "He uniform", "he_normal": "He normal",
-}
-LOSS_LABELS = {"squared": "Squared error", "cross_entropy": "Cross-entropy"}
-DATASET_LABELS = {
-    "circle": "Circle", "xor": "Exclusive or", "gauss": "Gaussian", "spiral": "Spiral",
-    "gauss3": "Three Gaussians", "spiral3": "Three-arm spiral",
-    "reg-plane": "Plane", "reg-gauss": "Multi Gaussian",
-}
+OPTIMIZER_LABELS = _optimizers.LABELS
+INIT_LABELS = _network.INITIALIZER_LABELS
+LOSS_LABELS = _losses.LABELS
+DATASET_LABELS = _datasets.LABELS
 #: Config fields of the optimizer hyperparameters that have an input, with labels.
 HYPERPARAMETER_LABELS = {
     "momentum": "Momentum", "nesterov": "Nesterov", "rho": "ρ (rho)",
@@ -401,10 +393,9 @@ class Controls:
 
     def _allowed_losses(self, config: Config) -> list[str]:
         allowed = []
-        k = self._custom.num_classes if self._custom is not None else None
         for loss in LOSSES:
-            if k is not None and k > 2 and loss != "cross_entropy":
-                continue  # K classes need the softmax output
+            if self._custom is not None and loss not in allowed_losses(self._custom):
+                continue  # the engine's rule for your own data
             try:
                 config.replace(loss=loss)
             except ValueError:

@@ -550,7 +550,7 @@ class Playground(widgets.VBox):
             self._render()
             self._status.show(f"Add points: {exc}", "info")
             return
-        trainer = Trainer(self.config, data=custom)
+        trainer = Trainer(_custom.fit_config(custom, self.config), data=custom)
         self._drawn = self._drawn_data = None
         self._replace_trainer(trainer)
 
@@ -581,17 +581,8 @@ class Playground(widgets.VBox):
     def _check_custom(self, config: Config) -> None:
         """Raise ValueError if ``config`` does not fit the custom data in use."""
         custom = self._trainer.custom_data
-        if custom is None:
-            return
-        if config.problem != custom.problem:
-            raise ValueError(f"problem={config.problem!r}: the data in use are for "
-                             f"{custom.problem} (the problem type follows your data; pick "
-                             f"one of Playground's datasets to change it)")
-        k = custom.num_classes
-        if k is not None and k > 2 and config.loss != "cross_entropy":
-            raise ValueError(f"loss={config.loss!r}: your data have {k} classes, which need "
-                             f"loss='cross_entropy' (softmax output)")
-        _custom.check_trainable(custom, config.train_percent)
+        if custom is not None:
+            _custom.check_config(custom, config)  # the engine's rules, asked first
 
     @_locked
     def close(self) -> None:
