@@ -42,17 +42,17 @@ import textwrap
 
 import numpy as np
 
+from . import activations as _activations
+
 __all__ = ["KERAS_ACTIVATIONS", "LEAKY_RELU_SLOPE", "KERAS3_SLOTS", "KERAS3_DIFFERENCES",
            "keras3_rule_differs", "to_keras"]
 
-#: Hidden-layer activation → Keras activation name.  leaky_relu is a separate
-#: ``LeakyReLU`` layer, because Keras's "leaky_relu" string uses slope 0.2.
-KERAS_ACTIVATIONS = {
-    "tanh": "tanh", "relu": "relu", "sigmoid": "sigmoid", "linear": "linear",
-    "elu": "elu", "softplus": "softplus", "swish": "swish", "leaky_relu": None,
-}
+#: Hidden-layer activation → Keras activation name (the registry's, in activations.py).
+#: leaky_relu is a separate ``LeakyReLU`` layer, because Keras's "leaky_relu" string
+#: uses slope 0.2.
+KERAS_ACTIVATIONS = _activations.KERAS_NAMES
 #: nbplayground's leaky ReLU: max(z, 0.01 z).
-LEAKY_RELU_SLOPE = 0.01
+LEAKY_RELU_SLOPE = _activations.LEAKY_SLOPE
 
 #: Per optimizer, Keras 3's slot name → nbplayground's slot name (see each
 #: ``keras/src/optimizers/*.py``: ``add_optimizer_variables(var_list, name)``).
