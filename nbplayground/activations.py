@@ -6,7 +6,7 @@ delta = dE/dz from dE/da during backprop.  Both are expressed as lists of
 trainer can run a whole mini-batch as one flat "tape" of NumPy calls (call
 overhead, not arithmetic, is what costs on these tiny matrices).
 
-Playground's four (spec section 6.3):
+Playground's four (docs/playground.md §6.3):
 
 ========  ====================  =======================================
 name      phi(z)                phi'(z)

@@ -1,7 +1,7 @@
 """One complete playground state: :class:`Config`.
 
 A :class:`Config` is a frozen dataclass holding every setting of TensorFlow
-Playground (spec section 9) plus the settings nbplayground adds (optimizers,
+Playground (docs/playground.md §9) plus the settings nbplayground adds (optimizers,
 initializers, losses, multi-class datasets, play speed).  Playground's
 behaviour is always the default: ``Config()`` *is* Playground's first page
 load (apart from the random seed).
@@ -19,7 +19,7 @@ What lives here:
   the data (:data:`LIVE_FIELDS`, :data:`RESET_FIELDS`,
   :data:`REGENERATE_FIELDS`, and :meth:`Config.diff`),
 * conversion to and from a JSON-safe dict and a Playground URL fragment
-  (spec section 10), the URL through one table of keys (:data:`URL_TABLE`).
+  (docs/playground.md §10), the URL through one table of keys (:data:`URL_TABLE`).
 
 Field names are snake_case.  Playground's camelCase appears only in the URL
 conversion (:data:`URL_KEYS`).
@@ -110,10 +110,10 @@ DATASETS_BY_PROBLEM = MappingProxyType({
 })
 #: Every dataset id, classification first.
 DATASETS = DATASETS_BY_PROBLEM["classification"] + DATASETS_BY_PROBLEM["regression"]
-#: The dataset a problem starts with (spec section 9).
+#: The dataset a problem starts with (docs/playground.md §9).
 DEFAULT_DATASET = MappingProxyType({"classification": "circle", "regression": "reg-plane"})
 
-#: Input feature ids in Playground's order (spec section 4).
+#: Input feature ids in Playground's order (docs/playground.md §4).
 FEATURES = ("x", "y", "x_squared", "y_squared", "x_times_y", "sin_x", "sin_y")
 #: The URL key (and hide name) of each feature.
 FEATURE_URL_KEYS = MappingProxyType({
@@ -136,7 +136,7 @@ REGULARIZATIONS = (None, "L1", "L2")
 OPTIMIZERS = ("sgd", "rmsprop", "adagrad", "adadelta", "adam", "adamax", "nadam")
 
 #: Weight initializers.  "playground": weights U(-0.5, 0.5) and biases 0.1
-#: (spec section 6.2); "zeros": everything 0 (Playground's ``initZero``);
+#: (docs/playground.md §6.2); "zeros": everything 0 (Playground's ``initZero``);
 #: the rest are the Keras initializers of those names (biases 0).
 INITIALIZERS = ("playground", "zeros", "random_normal", "glorot_uniform", "glorot_normal",
                 "he_uniform", "he_normal")
@@ -154,7 +154,7 @@ PLAYGROUND_HIDEABLE_PARTS = (
 )
 #: Every name accepted in ``Config.hide`` (besides ``numNodes<k>``, k >= 1):
 #: Playground's parts, the feature URL keys (hiding one also removes the
-#: feature, spec 10.4; Playground also accepts cosX and cosY), and the parts
+#: feature, docs/playground.md §10.4; Playground also accepts cosX and cosY), and the parts
 #: nbplayground adds.
 HIDEABLE_PARTS = PLAYGROUND_HIDEABLE_PARTS + (
     "x", "y", "xSquared", "ySquared", "xTimesY", "sinX", "sinY", "cosX", "cosY",
@@ -167,7 +167,7 @@ NUM_NODES_HIDE_PATTERN = re.compile(r"numNodes([1-9][0-9]*)")
 
 
 def is_hideable(name: str) -> bool:
-    """True if ``name`` may appear in ``Config.hide`` (spec section 10.4)."""
+    """True if ``name`` may appear in ``Config.hide`` (docs/playground.md §10.4)."""
     return isinstance(name, str) and (
         name in HIDEABLE_PARTS or NUM_NODES_HIDE_PATTERN.fullmatch(name) is not None)
 
@@ -181,7 +181,7 @@ def _hide_sort_key(name: str) -> tuple[int, int]:
 
 
 # --------------------------------------------------------------------------------------
-# UI limits and menus (spec section 9).  Values from code or a URL may go beyond the
+# UI limits and menus (docs/playground.md §9).  Values from code or a URL may go beyond the
 # UI limits where the field's validation allows it.
 # --------------------------------------------------------------------------------------
 
@@ -447,7 +447,7 @@ class Config:
       "squared" (Playground's) otherwise;
     * ints become floats in float fields; lists become tuples;
     * ``features`` is stored in Playground's order, minus any feature whose
-      URL key is in ``hide`` (spec 10.4);
+      URL key is in ``hide`` (docs/playground.md §10.4);
     * ``seed=None`` draws a Playground-style seed ``"0.ddddd"``; an int seed
       becomes its decimal string.
 
@@ -474,7 +474,7 @@ class Config:
     regularization, regularization_rate
         None/"L1"/"L2"; rate finite, ≥ 0.
     seed
-        the PRNG seed string (spec section 2).
+        the PRNG seed string (docs/playground.md §2).
     init
         see :data:`INITIALIZERS`.
     show_test_data, discretize
@@ -760,7 +760,7 @@ class Config:
     def to_url(self, full: bool = False) -> str:
         """The Playground URL fragment of this state, starting with ``#``.
 
-        Keys come in Playground's order (spec 10.2), so Playground reads back
+        Keys come in Playground's order (docs/playground.md §10.2), so Playground reads back
         the same state; then nbplayground's own keys, written only when not
         default (Playground ignores them); then ``<name>_hide=true`` flags.
         ``full=True`` prefixes :data:`PLAYGROUND_URL`.  Every key is written
@@ -785,7 +785,7 @@ class Config:
     def from_url(cls, text: str) -> Config:
         """Read a Playground URL (or just its fragment, with or without ``#``).
 
-        Follows Playground's parser (spec 10.3) with two differences: a value
+        Follows Playground's parser (docs/playground.md §10.3) with two differences: a value
         that Playground would silently replace (an unknown name, garbage for a
         number, noise above 80, ...) raises :class:`ConfigError` naming the
         key, the value and what is allowed; and an unknown key is an error too.
@@ -892,7 +892,7 @@ class Config:
 _FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Config))
 _DEFAULTS = Config(seed="0")
 
-#: Playground's URL keys in its serialization order (spec 10.2).
+#: Playground's URL keys in its serialization order (docs/playground.md §10.2).
 PLAYGROUND_URL_KEYS = (
     "activation", "regularization", "batchSize", "dataset", "regDataset", "learningRate",
     "regularizationRate", "noise", "networkShape", "seed", "showTestData", "discretize",
@@ -1090,7 +1090,7 @@ assert URL_KEYS == PLAYGROUND_URL_KEYS + tuple(EXTRA_URL_KEYS.values())
 
 
 # --------------------------------------------------------------------------------------
-# What a change does (spec section 9)
+# What a change does (docs/playground.md §9)
 # --------------------------------------------------------------------------------------
 
 #: Applied immediately; training continues.  Playground has learning rate and
@@ -1113,7 +1113,7 @@ RESET_FIELDS = frozenset({
 #: among the changes, that seed is used instead of a new one (like loading a
 #: URL: the data and the first weights follow from it).
 REGENERATE_FIELDS = frozenset({"problem", "dataset", "noise", "train_percent", "seed"})
-#: The controls on which Playground itself rebuilds the network (spec 9):
+#: The controls on which Playground itself rebuilds the network (docs/playground.md §9):
 #: every control except learning rate and the two display checkboxes.
 PLAYGROUND_RESET_FIELDS = frozenset({
     "activation", "regularization", "regularization_rate", "batch_size", "features",

@@ -9,7 +9,7 @@ Every generator has the signature ``fn(n, noise, rand) -> (xy, label)``:
 * ``xy``: float64 array of shape (n, 2), ``label``: float64 array (n,).
 
 Points come out in generation order; :func:`make_dataset` then shuffles and
-splits them like Playground's ``generateData``.  Notation (spec section 2.1):
+splits them like Playground's ``generateData``.  Notation (docs/playground.md §2.1):
 ``U(a, b) = r * (b - a) + a`` with ``r = rand()``; the d3 v3 linear scales are
 ``t = (v - d0) / (d1 - d0)`` followed by ``a * (1 - t) + b * t``.  The
 per-sample loops are plain Python, written in the same order and with the

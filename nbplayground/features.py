@@ -1,4 +1,4 @@
-"""The input features of TensorFlow Playground (spec section 4).
+"""The input features of TensorFlow Playground (docs/playground.md §4).
 
 Seven features, in Playground's fixed order, which is also the order of the
 input nodes and of the columns of the input matrix:

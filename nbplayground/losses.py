@@ -6,7 +6,7 @@ Playground has them: +1/-1 for two classes, real numbers for regression, and
 0..K-1 for K > 2 classes.  ``targets()`` turns them into the (K, n) array the
 formulas below call ``t``.
 
-``squared`` (Playground's, spec 6.5): E = 1/2 (a - t)^2 with
+``squared`` (Playground's, docs/playground.md §6.5): E = 1/2 (a - t)^2 with
   * tanh output for classification (t = +-1):  delta = (a - t)(1 - a^2)
   * linear output for regression:              delta = a - t
 ``cross_entropy`` for two classes: a sigmoid output, t = (y + 1) / 2 in {0, 1},
@@ -15,7 +15,7 @@ formulas below call ``t``.
   E = -sum_k t_k ln a_k = logsumexp(z) - sum_k t_k z_k,  delta = a - t
 
 The reported loss is the mean of E over a point set, never with the
-regularization term (spec 6.5).
+regularization term (docs/playground.md §6.5).
 """
 
 from __future__ import annotations

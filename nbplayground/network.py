@@ -15,7 +15,7 @@ example, with a row of ones appended, so the bias folds into the product::
     z_l = W[l] @ [a_{l-1}; 1]          shape (n_out, batch)
 
 Row-major ``W[l]`` is also Playground's order of drawing the initial weights
-(spec 6.2: layer by layer, by destination node, then by source node).
+(docs/playground.md §6.2: layer by layer, by destination node, then by source node).
 
 Because every parameter lives in ``params`` (and every gradient in a buffer of
 the same layout), an optimizer update is one vectorised call over the whole
@@ -107,7 +107,7 @@ class Network:
         self.weight_mask = np.ones(self.size)
         for w in self.views(self.weight_mask):
             w[:, -1] = 0.0
-        #: links that L1 regularization has killed (spec 6.7); never updated again
+        #: links that L1 regularization has killed (docs/playground.md §6.7); never updated again
         self.dead = np.zeros(self.size, dtype=bool)
         self._eval_cache: dict = {}
 
@@ -146,7 +146,7 @@ class Network:
         """Draw fresh parameters from the stream ``rand`` (a callable giving [0, 1)).
 
         ``playground``: each weight ``r - 0.5``, one draw per link in layer,
-        destination, source order; every bias 0.1 (spec 6.2).  ``zeros``:
+        destination, source order; every bias 0.1 (docs/playground.md §6.2).  ``zeros``:
         Playground's initZero; the same draws happen, and all parameters are 0.
         The Keras schemes draw from the same stream (so a seed reproduces
         them) and start biases at 0, as Keras's ``bias_initializer='zeros'``.

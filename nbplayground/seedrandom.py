@@ -5,7 +5,7 @@ Playground calls ``Math.seedrandom(seed)`` (seedrandom 2.4.4), which replaces
 generation, the shuffle and the initial weights all draw from that one stream,
 so reproducing it bit for bit makes a Playground seed give Playground's run.
 
-The algorithm (spec section 2.1):
+The algorithm (docs/playground.md §2.1):
 
 * **Key.**  ``smear = 0``; for each UTF-16 code unit ``c`` at position ``j`` of
   the seed string, with ``k = j mod 256``::

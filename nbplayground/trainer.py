@@ -1,6 +1,6 @@
 """The Trainer: data, network, optimizer and random stream, stepping by Playground epochs.
 
-One :meth:`Trainer.step` is one press of Playground's Step button (spec 7): a
+One :meth:`Trainer.step` is one press of Playground's Step button (docs/playground.md §7): a
 pass over the training set in its fixed shuffled order, with an update after
 every ``batch_size``-th point and the leftover points carried into the next
 epoch's first batch; then the train and test losses with the final weights.
@@ -42,7 +42,7 @@ from .seedrandom import SeedRandom, new_seed
 
 _CALL = getattr(operator, "call", None)  # Python >= 3.11
 
-#: Points per axis of the display grid (spec 8.2), including both endpoints.
+#: Points per axis of the display grid (docs/playground.md §8.2), including both endpoints.
 DENSITY = 100
 #: Playground's view domain.
 DOMAIN = (-6.0, 6.0)
@@ -308,7 +308,7 @@ class Trainer:
             self._update(count)
 
     def _stash_leftover(self) -> None:
-        """Keep the last nTrain mod batch_size examples' gradient for the next epoch (spec 7.3)."""
+        """Keep the last nTrain mod batch_size examples' gradient for the next epoch (docs/playground.md §7.3)."""
         if self._carry_count:
             np.add(self._carry, self._carry_tmp, self._carry)
         else:
@@ -372,7 +372,7 @@ class Trainer:
         self._evaluate(record=True)
 
     def _update(self, count: int) -> None:
-        """One weight update from the summed gradient of ``count`` examples (spec 6.7)."""
+        """One weight update from the summed gradient of ``count`` examples (docs/playground.md §6.7)."""
         c = self._config
         params, grad, opt = self.network.params, self._grad, self._optimizer
         lr = opt.current_learning_rate
@@ -707,7 +707,7 @@ class Trainer:
         """Set the weight of the link ``src -> dest`` into weight layer ``layer``.
 
         No reset; a dead link keeps the new weight in the passes but is never
-        updated again (spec 6.8).
+        updated again (docs/playground.md §6.8).
         """
         self._set(layer, dest, src, value, "weight")
 
@@ -750,7 +750,7 @@ class Trainer:
         return (DOMAIN[0], DOMAIN[1], DOMAIN[0], DOMAIN[1])
 
     def grid_points(self) -> np.ndarray:
-        """The (DENSITY**2, 2) grid points, row-major with row 0 at the top (spec 8.2)."""
+        """The (DENSITY**2, 2) grid points, row-major with row 0 at the top (docs/playground.md §8.2)."""
         x0, x1, y0, y1 = self.domain
         xs = _grid_axis(x0, x1)
         ys = _grid_axis(y1, y0)  # row 0 at the top: y from max down to min
@@ -787,7 +787,7 @@ class Trainer:
         return [o.reshape(o.shape[0], DENSITY, DENSITY) for o in outs]
 
     def grid(self) -> list:
-        """Every node's output on the 100x100 grid (spec 8.2), float32.
+        """Every node's output on the 100x100 grid (docs/playground.md §8.2), float32.
 
         ``[inputs, hidden_1, ..., hidden_k, output]``, each ``(units, H, W)``
         with row 0 at y = +6.  ``inputs`` holds the selected features; the

@@ -3,7 +3,7 @@
 The oracles are Playground's rules as docs/ states them (the URL, and which changes
 reset or regenerate), the reference fragments in tests/data/playground-runs.json, the
 ECMAScript number-to-string rules, and a small re-statement of Playground's URL
-parser (``playground_parse`` below, after spec 10.3) that checks Playground
+parser (``playground_parse`` below, after docs/playground.md §10.3) that checks Playground
 itself would read our URLs back to the same state.
 """
 
@@ -48,7 +48,7 @@ def assert_error(excinfo, *fragments: str) -> None:
 
 
 # ======================================================================================
-# Defaults (spec sections 9 and 10.2)
+# Defaults (docs/playground.md §9 and §10.2)
 # ======================================================================================
 
 def test_defaults_are_playgrounds():
@@ -128,7 +128,7 @@ def test_ui_constants_match_spec_section_9():
 
 
 # ======================================================================================
-# Seeds (spec section 2)
+# Seeds (docs/playground.md §2)
 # ======================================================================================
 
 def test_auto_seed_is_math_random_to_fixed_5():
@@ -267,7 +267,7 @@ def test_positional_arguments_are_refused():
 
 
 def test_limits_beyond_the_ui_are_accepted():
-    # URLs may carry these (spec 10.3 / 11), so code may too.
+    # URLs may carry these (docs/playground.md §10.3 / 11), so code may too.
     c = Config(seed="1", batch_size=100, network_shape=(20,) * 9, noise=80,
                learning_rate=0.5, regularization_rate=42)
     assert c.batch_size == 100 and c.network_shape == (20,) * 9 and c.noise == 80
@@ -384,11 +384,11 @@ def test_field_effects_partition_and_spec_section_9():
     live, reset, regen = cfg.LIVE_FIELDS, cfg.RESET_FIELDS, cfg.REGENERATE_FIELDS
     assert live | reset | regen == names
     assert not (live & reset) and not (live & regen) and not (reset & regen)
-    # spec 9: applied immediately in Playground
+    # docs/playground.md §9: applied immediately in Playground
     assert {"learning_rate", "show_test_data", "discretize"} <= live
-    # spec 9: new seed + regenerate + reset
+    # docs/playground.md §9: new seed + regenerate + reset
     assert {"problem", "dataset", "noise", "train_percent"} <= regen
-    # spec 9: reset only
+    # docs/playground.md §9: reset only
     assert {"activation", "regularization", "batch_size", "features",
             "network_shape"} <= reset
     # Playground resets on these; we apply the regularization rate live (on purpose)
@@ -667,7 +667,7 @@ def test_from_url_type_check():
 
 
 # ======================================================================================
-# Playground's parser (spec 10.3), restated as an oracle
+# Playground's parser (docs/playground.md §10.3), restated as an oracle
 # ======================================================================================
 
 _PG_ENUMS = {
@@ -689,7 +689,7 @@ _PG_DEFAULTS = {
 
 
 def playground_parse(fragment: str) -> dict:
-    """What Playground's State.deserializeState makes of a fragment (spec 10.3)."""
+    """What Playground's State.deserializeState makes of a fragment (docs/playground.md §10.3)."""
     pairs = {}
     for piece in fragment.lstrip("#").split("&"):
         parts = piece.split("=")

@@ -1,7 +1,7 @@
-"""Tests for nbplayground.datasets against the formulas of spec sections 2 and 3.
+"""Tests for nbplayground.datasets against the formulas of docs/playground.md §2 and §3.
 
 Most tests record the stream's draws and rebuild the samples from them with the
-spec's formulas (vectorised NumPy here, plain Python loops in the module), so
+documented formulas (vectorised NumPy here, plain Python loops in the module), so
 both the draw order and the arithmetic are checked.
 """
 
@@ -49,7 +49,7 @@ class Recorder:
 
 
 def uniform(r, a, b):
-    """U(a, b) = r·(b − a) + a (spec notation)."""
+    """U(a, b) = r·(b − a) + a (docs/playground.md notation)."""
     return r * (b - a) + a
 
 
@@ -79,11 +79,11 @@ def test_shapes_and_dtypes(name):
 
 
 # ---------------------------------------------------------------------------
-# golden: the first circle sample by hand from the spec's stream test vector
+# golden: the first circle sample by hand from the stream's check values (docs/playground.md §2.1)
 
 
 def test_first_circle_sample_by_hand_seed_0_61803():
-    # spec 2.1: seed "0.61803" starts 0.3056433487386381, 0.521489414363097,
+    # docs/playground.md §2.1: seed "0.61803" starts 0.3056433487386381, 0.521489414363097,
     # 0.5082940732527047; circle draws r, angle, noiseX, noiseY per point.
     r0, r1, r2 = 0.3056433487386381, 0.521489414363097, 0.5082940732527047
     stream = SeedRandom("0.61803")
@@ -363,7 +363,7 @@ def test_reg_plane_noiseless_label_and_range():
 
 
 def _cones(x, y):
-    """All six bump values, shape (n, 6), straight from the spec."""
+    """All six bump values, shape (n, 6), straight from docs/playground.md §3.6."""
     values = []
     for cx, cy, sign in [(-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1),
                          (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1)]:

@@ -1,4 +1,4 @@
-"""Tests for nbplayground.features against spec section 4."""
+"""Tests for nbplayground.features against docs/playground.md §4."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from nbplayground.features import (
     feature_matrix,
 )
 
-# spec section 4, in Playground's order: (id, URL key, label, formula)
+# docs/playground.md §4, in Playground's order: (id, URL key, label, formula)
 SPEC_TABLE = [
     ("x", "x", "X₁", lambda x, y: x),
     ("y", "y", "X₂", lambda x, y: y),

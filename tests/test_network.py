@@ -90,7 +90,7 @@ def test_activation_function_matches_tape_forward(act):
 
 
 def test_relu_derivative_is_zero_at_zero():
-    # spec 6.3: phi'(0) = 0 for ReLU
+    # docs/playground.md §6.3: phi'(0) = 0 for ReLU
     a = activations.get("relu")
     z = np.array([[-1.0, 0.0, 2.0]])
     act = np.maximum(z, 0)
@@ -112,7 +112,7 @@ def test_no_hidden_layer_and_no_inputs():
 
 
 def test_forward_follows_playground_sum():
-    """z_j = b_j + sum_i w_ij a_i (spec 6.4), checked by hand for a 2-2-1 net."""
+    """z_j = b_j + sum_i w_ij a_i (docs/playground.md §6.4), checked by hand for a 2-2-1 net."""
     head = OutputHead("squared", "tanh", 1)
     net = Network((2, 2, 1), "tanh", head)
     net.W[0][:] = [[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]]

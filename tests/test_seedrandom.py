@@ -22,7 +22,7 @@ SPEC_VECTORS = {
 
 
 # ---------------------------------------------------------------------------
-# an independent, literal transcription of spec 2.1, used as an oracle
+# an independent, literal transcription of docs/playground.md §2.1, used as an oracle
 
 
 class _ReferenceArc4:

@@ -1,4 +1,4 @@
-"""The Trainer against Playground's own runs, a literal per-example oracle, and spec section 9."""
+"""The Trainer against Playground's own runs, a literal per-example oracle, and docs/playground.md §9."""
 
 import json
 import math
@@ -23,7 +23,7 @@ RUNS = json.loads(REFERENCE.read_text())["runs"]
 @pytest.mark.parametrize("run", RUNS, ids=[r["fragment"].split("seed=")[1][:7] + " " +
                                            r["description"][:40] for r in RUNS])
 def test_reproduces_playground_runs(run):
-    """Playground's own losses at each listed epoch, within 1e-9 (spec 2.1)."""
+    """Playground's own losses at each listed epoch, within 1e-9 (docs/playground.md §2.1)."""
     trainer = Trainer(Config.from_url(run["fragment"]))
     for epoch in sorted(int(e) for e in run["train_loss"]):
         trainer.step(epoch - trainer.epoch)
@@ -185,7 +185,7 @@ def test_set_learning_rate_is_live():
 
 
 def test_divergence_pauses_and_reset_recovers():
-    # spec 11: regression plane, [4,2] ReLU at lr 3 reaches NaN within a few epochs
+    # docs/playground.md §11: regression plane, [4,2] ReLU at lr 3 reaches NaN within a few epochs
     t = Trainer(Config(seed="boom", problem="regression", activation="relu",
                        learning_rate=3))
     done = t.step(200)
@@ -234,7 +234,7 @@ def test_predict_and_grid_agree_and_y_points_up():
     t.step(5)
     grid = t.grid()
     assert [g.shape for g in grid] == [(2, 100, 100), (3, 100, 100), (1, 100, 100)]
-    # the input grid of feature "y" is +6 on row 0 and -6 on the last row (spec 8.2)
+    # the input grid of feature "y" is +6 on row 0 and -6 on the last row (docs/playground.md §8.2)
     assert grid[0][1][0, 0] == pytest.approx(6) and grid[0][1][-1, 0] == pytest.approx(-6)
     assert grid[0][0][0, 0] == pytest.approx(-6) and grid[0][0][0, -1] == pytest.approx(6)
     pts = t.grid_points()
@@ -260,7 +260,7 @@ def test_set_weight_and_bias_validate():
 
 
 def test_no_features_still_trains_and_draws():
-    """spec 4: with zero features the network still builds (hidden units see only biases)."""
+    """docs/playground.md §4: with zero features the network still builds (hidden units see only biases)."""
     for shape in [(), (3,)]:
         t = Trainer(Config(seed="none", features=(), network_shape=shape))
         t.step(2)
