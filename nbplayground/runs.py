@@ -354,7 +354,7 @@ class Runs:
     def groups(self) -> list:
         """The runs' indices, grouped as they are stacked (one list per batched pass)."""
         index = {id(t): i for i, t in enumerate(self._trainers)}
-        return [[index[id(t)] for t in g.trainers] for g in self._live_groups()]
+        return [sorted(index[id(t)] for t in g.trainers) for g in self._live_groups()]
 
 
 # -- study ------------------------------------------------------------------------------
