@@ -215,8 +215,10 @@ class StackedGroup:
             combined = type(first)(**first.config())
             combined.build((b - a) * S)
             for n, m in enumerate(members):
-                if m._state is None:
-                    m.build(S)  # iterations is 0: the slots' initial values
+                if m._state is None:  # the slots' initial values, as its first step
+                    iterations, last = m.iterations, m.last_learning_rate
+                    m.build(S)        # makes them (and would restart the count)
+                    m.iterations, m.last_learning_rate = iterations, last
                 values = m._state.copy()
                 m._state = combined._state[:, n * S:(n + 1) * S]
                 m._bind()       # slot views into the shared state (may refill it...)
