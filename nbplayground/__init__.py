@@ -6,8 +6,9 @@
 
 from .config import Config
 from .trainer import DivergedError, Frame, Trainer
+from .runs import Runs, Study, study
 
-__all__ = ["Config", "Trainer", "Frame", "DivergedError", "Playground"]
+__all__ = ["Config", "Trainer", "Frame", "DivergedError", "Playground", "Runs", "Study", "study"]
 __version__ = "0.1.0"
 
 
