@@ -161,7 +161,13 @@ PRESETS: dict[str, dict[str, Any]] = {
         **_DEFAULT_NET, "learning_rate": 1, "decay": 0.01,
         "hide": _LEARNING_RATE_HIDE,
     },
-    # Lesson 6: optimizers.
+    # Lesson 08: optimizers.
+    "sgd": {
+        "description": "Playground's default network trained by plain SGD at a learning "
+                       "rate of 0.03 (lesson 08's start).",
+        **_DEFAULT_NET, "optimizer": "sgd",
+        "hide": _OPTIMIZER_HIDE,
+    },
     "momentum": {
         "description": "Playground's default network trained by SGD with momentum 0.9 "
                        "(lesson 6).",
