@@ -9,6 +9,7 @@ from .trainer import DivergedError, Frame, Trainer
 from .runs import Runs, Study, study
 
 __all__ = ["Config", "Trainer", "Frame", "DivergedError", "Playground", "Runs", "Study", "study"]
+__all__ += ["Compare"]
 __version__ = "0.1.0"
 
 
@@ -17,4 +18,7 @@ def __getattr__(name):
     if name == "Playground":
         from .ui import Playground
         return Playground
+    if name == "Compare":  # a widget too: K runs live in one view
+        from .ui.compare import Compare
+        return Compare
     raise AttributeError(f"module 'nbplayground' has no attribute {name!r}")

@@ -6,13 +6,16 @@
 
 from __future__ import annotations
 
-__all__ = ["Playground", "TrainingLoop"]
+__all__ = ["Playground", "TrainingLoop", "Compare"]
 
 
 def __getattr__(name: str):
     if name == "Playground":
         from .playground import Playground
         return Playground
+    if name == "Compare":
+        from .compare import Compare
+        return Compare
     if name == "TrainingLoop":
         from .loop import TrainingLoop
         return TrainingLoop

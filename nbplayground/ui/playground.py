@@ -261,6 +261,21 @@ class Playground(widgets.VBox):
         """Runnable Keras code for this network (:meth:`Trainer.to_keras`)."""
         return self._trainer.to_keras(**options)
 
+    def compare(self, vary: str = "optimizer", values=None, same_start: bool = True,
+                **changes):
+        """A :class:`~nbplayground.ui.compare.Compare` that starts from this Playground's
+        current settings (``config``, with Config ``changes``) and varies ``vary`` over
+        ``values``, e.g. ``pg.compare("optimizer", ["sgd", "momentum", "adam"])``.
+        This Playground pauses; it is not changed."""
+        from .compare import Compare
+        self._check_open()
+        if self.custom_data is not None:
+            raise ValueError("compare(): Compare runs Playground's datasets; this "
+                             "Playground trains on your own points")
+        self.pause()
+        return Compare(self.config, vary=vary, values=values, same_start=same_start,
+                       **changes)
+
     # -- public state -----------------------------------------------------------------
 
     @property
