@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-__all__ = ["Playground", "TrainingLoop", "Compare"]
+__all__ = ["Playground", "TrainingLoop", "Compare", "Descent"]
 
 
 def __getattr__(name: str):
@@ -19,4 +19,7 @@ def __getattr__(name: str):
     if name == "TrainingLoop":
         from .loop import TrainingLoop
         return TrainingLoop
+    if name == "Descent":
+        from .descent import Descent
+        return Descent
     raise AttributeError(f"module 'nbplayground.ui' has no attribute {name!r}")

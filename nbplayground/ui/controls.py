@@ -37,6 +37,7 @@ from ..config import (BATCH_SIZE_RANGE, DATASETS, DATASETS_BY_PROBLEM, HIDDEN_AC
                       OPTIMIZERS, PROBLEMS, REGULARIZATION_RATES, REGULARIZATIONS, SPEEDS,
                       SPEED_LABELS, TRAIN_PERCENT_RANGE, TRAIN_PERCENT_STEP, Config,
                       js_number)
+from .figures import FigureToggle
 from .style import dataset_class
 
 __all__ = ["Controls", "format_epoch", "ACTIONS"]
@@ -177,19 +178,23 @@ class Controls:
         self.regularization_rate.observe(
             lambda c: self._edit(regularization_rate=c["new"]), "value")
         self.problem.observe(lambda c: self._edit(problem=c["new"]), "value")
+        # "?" beside the Activation menu: every activation with its derivative, drawn
+        self.activation_figure = FigureToggle("activations", self.activation)
 
         wrap = {
             "playButton": self.play_button, "stepButton": self.step_button,
             "resetButton": self.reset_button, "sameWeights": self.same_weights,
             "learningRate": _labelled("Learning rate", self.learning_rate),
-            "activation": _labelled("Activation", self.activation),
+            "activation": _labelled("Activation", widgets.HBox(
+                [self.activation, self.activation_figure.button])),
             "regularization": _labelled("Regularization", self.regularization),
             "regularizationRate": _labelled("Regularization rate", self.regularization_rate),
             "problem": _labelled("Problem type", self.problem),
         }
         self.top_bar = widgets.HBox([
             button_group, epoch_box, wrap["learningRate"], wrap["activation"],
-            wrap["regularization"], wrap["regularizationRate"], wrap["problem"]])
+            wrap["regularization"], wrap["regularizationRate"], wrap["problem"],
+            self.activation_figure.box])
         self.top_bar.add_class("nbp-topbar")
 
         # -- extras: optimizer, decay, init, loss, speed ---------------------------------
@@ -217,6 +222,7 @@ class Controls:
         self.loss = self._dropdown("nbp-loss", [(LOSS_LABELS[l], l) for l in LOSSES],
                                    width="130px")
         self.loss.observe(lambda c: self._edit(loss=c["new"]), "value")
+        self.loss_figure = FigureToggle("losses", self.loss)   # "?": the two losses, drawn
         self.speed = self._dropdown("nbp-speed", self._speed_options(None), width="200px")
         self.speed.observe(
             lambda c: self._edit(epochs_per_second=None if c["new"] == _MAX_SPEED else c["new"]),
@@ -229,11 +235,11 @@ class Controls:
             "optimizer": optimizer_box,
             "decay": _labelled("Decay", self.decay),
             "init": _labelled("Initializer", self.init),
-            "loss": _labelled("Loss", self.loss),
+            "loss": _labelled("Loss", widgets.HBox([self.loss, self.loss_figure.button])),
             "speed": _labelled("Speed", self.speed),
         })
         self.extras = widgets.HBox([wrap["optimizer"], wrap["decay"], wrap["init"],
-                                    wrap["loss"], wrap["speed"]])
+                                    wrap["loss"], wrap["speed"], self.loss_figure.box])
         self.extras.add_class("nbp-extras")
 
         # -- DATA column ----------------------------------------------------------------
