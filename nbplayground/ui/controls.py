@@ -43,7 +43,7 @@ from .style import dataset_class
 __all__ = ["Controls", "format_epoch", "ACTIONS"]
 
 #: The names ``on_action`` receives.
-ACTIONS = ("play", "pause", "step", "reset", "regenerate")
+ACTIONS = ("play", "pause", "step", "reset", "regenerate", "step_inside")
 
 ACTIVATION_LABELS = {
     "relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear",
@@ -112,7 +112,7 @@ class Controls:
     on_config : callable(Config)
         Receives the new Config of an edit.
     on_action : callable(str)
-        Receives "play", "pause", "step", "reset" or "regenerate".
+        Receives "play", "pause", "step", "reset", "regenerate" or "step_inside".
     on_invalid : callable(Exception), optional
         Receives the error of an edit the Config rejected.
     on_dataset : callable(str), optional
@@ -150,9 +150,19 @@ class Controls:
             tooltip="Reset and structural changes restart from this seed's first weights",
             layout=widgets.Layout(width="auto"))
         self.same_weights.add_class("nbp-same-weights")
+        #: Step inside: walk one mini-batch through its stages (nbplayground.ui.step_inside)
+        self.step_inside_button = self._button("", "nbp-step-inside-button", icon="search-plus",
+                                               tooltip="Step inside one mini-batch: forward, "
+                                                       "loss, backward, update")
+        self.step_inside_button.add_class("nbp-round")
+        self.step_inside_button.layout.width = self.step_inside_button.layout.height = "26px"
+        self.step_inside_button.layout.margin = "0 0 0 auto"
+        self.step_inside_button.on_click(lambda _: self._action("step_inside"))
         buttons = widgets.HBox([self.reset_button, self.play_button, self.step_button])
         buttons.add_class("nbp-buttons")
-        button_group = widgets.VBox([buttons, self.same_weights])
+        button_group = widgets.VBox([buttons, widgets.HBox(
+            [self.same_weights, self.step_inside_button], layout=widgets.Layout(
+                align_items="center"))])
 
         self.epoch = widgets.HTML(format_epoch(0))
         self.epoch.add_class("nbp-epoch")

@@ -71,6 +71,7 @@ from .controls import Controls
 from .loop import FrameGate, TrainingLoop
 from .network_view import NetworkView
 from .output_view import CHART_POINTS, OutputView, StatusLine
+from .step_inside import StepInside
 from .style import ROOT_CLASS, style_widget
 
 __all__ = ["Playground", "close_tree"]
@@ -220,8 +221,14 @@ class Playground(widgets.VBox):
         main = widgets.HBox([self._controls.data_column, self._network, self._output])
         main.add_class("nbp-main")
         self._style = style_widget()
+        #: Step inside one mini-batch (nbplayground.ui.step_inside)
+        self._step_inside = StepInside(
+            trainer=lambda: self._trainer, network=self._network, output=self._output,
+            redraw=self._render, on_next=self._guarded(self.step_inside),
+            on_leave=self._guarded(self.leave_step_inside))
         super().__init__([self._style, self._gate.widget, self._controls.top_bar,
-                          self._controls.extras, main, self._status])
+                          self._controls.extras, main, self._step_inside.panel,
+                          self._status])
         self.add_class(ROOT_CLASS)
         self._main = main
         self._closed = False
@@ -344,6 +351,7 @@ class Playground(widgets.VBox):
         self._check_open()
         if self._loop.running:
             return
+        self.leave_step_inside()
         if self._drawn is not None:
             self._report_drawn()
             return
@@ -380,6 +388,7 @@ class Playground(widgets.VBox):
         """Pause, train ``n`` epochs, draw once.  Returns the epochs run."""
         self._check_open()
         self._halt()
+        self.leave_step_inside()
         if self._drawn is not None:
             self._report_drawn()
             return 0
@@ -391,6 +400,52 @@ class Playground(widgets.VBox):
         if self._trainer.diverged:
             self._report_diverged()
         return done
+
+    # -- Step inside one mini-batch ----------------------------------------------------
+
+    @_locked
+    def step_inside(self) -> str:
+        """Walk the next mini-batch through its stages, one call (or click) each:
+        "forward", "loss", "backward" (one call per weight layer, from the output),
+        "update"; the call after "update" applies it (``trainer.step_batch()``) and
+        shows the next batch's "forward".  Pauses first.  Returns the stage shown
+        (:mod:`nbplayground.ui.step_inside`)."""
+        self._check_open()
+        if self._loop.running:
+            self.pause()
+        if self._drawn is not None:
+            self._report_drawn()
+            return self.step_inside_stage
+        if self._trainer.diverged:
+            self._report_diverged()
+            return self.step_inside_stage
+        stage = self._step_inside.advance()
+        if self._trainer.diverged:  # the update just applied ended a diverging epoch
+            self._step_inside.leave()
+            self._report_diverged()
+            return None
+        return stage
+
+    @_locked
+    def leave_step_inside(self) -> None:
+        """Leave Step inside: the normal picture is back (nothing if not in it)."""
+        self._step_inside.leave()
+
+    @property
+    def step_inside_stage(self) -> str | None:
+        """None, or the stage Step inside shows: "forward", "loss", "backward", "update"."""
+        return self._step_inside.stage
+
+    @property
+    def step_inside_point(self) -> int | None:
+        """Index (in ``trainer.data.train_x``) of the point Step inside follows; settable
+        to another point of the batch (a click on the heatmap picks the nearest)."""
+        return self._step_inside.point
+
+    @step_inside_point.setter
+    def step_inside_point(self, index: int) -> None:
+        with self._lock:
+            self._step_inside.point = index
 
     @_locked
     def reset(self, same_weights: bool = False) -> None:
@@ -544,6 +599,7 @@ class Playground(widgets.VBox):
             entries[:] = [(ref, msg) for ref, msg in entries if ref() not in (None, self)]
             if not entries:
                 del _DISPLAYED[cell]
+        self._step_inside.close()
         self._output.close()
         self._network.close()
         for part in (*self._controls.widgets(), *self._controls.made, self._network,
@@ -616,6 +672,8 @@ class Playground(widgets.VBox):
             self.reset(same_weights=self._controls.same_start)
         elif name == "regenerate":
             self.regenerate()
+        elif name == "step_inside":
+            self.step_inside()
         else:
             raise ValueError(f"action={name!r}: must be play, pause, step, reset or regenerate")
 
@@ -761,6 +819,8 @@ class Playground(widgets.VBox):
         self._last_structure = structure
         self._dirty = False
         self.frames_rendered += 1
+        if self._step_inside.active:
+            self._step_inside.refresh()  # the same batch explained again, drawn on top
 
     # -- display hooks ----------------------------------------------------------------
 
