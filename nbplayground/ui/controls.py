@@ -34,7 +34,8 @@ from .. import optimizers as _optimizers
 from .. import render as _render
 from ..config import (BATCH_SIZE_RANGE, DATASETS, DATASETS_BY_PROBLEM, HIDDEN_ACTIVATIONS,
                       INITIALIZERS, LEARNING_RATES, LOSSES, NOISE_RANGE, NOISE_STEP,
-                      OPTIMIZERS, PROBLEMS, REGULARIZATION_RATES, REGULARIZATIONS, SPEEDS,
+                      OPTIMIZERS, PLAYGROUND_EPOCHS_PER_SECOND, PROBLEMS,
+                      REGULARIZATION_RATES, REGULARIZATIONS, SPEEDS,
                       SPEED_LABELS, TRAIN_PERCENT_RANGE, TRAIN_PERCENT_STEP, Config,
                       js_number)
 from .figures import FigureToggle
@@ -237,6 +238,19 @@ class Controls:
         self.speed.observe(
             lambda c: self._edit(epochs_per_second=None if c["new"] == _MAX_SPEED else c["new"]),
             "value")
+        #: one click between Playground's pace and as fast as possible (the menu
+        #: holds the other speeds); the choice is the config's epochs_per_second
+        self.fastest = widgets.ToggleButton(
+            value=False, description="Fastest", icon="forward",
+            tooltip="Train as fast as this machine goes (click again for Playground's pace)",
+            layout=widgets.Layout(width="auto"))
+        self.fastest.add_class("nbp-fastest")
+        self._made.append(self.fastest)
+        self.fastest.observe(
+            lambda c: self._edit(
+                epochs_per_second=None if c["new"] else PLAYGROUND_EPOCHS_PER_SECOND), "value")
+        speed_box = widgets.HBox([self.speed, self.fastest],
+                                 layout=widgets.Layout(align_items="center"))
         optimizer_box = widgets.HBox(
             [_labelled("Optimizer", self.optimizer), *self._hyperparameter_boxes.values()],
             layout=widgets.Layout(align_items="flex-end"))
@@ -246,7 +260,7 @@ class Controls:
             "decay": _labelled("Decay", self.decay),
             "init": _labelled("Initializer", self.init),
             "loss": _labelled("Loss", widgets.HBox([self.loss, self.loss_figure.button])),
-            "speed": _labelled("Speed", self.speed),
+            "speed": _labelled("Speed", speed_box),
         })
         self.extras = widgets.HBox([wrap["optimizer"], wrap["decay"], wrap["init"],
                                     wrap["loss"], wrap["speed"], self.loss_figure.box])
@@ -518,6 +532,7 @@ class Controls:
         self.loss.disabled = len(allowed) < 2
         self._set_options(self.speed, self._speed_options(c.epochs_per_second),
                           _MAX_SPEED if c.epochs_per_second is None else c.epochs_per_second)
+        self.fastest.value = c.epochs_per_second is None
 
     def set_hidden(self, hide: frozenset) -> None:
         """``display: none`` on every part named in ``hide``."""

@@ -68,7 +68,7 @@ from ..datasets import Dataset
 from ..trainer import Trainer
 from .closing import close_tree
 from .controls import Controls
-from .loop import FrameGate, TrainingLoop
+from .loop import FrameGate, TrainingLoop, check_max_cpu, max_cpu_from_env
 from .network_view import NetworkView
 from .output_view import CHART_POINTS, OutputView, StatusLine
 from .step_inside import StepInside
@@ -85,6 +85,12 @@ log = logging.getLogger("nbplayground")
 #: notebook cell (JupyterLab in a 1400 px window with the file browser open gives an
 #: output area of ~968 px).  A narrower cell wraps the OUTPUT column below.
 NETWORK_WIDTH = 516
+
+#: ``max_cpu`` not given: the environment's cap (NBPLAYGROUND_MAX_CPU), if any
+_FROM_ENV = object()
+
+#: how the status line begins when the Playground paused itself (nobody watched)
+_UNWATCHED = "Paused by itself"
 
 #: ``max_epochs`` passed to Trainer.step when the loop trains as fast as it can
 #: (the time budget ends the call long before).
@@ -168,7 +174,8 @@ class Playground(widgets.VBox):
     """
 
     def __init__(self, config: Config | None = None, *, data=None,
-                 trainer: Trainer | None = None, **changes):
+                 trainer: Trainer | None = None, max_cpu=_FROM_ENV, **changes):
+        max_cpu = max_cpu_from_env() if max_cpu is _FROM_ENV else check_max_cpu(max_cpu)
         if trainer is not None:
             if not isinstance(trainer, Trainer):
                 raise TypeError(f"trainer must be a Trainer, got {type(trainer).__name__}")
@@ -199,7 +206,8 @@ class Playground(widgets.VBox):
         self._loop = TrainingLoop(self._train_tick, self._render_tick,
                                   on_error=self._on_loop_error, on_stop=self._on_loop_stop,
                                   ready=self._gate.ready,
-                                  epochs_per_second=cfg.epochs_per_second)
+                                  epochs_per_second=cfg.epochs_per_second,
+                                  max_cpu=max_cpu)
         self._status = StatusLine()
         self._controls = Controls(cfg, on_config=self._guarded(self._apply),
                                   on_action=self._guarded(self._on_action),
@@ -339,6 +347,19 @@ class Playground(widgets.VBox):
     def loop(self) -> TrainingLoop:
         return self._loop
 
+    @property
+    def max_cpu(self) -> float | None:
+        """The share of one CPU core a playing Playground may use (None: no cap).
+
+        ``Playground(max_cpu=0.25)``; the default comes from the environment
+        variable ``NBPLAYGROUND_MAX_CPU`` (a JupyterHub administrator's cap).
+        Training slows down to stay within it; frames keep coming."""
+        return self._loop.max_cpu
+
+    @max_cpu.setter
+    def max_cpu(self, value: float | None) -> None:
+        self._loop.max_cpu = value
+
     # -- buttons ----------------------------------------------------------------------
 
     @_locked
@@ -358,7 +379,7 @@ class Playground(widgets.VBox):
         if self._trainer.diverged:
             self._report_diverged()
             return
-        if self._status.kind != "info":
+        if self._status.kind != "info" or self._status.text.startswith(_UNWATCHED):
             self._status.clear()
         self._loop.start()
         self._gate.start()
@@ -726,6 +747,9 @@ class Playground(widgets.VBox):
     def _train_tick(self, max_epochs: int | None, seconds: float) -> int:
         if self._trainer.diverged or not self._loop.running:
             return 0  # paused from another thread while this tick waited for the lock
+        if self._gate.idle():
+            self._pause_unwatched()
+            return 0
         epochs = _UNBOUNDED_EPOCHS if max_epochs is None else max_epochs
         done = self._trainer.step(epochs, seconds=seconds)
         if done:
@@ -742,6 +766,17 @@ class Playground(widgets.VBox):
             self._halt()
             self._output.flush_chart()
             self._report_diverged()
+
+    def _pause_unwatched(self) -> None:
+        """Nobody has drawn a frame for a while (tab or notebook closed): pause, so
+        that the kernel stops using CPU, and say so to the view that comes back."""
+        self._halt()
+        if self._dirty:
+            self._render()  # the state reached, for the view that comes back
+        self._status.show(
+            f"{_UNWATCHED} at epoch {self._trainer.epoch}: no view drew a frame for "
+            f"{self._gate.idle_seconds:g} s (tab or notebook closed?). Press play to go on.",
+            "info")
 
     def _on_loop_error(self, exc: BaseException) -> None:
         self._gate.stop()
@@ -833,6 +868,7 @@ class Playground(widgets.VBox):
         if self._displayed:
             self.pause()
         self._displayed = True
+        self._gate.expect_frontend = True  # a view will tick while playing
         cell, msg = _display_context()
         if cell is None:
             return
