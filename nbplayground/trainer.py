@@ -789,9 +789,16 @@ class Trainer:
         """A trainer restored from :meth:`save`'s file, ready to continue training."""
         return _export.load(path)
 
+    @property
+    def optimizer(self):
+        """The live optimizer (its ``slots`` and ``iterations`` are training state: read them,
+        do not write them)."""
+        return self._optimizer
+
     def to_keras(self, **options) -> str:
-        """Runnable Keras code that builds (and by default loads) this network."""
-        return _export.to_keras(self, **options)
+        """Python code (numpy + Keras 3) that continues this run in Keras (see keras_export)."""
+        from . import keras_export  # here: the engine does not need it to train
+        return keras_export.to_keras(self, **options)
 
 
 def _blas_controller():
