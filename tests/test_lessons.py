@@ -428,3 +428,18 @@ def test_keras_lesson_uses_keras_3_names():
     assert "learning_rate=" in text and "InverseTimeDecay" in text
     assert "`lr=0.01`" in text and "decay_steps=1" in text
     assert "lr=" not in "\n".join(code_cells("13-keras"))
+
+
+def test_keras_lesson_prints_the_model_and_training_sections_of_the_export():
+    """Lesson 13 prints the export's "The model" and "Training setup" sections; with the
+    challenge's settings the setup holds Keras 3's names and the decay schedule."""
+    keras = CHALLENGES["keras"]
+    trainer = trained(start("keras", **CASES["keras"][0]), 3)
+    sections = [s for s in trainer.to_keras().split("\n# ---- ")[1:]
+                if s.startswith(("The model", "Training setup"))]
+    assert len(sections) == 2, "the export's section titles changed"
+    setup = sections[1]
+    assert "learning_rate=keras.optimizers.schedules.InverseTimeDecay(0.01, decay_steps=1, " \
+           "decay_rate=0.001)" in setup
+    assert "momentum=0.9" in setup and "nesterov=True" in setup and "lr=" not in setup
+    assert keras.check(trainer).passed
