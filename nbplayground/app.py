@@ -14,6 +14,11 @@ own network.
     nbplayground --port 0 --browser       # any free port, and open a browser
     nbplayground --list-presets
 
+Kernels nobody uses are shut down: a Playground pauses itself when its tab
+closes (no frame is acknowledged), its kernel then falls idle, and Voila's
+kernel manager culls kernels that have been idle and disconnected for
+``--cull-idle`` seconds (default :data:`CULL_IDLE_TIMEOUT`; 0 keeps them).
+
 Options are checked before Voila starts: an unknown preset, a URL the
 Playground cannot read or a busy port ends the command with a message (exit
 status 2) and no server.
@@ -41,12 +46,17 @@ from .config import PLAYGROUND_URL, Config
 
 __all__ = ["HOST", "DEFAULT_PORT", "NOTEBOOK_NAME", "build_parser", "parse_args",
            "check_url", "free_port", "notebook_code", "make_notebook", "write_notebook",
-           "voila_argv", "main"]
+           "voila_argv", "main", "CULL_IDLE_TIMEOUT", "CULL_INTERVAL"]
 
 #: The app listens on the loopback interface only.
 HOST = "127.0.0.1"
 #: Voila's usual port.
 DEFAULT_PORT = 8866
+#: Seconds a kernel with no open page may stay idle before Voila shuts it down.
+CULL_IDLE_TIMEOUT = 300
+#: Seconds between two looks for such kernels.
+CULL_INTERVAL = 60
+
 #: The generated notebook's file name (Voila shows it as the page title).
 NOTEBOOK_NAME = "nbplayground.ipynb"
 
@@ -78,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--browser", action=argparse.BooleanOptionalAction, default=False,
                         help="open the app in a web browser once started (default: no, "
                              "it is a server)")
+    parser.add_argument("--cull-idle", type=int, default=CULL_IDLE_TIMEOUT, metavar="SECONDS",
+                        help="shut a visitor's kernel down once its page is closed and it "
+                             f"has been idle this long (default {CULL_IDLE_TIMEOUT}; 0: never)")
     parser.add_argument("--theme", choices=("light", "dark"), default="light",
                         help="Voila's page theme (default light)")
     parser.add_argument("--list-presets", action="store_true",
@@ -160,6 +173,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if not 0 <= args.port <= 65535:
         parser.error(f"--port: port={args.port} is not a port number; allowed: 1..65535, "
                      f"or 0 for any free port")
+    if args.cull_idle < 0:
+        parser.error(f"--cull-idle: {args.cull_idle} is negative; allowed: seconds >= 1, "
+                     f"or 0 to keep idle kernels")
     if args.port == 0:
         args.port = free_port()
     elif not _port_is_free(args.port):
@@ -236,8 +252,23 @@ def write_notebook(directory: str | os.PathLike, preset: str | None = None,
 # --------------------------------------------------------------------------------------
 
 def voila_argv(notebook: str | os.PathLike, port: int, browser: bool = False,
-               theme: str = "light") -> list[str]:
-    """Voila's command-line arguments for serving ``notebook`` on HOST:port."""
+               theme: str = "light", cull_idle: int = CULL_IDLE_TIMEOUT) -> list[str]:
+    """Voila's command-line arguments for serving ``notebook`` on HOST:port.
+
+    ``cull_idle`` > 0: jupyter_server's kernel manager (which Voila uses)
+    shuts down kernels that have had no page connected and no activity for
+    that many seconds, looking every :data:`CULL_INTERVAL` seconds (or
+    sooner for a short timeout); a kernel still training (busy or sending
+    frames) is active, so only a paused one is culled.
+    """
+    cull = []
+    if cull_idle > 0:
+        cull = [
+            f"--MappingKernelManager.cull_idle_timeout={int(cull_idle)}",
+            f"--MappingKernelManager.cull_interval={max(1, min(CULL_INTERVAL, int(cull_idle)))}",
+            "--MappingKernelManager.cull_connected=False",
+            "--MappingKernelManager.cull_busy=False",
+        ]
     return [
         str(notebook),
         f"--port={port}",
@@ -246,6 +277,7 @@ def voila_argv(notebook: str | os.PathLike, port: int, browser: bool = False,
         f"--Voila.open_browser={browser}",
         "--strip_sources=True",    # the cell's code is never sent to the page
         f"--theme={theme}",
+        *cull,
     ]
 
 
@@ -269,7 +301,8 @@ def _serve(notebook: Path, args: argparse.Namespace) -> int:
               "pip install 'nbplayground[lab]' (or pip install voila)", file=sys.stderr)
         return 1
     _kernel_can_import_us()
-    Voila.launch_instance(argv=voila_argv(notebook, args.port, args.browser, args.theme))
+    Voila.launch_instance(argv=voila_argv(notebook, args.port, args.browser, args.theme,
+                                                  args.cull_idle))
     return 0
 
 

@@ -443,7 +443,8 @@ class Config:
         see :data:`LOSSES`.  Regression needs "squared"; multi-class
         datasets need "cross_entropy" (softmax output).
     epochs_per_second
-        play speed; None = as fast as the machine goes (Playground: 60).
+        play speed; Playground's pace (60) by default; None = as fast as the
+        machine goes (``epochsPerSecond=max`` in a URL).
     """
 
     problem: str | None = None
@@ -471,7 +472,7 @@ class Config:
     beta_1: float | None = None
     beta_2: float | None = None
     loss: str | None = None
-    epochs_per_second: float | None = None
+    epochs_per_second: float | None = PLAYGROUND_EPOCHS_PER_SECOND
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
@@ -734,7 +735,9 @@ class Config:
                     continue
             elif value == getattr(default, name):
                 continue
-            if isinstance(value, bool):
+            if value is None and name == "epochs_per_second":
+                text = "max"  # as fast as possible
+            elif isinstance(value, bool):
                 text = b(value)
             elif isinstance(value, str):
                 text = value
@@ -900,6 +903,8 @@ class Config:
                 set_field(key, key, value, parse_choice(key, value, allowed, f"a {key}"))
             elif key == "nesterov":
                 set_field("nesterov", key, value, parse_bool(key, value))
+            elif key == "epochsPerSecond" and value == "max":
+                set_field("epochs_per_second", key, value, None)  # as fast as possible
             else:  # the numeric extras
                 set_field(_FIELD_BY_EXTRA_KEY[key], key, value, parse_number(key, value))
 

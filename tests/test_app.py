@@ -150,6 +150,27 @@ def test_voila_arguments():
         assert option in argv
 
 
+def test_voila_culls_idle_disconnected_kernels():
+    """The cull options reach jupyter_server's kernel manager through Voila's own
+    command-line parser (a misspelt option would be ignored silently)."""
+    voila_app = pytest.importorskip("voila.app")
+    argv = app.voila_argv("/tmp/x/nbplayground.ipynb", 9999, cull_idle=120)
+    assert "--MappingKernelManager.cull_idle_timeout=120" in argv
+    voila = voila_app.Voila()
+    voila.parse_command_line(argv)
+    # the class Voila's kernel manager derives from, configured as Voila configures it
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    mkm = AsyncMappingKernelManager(config=voila.config)
+    assert (mkm.cull_idle_timeout, mkm.cull_interval) == (120, 60)
+    assert mkm.cull_connected is False and mkm.cull_busy is False
+    assert not any("cull" in a for a in app.voila_argv("/x.ipynb", 9999, cull_idle=0))
+    assert app.parse_args(["--port", "0"]).cull_idle == app.CULL_IDLE_TIMEOUT
+
+
+def test_negative_cull_time_is_refused(capsys, port):
+    assert "--cull-idle" in parse_error(capsys, ["--port", str(port), "--cull-idle", "-5"])
+
+
 # -- the generated notebook ------------------------------------------------------------
 
 def constructor_argument(code: str):

@@ -34,15 +34,17 @@ from .. import optimizers as _optimizers
 from .. import render as _render
 from ..config import (BATCH_SIZE_RANGE, DATASETS, DATASETS_BY_PROBLEM, HIDDEN_ACTIVATIONS,
                       INITIALIZERS, LEARNING_RATES, LOSSES, NOISE_RANGE, NOISE_STEP,
-                      OPTIMIZERS, PROBLEMS, REGULARIZATION_RATES, REGULARIZATIONS, SPEEDS,
+                      OPTIMIZERS, PLAYGROUND_EPOCHS_PER_SECOND, PROBLEMS,
+                      REGULARIZATION_RATES, REGULARIZATIONS, SPEEDS,
                       SPEED_LABELS, TRAIN_PERCENT_RANGE, TRAIN_PERCENT_STEP, Config,
                       js_number)
+from .figures import FigureToggle
 from .style import dataset_class
 
 __all__ = ["Controls", "format_epoch", "ACTIONS"]
 
 #: The names ``on_action`` receives.
-ACTIONS = ("play", "pause", "step", "reset", "regenerate")
+ACTIONS = ("play", "pause", "step", "reset", "regenerate", "step_inside")
 
 ACTIVATION_LABELS = {
     "relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear",
@@ -111,7 +113,7 @@ class Controls:
     on_config : callable(Config)
         Receives the new Config of an edit.
     on_action : callable(str)
-        Receives "play", "pause", "step", "reset" or "regenerate".
+        Receives "play", "pause", "step", "reset", "regenerate" or "step_inside".
     on_invalid : callable(Exception), optional
         Receives the error of an edit the Config rejected.
     on_dataset : callable(str), optional
@@ -149,9 +151,19 @@ class Controls:
             tooltip="Reset and structural changes restart from this seed's first weights",
             layout=widgets.Layout(width="auto"))
         self.same_weights.add_class("nbp-same-weights")
+        #: Step inside: walk one mini-batch through its stages (nbplayground.ui.step_inside)
+        self.step_inside_button = self._button("", "nbp-step-inside-button", icon="search-plus",
+                                               tooltip="Step inside one mini-batch: forward, "
+                                                       "loss, backward, update")
+        self.step_inside_button.add_class("nbp-round")
+        self.step_inside_button.layout.width = self.step_inside_button.layout.height = "26px"
+        self.step_inside_button.layout.margin = "0 0 0 auto"
+        self.step_inside_button.on_click(lambda _: self._action("step_inside"))
         buttons = widgets.HBox([self.reset_button, self.play_button, self.step_button])
         buttons.add_class("nbp-buttons")
-        button_group = widgets.VBox([buttons, self.same_weights])
+        button_group = widgets.VBox([buttons, widgets.HBox(
+            [self.same_weights, self.step_inside_button], layout=widgets.Layout(
+                align_items="center"))])
 
         self.epoch = widgets.HTML(format_epoch(0))
         self.epoch.add_class("nbp-epoch")
@@ -177,19 +189,23 @@ class Controls:
         self.regularization_rate.observe(
             lambda c: self._edit(regularization_rate=c["new"]), "value")
         self.problem.observe(lambda c: self._edit(problem=c["new"]), "value")
+        # "?" beside the Activation menu: every activation with its derivative, drawn
+        self.activation_figure = FigureToggle("activations", self.activation)
 
         wrap = {
             "playButton": self.play_button, "stepButton": self.step_button,
             "resetButton": self.reset_button, "sameWeights": self.same_weights,
             "learningRate": _labelled("Learning rate", self.learning_rate),
-            "activation": _labelled("Activation", self.activation),
+            "activation": _labelled("Activation", widgets.HBox(
+                [self.activation, self.activation_figure.button])),
             "regularization": _labelled("Regularization", self.regularization),
             "regularizationRate": _labelled("Regularization rate", self.regularization_rate),
             "problem": _labelled("Problem type", self.problem),
         }
         self.top_bar = widgets.HBox([
             button_group, epoch_box, wrap["learningRate"], wrap["activation"],
-            wrap["regularization"], wrap["regularizationRate"], wrap["problem"]])
+            wrap["regularization"], wrap["regularizationRate"], wrap["problem"],
+            self.activation_figure.box])
         self.top_bar.add_class("nbp-topbar")
 
         # -- extras: optimizer, decay, init, loss, speed ---------------------------------
@@ -217,10 +233,24 @@ class Controls:
         self.loss = self._dropdown("nbp-loss", [(LOSS_LABELS[l], l) for l in LOSSES],
                                    width="130px")
         self.loss.observe(lambda c: self._edit(loss=c["new"]), "value")
+        self.loss_figure = FigureToggle("losses", self.loss)   # "?": the two losses, drawn
         self.speed = self._dropdown("nbp-speed", self._speed_options(None), width="200px")
         self.speed.observe(
             lambda c: self._edit(epochs_per_second=None if c["new"] == _MAX_SPEED else c["new"]),
             "value")
+        #: one click between Playground's pace and as fast as possible (the menu
+        #: holds the other speeds); the choice is the config's epochs_per_second
+        self.fastest = widgets.ToggleButton(
+            value=False, description="Fastest", icon="forward",
+            tooltip="Train as fast as this machine goes (click again for Playground's pace)",
+            layout=widgets.Layout(width="auto"))
+        self.fastest.add_class("nbp-fastest")
+        self._made.append(self.fastest)
+        self.fastest.observe(
+            lambda c: self._edit(
+                epochs_per_second=None if c["new"] else PLAYGROUND_EPOCHS_PER_SECOND), "value")
+        speed_box = widgets.HBox([self.speed, self.fastest],
+                                 layout=widgets.Layout(align_items="center"))
         optimizer_box = widgets.HBox(
             [_labelled("Optimizer", self.optimizer), *self._hyperparameter_boxes.values()],
             layout=widgets.Layout(align_items="flex-end"))
@@ -229,11 +259,11 @@ class Controls:
             "optimizer": optimizer_box,
             "decay": _labelled("Decay", self.decay),
             "init": _labelled("Initializer", self.init),
-            "loss": _labelled("Loss", self.loss),
-            "speed": _labelled("Speed", self.speed),
+            "loss": _labelled("Loss", widgets.HBox([self.loss, self.loss_figure.button])),
+            "speed": _labelled("Speed", speed_box),
         })
         self.extras = widgets.HBox([wrap["optimizer"], wrap["decay"], wrap["init"],
-                                    wrap["loss"], wrap["speed"]])
+                                    wrap["loss"], wrap["speed"], self.loss_figure.box])
         self.extras.add_class("nbp-extras")
 
         # -- DATA column ----------------------------------------------------------------
@@ -502,6 +532,7 @@ class Controls:
         self.loss.disabled = len(allowed) < 2
         self._set_options(self.speed, self._speed_options(c.epochs_per_second),
                           _MAX_SPEED if c.epochs_per_second is None else c.epochs_per_second)
+        self.fastest.value = c.epochs_per_second is None
 
     def set_hidden(self, hide: frozenset) -> None:
         """``display: none`` on every part named in ``hide``."""

@@ -95,6 +95,7 @@ __all__ = [
     "atlas_indices",
     "format_value",
     "NetworkView",
+    "NetworkOverlay",
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -1048,6 +1049,8 @@ class NetworkView(widgets.VBox):
                 f"({_node_name(lay, layer + 1, node)})</span>")
 
     def _set_readout(self) -> None:
+        if self._overlay is not None:  # Step inside: the overlay's numbers
+            return self._set_overlay_readout()
         focus = self._pointer if self._pointer is not None and self._pointer[0] in ("link", "bias") else None
         if focus is None:
             focus = self._selection
@@ -1224,6 +1227,249 @@ class NetworkView(widgets.VBox):
             self._bias_mark.color = bcodes
             self._bias_codes = bcodes
         self._set_readout()
+
+    # -- overlay: Step inside draws one mini-batch's numbers over the picture ----------
+
+    _overlay = None  # the NetworkOverlay shown, or None (no overlay: the normal picture)
+
+    @property
+    def overlay(self):
+        """The :class:`NetworkOverlay` drawn over the panel, or None."""
+        return self._overlay
+
+    def show_overlay(self, nodes: dict, link_units, link_widths, *, link_faint=None,
+                     bias_units=None, describe=None, hint: str = "") -> None:
+        """Draw values over the panel in place of its links and bias squares.
+
+        ``nodes`` maps ``("feature", id)``, ``("node", hidden_layer, k)`` or
+        ``("output", k)`` to ``(unit, text)``: the node is covered by a box of the
+        continuous colour of ``unit`` (in [-1, 1]) with ``text`` on it; nodes left out
+        keep their thumbnail.  An output box sits at the right edge where the output
+        links end (a small box without text when there are several outputs).
+        ``link_units`` (M,) colour each link (in the layout's link order),
+        ``link_widths`` (M,) its width in px; ``link_faint`` (M,) bools draw a link 1 px,
+        dashed and grey instead.  ``bias_units`` (one per hidden node) colour the bias
+        squares (None hides them).  ``describe(target)`` gives the readout (HTML) of the
+        target under the pointer (a :meth:`PanelLayout.hit_test` result); ``hint`` is
+        shown when it gives nothing.  One call sends one update; :meth:`clear_overlay`
+        restores the normal picture.
+        """
+        lay = self.panel_layout
+        if lay is None:
+            raise ValueError("show_overlay: nothing is drawn yet (call update first)")
+        m = lay.num_links
+        units = np.asarray(link_units, dtype=np.float64).reshape(-1)
+        widths = np.asarray(link_widths, dtype=np.float64).reshape(-1)
+        faint = (np.zeros(m, bool) if link_faint is None
+                 else np.asarray(link_faint, dtype=bool).reshape(-1))
+        if not (units.size == widths.size == faint.size == m):
+            raise ValueError(f"the panel has {m} links; got {units.size} colours, "
+                             f"{widths.size} widths and {faint.size} faint flags")
+        n_hidden = sum(lay.network_shape)
+        if bias_units is not None:
+            bias_units = np.asarray(bias_units, dtype=np.float64).reshape(-1)
+            if bias_units.size != n_hidden:
+                raise ValueError(f"the panel has {n_hidden} bias squares; got {bias_units.size} values")
+        boxes, outs = [], []
+        for target, (unit, text) in nodes.items():
+            if target[0] == "output":
+                k = int(target[1])
+                if not 0 <= k < lay.n_outputs:
+                    raise ValueError(f"output {k} is not one of the {lay.n_outputs} outputs")
+                outs.append((target, float(unit), str(text)))
+            else:
+                lay.node_box(target)  # validates
+                boxes.append((target, float(unit), str(text)))
+        if describe is not None and not callable(describe):
+            raise TypeError(f"describe must be callable; got {describe!r}")
+        self._overlay = NetworkOverlay(dict(nodes), units, widths, faint, bias_units, describe,
+                                       str(hint))
+        ov = self._overlay_marks()
+        H = lay.height
+        with contextlib.ExitStack() as stack:
+            for w in (self.figure, *ov["links"], ov["nodes"], ov["outputs"], ov["labels"],
+                      ov["biases"]):
+                stack.enter_context(w.hold_sync())
+            # links, bucketed by width (faint ones in the dashed mark)
+            buckets = assign_buckets(widths, faint)
+            codes = color_codes(units)
+            members_of = []
+            for b, mark in enumerate(ov["links"]):
+                members = np.flatnonzero(buckets == b)
+                members_of.append(members)
+                if members.size:
+                    mark.x = self._link_x[members]
+                    mark.y = self._link_y[members]
+                    if b != DEAD_BUCKET:
+                        mark.color = codes[members]
+                mark.visible = bool(members.size)
+            self._overlay_members = members_of
+            # node boxes, output boxes and their numbers
+            side = NODE_SIZE if lay.n_outputs == 1 else OUTPUT_PITCH - 2
+            centres = {}
+            for target, _, _ in boxes:
+                bx, by = lay.node_box(target)
+                centres[target] = (bx + NODE_SIZE / 2, H - by - NODE_SIZE / 2)
+            for target, _, _ in outs:
+                px, py = lay.output_points[target[1]]
+                centres[target] = (px - side / 2, H - py)
+            for key, group in (("nodes", boxes), ("outputs", outs)):
+                mark = ov[key]
+                mark.x = np.asarray([centres[t][0] for t, _, _ in group], np.float32)
+                mark.y = np.asarray([centres[t][1] for t, _, _ in group], np.float32)
+                mark.color = color_codes([u for _, u, _ in group])
+                mark.visible = bool(group)
+            ov["outputs"].default_size = side * side
+            # numbers on the boxes (not on the small boxes of several outputs)
+            shown = [(t, u, text) for t, u, text in boxes + (outs if lay.n_outputs == 1 else [])
+                     if text]
+            ov["labels"].x = np.asarray([centres[t][0] for t, _, _ in shown], np.float64)
+            ov["labels"].y = np.asarray([centres[t][1] - 3 for t, _, _ in shown], np.float64)
+            ov["labels"].text = np.array([text for _, _, text in shown] or [""], dtype=str)
+            ov["labels"].colors = render.text_colors([u for _, u, _ in shown]) or ["#000000"]
+            ov["labels"].visible = bool(shown)
+            self._overlay_labels = {t: text for t, _, text in shown}
+            # bias squares
+            if bias_units is not None and n_hidden:
+                bb = np.concatenate(lay.bias_boxes)
+                ov["biases"].x = (bb[:, 0] + BIAS_SIZE / 2).astype(np.float32)
+                ov["biases"].y = (H - bb[:, 1] - BIAS_SIZE / 2).astype(np.float32)
+                ov["biases"].color = color_codes(bias_units)
+            ov["biases"].visible = bias_units is not None and n_hidden > 0
+            marks = self._overlay_mark_list()
+            if list(self.figure.marks) != marks:
+                self.figure.marks = marks
+        self._set_readout()
+
+    def clear_overlay(self) -> None:
+        """Back to the normal picture (its links and bias squares as the last update drew them)."""
+        if self._overlay is None:
+            return
+        self._overlay = None
+        saved = getattr(self, "_overlay_saved", None)
+        if saved is not None:
+            self.figure.marks = saved
+            self._overlay_saved = None
+        self._set_readout()
+
+    def overlay_node(self, target) -> tuple:
+        """``(colour code, text)`` of the overlay box drawn on ``target`` (read back from
+        the marks; the code is :func:`color_codes` of its unit), or None if it has none."""
+        ov = getattr(self, "_overlay_widgets", None)
+        if self._overlay is None or ov is None or target not in self._overlay.nodes:
+            return None
+        lay = self.panel_layout
+        H = lay.height
+        if target[0] == "output":
+            mark = ov["outputs"]
+            px, py = lay.output_points[target[1]]
+            want = (px - float(np.sqrt(mark.default_size)) / 2, H - py)
+        else:
+            mark = ov["nodes"]
+            bx, by = lay.node_box(target)
+            want = (bx + NODE_SIZE / 2, H - by - NODE_SIZE / 2)
+        hit = np.flatnonzero((np.abs(np.asarray(mark.x) - want[0]) < 0.01)
+                             & (np.abs(np.asarray(mark.y) - want[1]) < 0.01))
+        if not hit.size:
+            return None
+        return int(np.asarray(mark.color)[hit[0]]), self._overlay_labels.get(target, "")
+
+    def overlay_link(self, layer: int, dest: int, src: int) -> tuple:
+        """``(colour code or None if faint, stroke width)`` of a link as the overlay draws it
+        (read back from the mark that holds its curve)."""
+        ov = getattr(self, "_overlay_widgets", None)
+        if self._overlay is None or ov is None:
+            raise ValueError("no overlay is shown")
+        i = self.panel_layout.link_index(layer, dest, src)
+        for b, members in enumerate(self._overlay_members):
+            row = np.flatnonzero(members == i)
+            if row.size:
+                mark = ov["links"][b]
+                code = None if b == DEAD_BUCKET else int(np.asarray(mark.color)[row[0]])
+                return code, float(mark.stroke_width)
+        raise AssertionError(f"link {i} is in no overlay mark")
+
+    def _overlay_marks(self) -> dict:
+        """The overlay's marks, made on first use (a panel without Step inside has none)."""
+        ov = getattr(self, "_overlay_widgets", None)
+        if ov is not None:
+            return ov
+        scales = {"x": self._sx, "y": self._sy}
+        cscales = {**scales, "color": self._color_scale}
+        links = [bq.Lines(x=np.zeros((1, 4), np.float32), y=np.zeros((1, 4), np.float32),
+                          color=np.full(1, 127, np.uint8), scales=cscales, stroke_width=w,
+                          interpolation="basis", visible=False, colors=[render.GREY])
+                 for w in BUCKET_WIDTHS]
+        links.append(bq.Lines(x=np.zeros((1, 4), np.float32), y=np.zeros((1, 4), np.float32),
+                              scales=scales, stroke_width=1.0, interpolation="basis",
+                              line_style="dashed", visible=False, colors=[DEAD_COLOR],
+                              opacities=[0.6]))
+
+        def boxes(size):
+            return bq.Scatter(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
+                              color=np.zeros(0, np.uint8), scales=cscales, marker="square",
+                              default_size=size, stroke="#000000", stroke_width=1.0,
+                              colors=[render.GREY], visible=False)
+
+        ov = {
+            "links": links,
+            "nodes": boxes(NODE_SIZE * NODE_SIZE),
+            "outputs": boxes(NODE_SIZE * NODE_SIZE),
+            "biases": bq.Scatter(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
+                                 color=np.zeros(0, np.uint8), scales=cscales, marker="square",
+                                 default_size=BIAS_SIZE * BIAS_SIZE, stroke=None,
+                                 colors=[render.GREY], visible=False),
+            "labels": bq.Label(x=np.zeros(0), y=np.zeros(0), text=np.array([""], dtype=str),
+                               scales=scales, align="middle", default_size=9.0,
+                               font_weight="bold", colors=["#000000"], visible=False),
+        }
+        self._overlay_widgets = ov
+        self._overlay_members = [np.zeros(0, np.int64)] * len(links)
+        self._overlay_labels = {}
+        return ov
+
+    def _overlay_mark_list(self) -> list:
+        """The figure's marks with the overlay: its links in place of the normal links, its
+        boxes over the thumbnails, its bias squares in place of theirs, numbers on top."""
+        if getattr(self, "_overlay_saved", None) is None:
+            self._overlay_saved = list(self.figure.marks)
+        ov = self._overlay_widgets
+        pending = list(ov["links"])
+        out = []
+        for mark in self._overlay_saved:
+            if any(mark is link for link in self.link_marks):
+                out.extend(pending)
+                pending = []
+                continue
+            if mark is self._bias_mark:
+                out.append(ov["biases"])
+                continue
+            out.append(mark)
+            if mark is self.atlas_mark:
+                out.extend([ov["nodes"], ov["outputs"]])
+        return pending + out + [ov["labels"]]
+
+    def _set_overlay_readout(self) -> None:
+        ov = self._overlay
+        text = ov.describe(self._pointer) if ov.describe is not None and self._pointer else None
+        if not text:
+            text = f"<span style='color:{_TEXT_DIM}'>{ov.hint}</span>"
+        html_text = f"<div style='color:{_TEXT};font-size:12px'>{text}</div>"
+        if self.readout.value != html_text:
+            self.readout.value = html_text
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkOverlay:
+    """What :meth:`NetworkView.show_overlay` draws (its arguments, as arrays)."""
+
+    nodes: dict
+    link_units: np.ndarray
+    link_widths: np.ndarray
+    link_faint: np.ndarray
+    bias_units: np.ndarray | None
+    describe: object
+    hint: str
 
 
 def _small_button(text: str, tooltip: str) -> widgets.Button:

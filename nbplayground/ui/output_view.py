@@ -564,6 +564,8 @@ class OutputView(widgets.VBox):
         """A click at figure pixel (px, py) (``size``: the figure's size on screen, if
         scaled): adds a point there while "Add points" is on.  Returns the data
         point added, or None (editing off, or outside the plot area)."""
+        if self._on_pick is not None:  # Step inside: the click picks a point instead
+            return self._pick(px, py, size)
         if not self.adding or self._on_add_point is None:
             return None
         width, height = size if size is not None else (HEATMAP_SIZE, HEATMAP_HEIGHT)
@@ -585,6 +587,69 @@ class OutputView(widgets.VBox):
         px = float(event.get("relativeX", math.nan)) * HEATMAP_SIZE / w
         py = float(event.get("relativeY", math.nan)) * HEATMAP_HEIGHT / h
         self.heatmap_click(px, py)
+
+    # -- Step inside: the mini-batch's points, one of them followed ------------------------
+
+    _on_pick = None  # callable(x, y) while clicks pick a point (Step inside), else None
+
+    def set_pick(self, on_pick) -> None:
+        """While ``on_pick`` is a callable, a click on the heatmap calls ``on_pick(x, y)``
+        with the clicked point in data coordinates and adds no point ("Add points"
+        works again after ``set_pick(None)``)."""
+        if on_pick is not None and not callable(on_pick):
+            raise TypeError(f"on_pick must be callable or None; got {on_pick!r}")
+        self._on_pick = on_pick
+
+    def _pick(self, px: float, py: float, size) -> tuple[float, float] | None:
+        width, height = size if size is not None else (HEATMAP_SIZE, HEATMAP_HEIGHT)
+        point = pixel_to_data(px, py, self._domain, width, height)
+        if point is not None:
+            self._on_pick(point[0], point[1])
+        return point
+
+    def show_batch(self, batch_xy, chosen_xy=None) -> None:
+        """Ring the points of a mini-batch (``batch_xy`` (n, 2), data coordinates) and,
+        with a bigger ring, the one followed (``chosen_xy``); :meth:`clear_batch` removes
+        the rings."""
+        marks = getattr(self, "_batch_marks", None)
+        if marks is None:
+            scales = self.heatmap_image.scales
+            marks = self._batch_marks = (
+                bqplot.Scatter(x=np.zeros(0), y=np.zeros(0), scales=scales, marker="circle",
+                               default_size=120, fill=False, stroke="#000000",
+                               stroke_width=1.5, colors=["#000000"]),
+                bqplot.Scatter(x=np.zeros(1), y=np.zeros(1), scales=scales, marker="circle",
+                               default_size=360, fill=False, stroke="#000000",
+                               stroke_width=3.0, colors=["#000000"]))
+            self._owned.extend(marks)
+        xy = np.asarray(batch_xy, dtype=np.float64).reshape(-1, 2)
+        with marks[0].hold_sync(), marks[1].hold_sync():
+            marks[0].x, marks[0].y = xy[:, 0].astype(np.float32), xy[:, 1].astype(np.float32)
+            if chosen_xy is not None:
+                marks[1].x = np.array([chosen_xy[0]], np.float32)
+                marks[1].y = np.array([chosen_xy[1]], np.float32)
+            marks[1].visible = chosen_xy is not None
+        if not any(m is marks[0] for m in self.heatmap.marks):
+            self.heatmap.marks = [*self.heatmap.marks, *marks]
+
+    def clear_batch(self) -> None:
+        """Remove the rings of :meth:`show_batch`."""
+        marks = getattr(self, "_batch_marks", None)
+        if marks is not None:
+            kept = [m for m in self.heatmap.marks if not any(m is b for b in marks)]
+            if len(kept) != len(self.heatmap.marks):
+                self.heatmap.marks = kept
+
+    @property
+    def batch_shown(self):
+        """``(batch points (n, 2), chosen point (2,) or None)`` ringed on the heatmap, or None."""
+        marks = getattr(self, "_batch_marks", None)
+        if marks is None or not any(m is marks[0] for m in self.heatmap.marks):
+            return None
+        batch = np.column_stack([np.asarray(marks[0].x), np.asarray(marks[0].y)])
+        chosen = (np.array([marks[1].x[0], marks[1].y[0]], np.float64)
+                  if marks[1].visible else None)
+        return batch, chosen
 
     # -- frames -----------------------------------------------------------------------
 

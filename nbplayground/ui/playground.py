@@ -68,9 +68,10 @@ from ..datasets import Dataset
 from ..trainer import Trainer
 from .closing import close_tree
 from .controls import Controls
-from .loop import FrameGate, TrainingLoop
+from .loop import FrameGate, TrainingLoop, check_max_cpu, max_cpu_from_env
 from .network_view import NetworkView
 from .output_view import CHART_POINTS, OutputView, StatusLine
+from .step_inside import StepInside
 from .style import ROOT_CLASS, style_widget
 
 __all__ = ["Playground", "close_tree"]
@@ -84,6 +85,12 @@ log = logging.getLogger("nbplayground")
 #: notebook cell (JupyterLab in a 1400 px window with the file browser open gives an
 #: output area of ~968 px).  A narrower cell wraps the OUTPUT column below.
 NETWORK_WIDTH = 516
+
+#: ``max_cpu`` not given: the environment's cap (NBPLAYGROUND_MAX_CPU), if any
+_FROM_ENV = object()
+
+#: how the status line begins when the Playground paused itself (nobody watched)
+_UNWATCHED = "Paused by itself"
 
 #: ``max_epochs`` passed to Trainer.step when the loop trains as fast as it can
 #: (the time budget ends the call long before).
@@ -167,7 +174,8 @@ class Playground(widgets.VBox):
     """
 
     def __init__(self, config: Config | None = None, *, data=None,
-                 trainer: Trainer | None = None, **changes):
+                 trainer: Trainer | None = None, max_cpu=_FROM_ENV, **changes):
+        max_cpu = max_cpu_from_env() if max_cpu is _FROM_ENV else check_max_cpu(max_cpu)
         if trainer is not None:
             if not isinstance(trainer, Trainer):
                 raise TypeError(f"trainer must be a Trainer, got {type(trainer).__name__}")
@@ -198,7 +206,8 @@ class Playground(widgets.VBox):
         self._loop = TrainingLoop(self._train_tick, self._render_tick,
                                   on_error=self._on_loop_error, on_stop=self._on_loop_stop,
                                   ready=self._gate.ready,
-                                  epochs_per_second=cfg.epochs_per_second)
+                                  epochs_per_second=cfg.epochs_per_second,
+                                  max_cpu=max_cpu)
         self._status = StatusLine()
         self._controls = Controls(cfg, on_config=self._guarded(self._apply),
                                   on_action=self._guarded(self._on_action),
@@ -220,8 +229,14 @@ class Playground(widgets.VBox):
         main = widgets.HBox([self._controls.data_column, self._network, self._output])
         main.add_class("nbp-main")
         self._style = style_widget()
+        #: Step inside one mini-batch (nbplayground.ui.step_inside)
+        self._step_inside = StepInside(
+            trainer=lambda: self._trainer, network=self._network, output=self._output,
+            redraw=self._render, on_next=self._guarded(self.step_inside),
+            on_leave=self._guarded(self.leave_step_inside))
         super().__init__([self._style, self._gate.widget, self._controls.top_bar,
-                          self._controls.extras, main, self._status])
+                          self._controls.extras, main, self._step_inside.panel,
+                          self._status])
         self.add_class(ROOT_CLASS)
         self._main = main
         self._closed = False
@@ -260,6 +275,21 @@ class Playground(widgets.VBox):
     def to_keras(self, **options) -> str:
         """Runnable Keras code for this network (:meth:`Trainer.to_keras`)."""
         return self._trainer.to_keras(**options)
+
+    def compare(self, vary: str = "optimizer", values=None, same_start: bool = True,
+                **changes):
+        """A :class:`~nbplayground.ui.compare.Compare` that starts from this Playground's
+        current settings (``config``, with Config ``changes``) and varies ``vary`` over
+        ``values``, e.g. ``pg.compare("optimizer", ["sgd", "momentum", "adam"])``.
+        This Playground pauses; it is not changed."""
+        from .compare import Compare
+        self._check_open()
+        if self.custom_data is not None:
+            raise ValueError("compare(): Compare runs Playground's datasets; this "
+                             "Playground trains on your own points")
+        self.pause()
+        return Compare(self.config, vary=vary, values=values, same_start=same_start,
+                       **changes)
 
     # -- public state -----------------------------------------------------------------
 
@@ -317,6 +347,19 @@ class Playground(widgets.VBox):
     def loop(self) -> TrainingLoop:
         return self._loop
 
+    @property
+    def max_cpu(self) -> float | None:
+        """The share of one CPU core a playing Playground may use (None: no cap).
+
+        ``Playground(max_cpu=0.25)``; the default comes from the environment
+        variable ``NBPLAYGROUND_MAX_CPU`` (a JupyterHub administrator's cap).
+        Training slows down to stay within it; frames keep coming."""
+        return self._loop.max_cpu
+
+    @max_cpu.setter
+    def max_cpu(self, value: float | None) -> None:
+        self._loop.max_cpu = value
+
     # -- buttons ----------------------------------------------------------------------
 
     @_locked
@@ -329,13 +372,14 @@ class Playground(widgets.VBox):
         self._check_open()
         if self._loop.running:
             return
+        self.leave_step_inside()
         if self._drawn is not None:
             self._report_drawn()
             return
         if self._trainer.diverged:
             self._report_diverged()
             return
-        if self._status.kind != "info":
+        if self._status.kind != "info" or self._status.text.startswith(_UNWATCHED):
             self._status.clear()
         self._loop.start()
         self._gate.start()
@@ -365,6 +409,7 @@ class Playground(widgets.VBox):
         """Pause, train ``n`` epochs, draw once.  Returns the epochs run."""
         self._check_open()
         self._halt()
+        self.leave_step_inside()
         if self._drawn is not None:
             self._report_drawn()
             return 0
@@ -376,6 +421,52 @@ class Playground(widgets.VBox):
         if self._trainer.diverged:
             self._report_diverged()
         return done
+
+    # -- Step inside one mini-batch ----------------------------------------------------
+
+    @_locked
+    def step_inside(self) -> str:
+        """Walk the next mini-batch through its stages, one call (or click) each:
+        "forward", "loss", "backward" (one call per weight layer, from the output),
+        "update"; the call after "update" applies it (``trainer.step_batch()``) and
+        shows the next batch's "forward".  Pauses first.  Returns the stage shown
+        (:mod:`nbplayground.ui.step_inside`)."""
+        self._check_open()
+        if self._loop.running:
+            self.pause()
+        if self._drawn is not None:
+            self._report_drawn()
+            return self.step_inside_stage
+        if self._trainer.diverged:
+            self._report_diverged()
+            return self.step_inside_stage
+        stage = self._step_inside.advance()
+        if self._trainer.diverged:  # the update just applied ended a diverging epoch
+            self._step_inside.leave()
+            self._report_diverged()
+            return None
+        return stage
+
+    @_locked
+    def leave_step_inside(self) -> None:
+        """Leave Step inside: the normal picture is back (nothing if not in it)."""
+        self._step_inside.leave()
+
+    @property
+    def step_inside_stage(self) -> str | None:
+        """None, or the stage Step inside shows: "forward", "loss", "backward", "update"."""
+        return self._step_inside.stage
+
+    @property
+    def step_inside_point(self) -> int | None:
+        """Index (in ``trainer.data.train_x``) of the point Step inside follows; settable
+        to another point of the batch (a click on the heatmap picks the nearest)."""
+        return self._step_inside.point
+
+    @step_inside_point.setter
+    def step_inside_point(self, index: int) -> None:
+        with self._lock:
+            self._step_inside.point = index
 
     @_locked
     def reset(self, same_weights: bool = False) -> None:
@@ -529,6 +620,7 @@ class Playground(widgets.VBox):
             entries[:] = [(ref, msg) for ref, msg in entries if ref() not in (None, self)]
             if not entries:
                 del _DISPLAYED[cell]
+        self._step_inside.close()
         self._output.close()
         self._network.close()
         for part in (*self._controls.widgets(), *self._controls.made, self._network,
@@ -601,6 +693,8 @@ class Playground(widgets.VBox):
             self.reset(same_weights=self._controls.same_start)
         elif name == "regenerate":
             self.regenerate()
+        elif name == "step_inside":
+            self.step_inside()
         else:
             raise ValueError(f"action={name!r}: must be play, pause, step, reset or regenerate")
 
@@ -653,6 +747,9 @@ class Playground(widgets.VBox):
     def _train_tick(self, max_epochs: int | None, seconds: float) -> int:
         if self._trainer.diverged or not self._loop.running:
             return 0  # paused from another thread while this tick waited for the lock
+        if self._gate.idle():
+            self._pause_unwatched()
+            return 0
         epochs = _UNBOUNDED_EPOCHS if max_epochs is None else max_epochs
         done = self._trainer.step(epochs, seconds=seconds)
         if done:
@@ -669,6 +766,17 @@ class Playground(widgets.VBox):
             self._halt()
             self._output.flush_chart()
             self._report_diverged()
+
+    def _pause_unwatched(self) -> None:
+        """Nobody has drawn a frame for a while (tab or notebook closed): pause, so
+        that the kernel stops using CPU, and say so to the view that comes back."""
+        self._halt()
+        if self._dirty:
+            self._render()  # the state reached, for the view that comes back
+        self._status.show(
+            f"{_UNWATCHED} at epoch {self._trainer.epoch}: no view drew a frame for "
+            f"{self._gate.idle_seconds:g} s (tab or notebook closed?). Press play to go on.",
+            "info")
 
     def _on_loop_error(self, exc: BaseException) -> None:
         self._gate.stop()
@@ -746,6 +854,8 @@ class Playground(widgets.VBox):
         self._last_structure = structure
         self._dirty = False
         self.frames_rendered += 1
+        if self._step_inside.active:
+            self._step_inside.refresh()  # the same batch explained again, drawn on top
 
     # -- display hooks ----------------------------------------------------------------
 
@@ -758,6 +868,7 @@ class Playground(widgets.VBox):
         if self._displayed:
             self.pause()
         self._displayed = True
+        self._gate.expect_frontend = True  # a view will tick while playing
         cell, msg = _display_context()
         if cell is None:
             return

@@ -64,7 +64,7 @@ def test_menus_hold_playgrounds_values():
                                                                  "Linear"]
     assert [label for label, _ in k.regularization.options] == ["None", "L1", "L2"]
     assert [label for label, _ in k.speed.options] == [SPEED_LABELS[s] for s in SPEEDS]
-    assert k.speed.label == SPEED_LABELS[None]  # default: as fast as possible
+    assert k.speed.label == SPEED_LABELS[60]  # default: Playground's pace
     assert (k.batch_size.min, k.batch_size.max) == BATCH_SIZE_RANGE
     assert (k.noise.min, k.noise.max, k.noise.step) == (0, 50, 5)
     assert (k.train_percent.min, k.train_percent.max, k.train_percent.step) == (10, 90, 10)
@@ -111,6 +111,17 @@ def test_regularization_none_and_speed_max_map_to_none():
     assert h.last.regularization is None
     h.controls.speed.value = "max"
     assert h.last.epochs_per_second is None
+
+
+def test_fastest_is_one_click_away_and_back():
+    h = Harness()
+    assert h.controls.config.epochs_per_second == 60 and not h.controls.fastest.value
+    h.controls.fastest.value = True
+    assert h.last.epochs_per_second is None
+    h.controls.sync(h.last)
+    assert h.controls.speed.value == "max" and h.controls.fastest.value
+    h.controls.fastest.value = False
+    assert h.last.epochs_per_second == 60
 
 
 def test_problem_change_picks_the_problems_default_dataset():

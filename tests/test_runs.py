@@ -1,0 +1,329 @@
+"""Runs against separately stepped Trainers (losses within 1e-9), grouping, same start, study."""
+
+import math
+
+import numpy as np
+import pytest
+
+from nbplayground import Config, Runs, Study, Trainer, study
+from nbplayground.config import ConfigError, OPTIMIZERS
+
+TOL = 1e-9
+
+
+def _solo(runs):
+    """A separately made Trainer for every run."""
+    return [Trainer(c) for c in runs.configs]
+
+
+def _assert_same(runs, trainers):
+    """Every run equals its own Trainer: losses, accuracy, history, weights, dead links."""
+    assert len(runs) == len(trainers)
+    assert np.array_equal(runs.epochs, [t.epoch for t in trainers])
+    assert np.array_equal(runs.diverged, [t.diverged for t in trainers])
+    for i, t in enumerate(trainers):
+        r = runs[i]
+        assert isinstance(r, Trainer)
+        if t.diverged:
+            continue
+        assert abs(runs.train_loss[i] - t.train_loss) <= TOL, runs.labels[i]
+        assert abs(runs.test_loss[i] - t.test_loss) <= TOL, runs.labels[i]
+        h, ht = runs.histories[i], t.history
+        assert np.array_equal(h.epochs, ht.epochs)
+        np.testing.assert_allclose(h.train_loss, ht.train_loss, rtol=0, atol=TOL)
+        np.testing.assert_allclose(h.test_loss, ht.test_loss, rtol=0, atol=TOL)
+        np.testing.assert_allclose(h.test_accuracy, ht.test_accuracy, rtol=0, atol=TOL)
+        np.testing.assert_allclose(r.network.params, t.network.params, rtol=0, atol=1e-7)
+        assert np.array_equal(r.network.dead, t.network.dead)
+        assert r._carry_count == t._carry_count
+
+
+def _step_both(runs, trainers, *chunks):
+    for n in chunks:
+        assert runs.step(n) == n
+        for t in trainers:
+            if not t.diverged:
+                t.step(n)
+        _assert_same(runs, trainers)
+
+
+# -- each run is exactly its own Trainer ----------------------------------------------------
+
+
+def test_seeds_match_trainers_and_stack_in_one_group():
+    runs = Runs.seeds(Config(seed="7"), 5)
+    assert runs.groups == [[0, 1, 2, 3, 4]], "Playground's default network stacks"
+    trainers = _solo(runs)
+    _assert_same(runs, trainers)
+    _step_both(runs, trainers, 1, 12, 30)
+    assert runs.epoch == 43
+    assert len({c.seed for c in runs.configs}) == 5
+    # different seeds: different data and different weights
+    assert not np.array_equal(runs[0].data.train_x, runs[1].data.train_x)
+
+
+def test_every_optimizer_in_one_stacked_group():
+    base = Config(seed="opt", dataset="xor", network_shape=(5, 3), learning_rate=0.03)
+    configs = [base.replace(optimizer=o) for o in OPTIMIZERS]
+    configs += [base.replace(momentum=0.9), base.replace(momentum=0.9, nesterov=True),
+                base.replace(decay=0.01), base.replace(optimizer="adam", decay=0.001)]
+    runs = Runs(configs)
+    assert runs.groups == [list(range(len(configs)))]
+    trainers = _solo(runs)
+    _step_both(runs, trainers, 7, 25)
+    for r, t in zip(runs, trainers):  # optimizer state advanced alike
+        assert r._optimizer.iterations == t._optimizer.iterations
+
+
+@pytest.mark.parametrize("reg", ["L1", "L2"])
+def test_regularization_with_dead_links(reg):
+    base = Config(seed="reg", network_shape=(4, 3), learning_rate=0.3, regularization=reg,
+                  regularization_rate=0.03, batch_size=7)
+    runs = Runs.vary(base, same_start=False,
+                     optimizer=["sgd", "sgd", "adam"], regularization_rate=[0.03, 0.1])
+    trainers = _solo(runs)
+    _step_both(runs, trainers, 3, 20)
+    if reg == "L1":
+        assert any(r.network.dead.any() for r in runs), "L1 at this rate kills links"
+    # a run without regularization next to regularized ones: plain and own updates mixed
+    mixed = Runs.vary(base, regularization=[None, reg, None])
+    trainers = _solo(mixed)
+    _step_both(mixed, trainers, 15)
+
+
+@pytest.mark.parametrize("batch_size, train_percent", [(1, 50), (7, 50), (30, 30), (64, 10)])
+def test_batch_sizes_with_carried_leftovers(batch_size, train_percent):
+    # 250 points at batch 7 leave 5 for the next epoch; 50 points at batch 64 never
+    # fill a batch: every epoch only carries
+    runs = Runs.seeds(Config(seed="bs", batch_size=batch_size, train_percent=train_percent), 3)
+    trainers = _solo(runs)
+    _step_both(runs, trainers, 1, 2, 9 if batch_size > 1 else 3)
+    n_train = runs[0]._n_train
+    if n_train % batch_size:
+        assert runs[0]._carry_count or trainers[0]._carry_count == 0
+
+
+@pytest.mark.parametrize("changes", [
+    {"dataset": "spiral3"},                              # softmax cross-entropy, 3 classes
+    {"dataset": "gauss3", "activation": "relu"},
+    {"dataset": "circle", "loss": "cross_entropy"},      # sigmoid cross-entropy
+    {"dataset": "reg-plane"},                            # regression, linear output
+    {"dataset": "reg-gauss", "activation": "relu", "batch_size": 4},
+    {"network_shape": ()},                               # no hidden layer
+    {"network_shape": (8, 8, 8, 8), "activation": "swish"},  # equal layers, needs z
+    {"features": ("x", "y", "x_squared", "sin_y"), "activation": "sigmoid"},
+], ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()))
+def test_heads_problems_and_shapes(changes):
+    runs = Runs.seeds(Config(seed="heads", **changes), 3)
+    assert len(runs.groups) == 1
+    trainers = _solo(runs)
+    _step_both(runs, trainers, 4, 11)
+
+
+def test_activations_and_shapes_are_grouped():
+    base = Config(seed="grp", dataset="xor")
+    runs = Runs.vary(base, activation=["relu", "tanh", "sigmoid", "linear", "elu",
+                                       "softplus", "leaky_relu", "relu", "tanh"])
+    assert runs.groups == [[0, 7], [1, 8], [2], [3], [4], [5], [6]]
+    trainers = _solo(runs)
+    _step_both(runs, trainers, 10, 10)
+
+    shapes = [(4, 2), (3,), (4, 2), (), (8, 8, 8), (3,), ()]
+    runs = Runs.vary(base, network_shape=shapes)
+    assert sorted(runs.groups) == [[0, 2], [1, 5], [3, 6], [4]]
+    assert runs.labels[0] == "net 4-2" and runs.labels[3] == "no hidden layer"
+    trainers = _solo(runs)
+    _step_both(runs, trainers, 8, 8)
+
+    runs = Runs.vary(base, batch_size=[10, 5, 10, 5])
+    assert sorted(runs.groups) == [[0, 2], [1, 3]]
+    _step_both(runs, _solo(runs), 6)
+
+
+def test_divergence_stops_only_that_run():
+    # spec 11: regression plane, [4,2] ReLU at lr 3 reaches NaN within a few epochs
+    base = Config(seed="boom", problem="regression", activation="relu")
+    runs = Runs.vary(base, learning_rate=[0.03, 3, 0.01, 3])
+    trainers = _solo(runs)
+    assert runs.step(60) == 60
+    for t in trainers:
+        t.step(60)
+    assert list(runs.diverged) == [False, True, False, True]
+    _assert_same(runs, trainers)
+    stopped = runs.epochs[1]
+    assert 0 < stopped < 60 and runs.epochs[0] == 60
+    assert runs.groups == [[0, 2]]
+    _step_both(runs, trainers, 5)
+    assert runs.epochs[1] == stopped and runs.epochs[0] == 65
+    assert runs.histories[1].epochs[-1] == stopped
+
+
+def test_all_diverged_steps_nothing():
+    runs = Runs.seeds(Config(seed="boom", problem="regression", activation="relu",
+                             learning_rate=3), 2)
+    runs.step(200)
+    assert runs.diverged.all()
+    before = runs.epochs.copy()
+    assert runs.step(5) == 0
+    assert np.array_equal(runs.epochs, before)
+
+
+def test_run_is_a_live_trainer_and_can_step_alone():
+    runs = Runs.seeds(Config(seed="live", batch_size=7), 3)
+    trainers = _solo(runs)
+    _step_both(runs, trainers, 5)
+    # the trainer view is in sync with the stacked state with nothing copied back
+    r = runs[1]
+    assert np.array_equal(r.predict([[0.5, -1.0], [2.0, 3.0]]),
+                          trainers[1].predict([[0.5, -1.0], [2.0, 3.0]]))
+    # stepped on its own (its own engine, on the shared buffer), the run moves ahead;
+    # Runs notices and stacks again
+    r.step(3)
+    trainers[1].step(3)
+    _step_both(runs, trainers, 4)
+    assert list(runs.epochs) == [9, 12, 9]
+    # a live learning-rate change through the trainer is seen by the next runs.step
+    runs[0].set_learning_rate(0.3)
+    trainers[0].set_learning_rate(0.3)
+    _step_both(runs, trainers, 6)
+    # a reset run starts again at epoch 0 and is stacked with the others again
+    runs[2].reset(same_weights=True)
+    trainers[2].reset(same_weights=True)
+    _step_both(runs, trainers, 3)
+    assert len(runs.groups) == 1
+
+
+def test_step_with_a_time_budget():
+    runs = Runs.seeds(Config(seed="t"), 2)
+    assert runs.step(10_000, seconds=0) == 1
+    assert runs.step(0) == 0
+    assert runs.epoch == 1
+
+
+# -- same start ----------------------------------------------------------------------------
+
+
+def test_same_start_shares_data_and_initial_weights():
+    base = Config(seed="start", dataset="spiral", network_shape=(6, 4))
+    runs = Runs.vary(base, optimizer=["sgd", "adam", "rmsprop"])
+    assert runs.labels == ["sgd", "adam", "rmsprop"]
+    assert {c.seed for c in runs.configs} == {"start"}
+    first = runs[0]
+    for r in runs:
+        assert np.array_equal(r.data.train_x, first.data.train_x)
+        assert np.array_equal(r.data.test_y, first.data.test_y)
+        assert np.array_equal(r.network.params, first.network.params)
+    runs.step(5)
+    assert not np.array_equal(runs[0].network.params, runs[1].network.params)
+
+    # a varied shape can only share the data
+    runs = Runs.vary(base, network_shape=[(6, 4), (3,)])
+    assert np.array_equal(runs[0].data.train_x, runs[1].data.train_x)
+    assert runs[0].network.size != runs[1].network.size
+
+    # same_start=False: each run its own seed, so its own data and weights
+    runs = Runs.vary(base, same_start=False, learning_rate=[0.03, 0.1])
+    assert runs.configs[0].seed == "start" and runs.configs[1].seed != "start"
+    assert not np.array_equal(runs[0].data.train_x, runs[1].data.train_x)
+    assert runs.labels[1].startswith("lr=0.1, seed ")
+
+
+def test_vary_product_and_labels():
+    runs = Runs.vary(Config(seed="p"), optimizer=["sgd", "adam"], learning_rate=[0.03, 0.3])
+    assert runs.labels == ["sgd, lr=0.03", "sgd, lr=0.3", "adam, lr=0.03", "adam, lr=0.3"]
+    assert [(c.optimizer, c.learning_rate) for c in runs.configs] == [
+        ("sgd", 0.03), ("sgd", 0.3), ("adam", 0.03), ("adam", 0.3)]
+    assert Runs.vary(Config(seed="p"), batch_size=[1, 30]).labels == ["batch 1", "batch 30"]
+    # Runs(configs) names runs by what differs
+    runs = Runs([Config(seed="a"), Config(seed="a", activation="relu")])
+    assert runs.labels == ["tanh", "relu"]
+    assert Runs([Config(seed="a")] * 2).labels == ["run 0", "run 1"]
+
+
+def test_seeds_are_deterministic():
+    c = Config(seed="base")
+    a, b = Runs.seeds(c, 6), Runs.seeds(c, 6)
+    assert [x.seed for x in a.configs] == [x.seed for x in b.configs]
+    assert a.configs[0].seed == "base"
+    assert a.labels[0] == "seed base"
+    assert [x.seed for x in Runs.seeds(c, 3).configs] == [x.seed for x in a.configs[:3]]
+    assert [x.seed for x in Runs.seeds(c, ["1", "2"]).configs] == ["1", "2"]
+
+
+# -- errors ------------------------------------------------------------------------------
+
+
+def test_errors_name_the_value():
+    c = Config(seed="e")
+    with pytest.raises(ValueError, match="at least one Config"):
+        Runs([])
+    with pytest.raises(TypeError, match=r"configs\[1\] is a int"):
+        Runs([c, 3])
+    with pytest.raises(TypeError, match="list of Config"):
+        Runs(c)
+    with pytest.raises(ValueError, match="2 labels for 1 configs"):
+        Runs([c], labels=["a", "b"])
+    with pytest.raises(ValueError, match="lerning_rate is not a Config field"):
+        Runs.vary(c, lerning_rate=[0.1])
+    with pytest.raises(ValueError, match="name a field to vary"):
+        Runs.vary(c)
+    with pytest.raises(ValueError, match=r"optimizer=\[\] gives no run"):
+        Runs.vary(c, optimizer=[])
+    with pytest.raises(ValueError, match="must be a list of values"):
+        Runs.vary(c, optimizer="adam")
+    with pytest.raises(ValueError, match="varying seed would change nothing"):
+        Runs.vary(c, seed=["1", "2"])
+    with pytest.raises(ConfigError, match="learning_rate"):
+        Runs.vary(c, learning_rate=[0.1, -1])
+    with pytest.raises(ConfigError, match="optimizer"):
+        Runs.vary(c, optimizer=["sgd", "adamw"])
+    with pytest.raises(ValueError, match="n=0"):
+        Runs.seeds(c, 0)
+    with pytest.raises(ValueError, match="seeds must be strings"):
+        Runs.seeds(c, ["1", 2])
+    runs = Runs.seeds(c, 2)
+    for bad in (-1, 1.5, True, "3"):
+        with pytest.raises(ValueError, match="epochs="):
+            runs.step(bad)
+    with pytest.raises(ValueError, match="seconds="):
+        runs.step(1, seconds=-1)
+    assert runs.epoch == 0 and list(runs.epochs) == [0, 0], "refused steps change nothing"
+
+
+# -- study ---------------------------------------------------------------------------------
+
+
+def test_study_counts_first_epochs_below_target():
+    config = Config(seed="study", network_shape=(3,), activation="relu")
+    s = study(config, seeds=6, target=0.1, epochs=120)
+    assert isinstance(s, Study) and len(s.seeds) == 6
+    assert s.seeds == [c.seed for c in Runs.seeds(config, 6).configs]
+    for seed, first in zip(s.seeds, s.first_epochs):
+        t = Trainer(config.replace(seed=seed))
+        t.step(120)
+        losses = t.history.test_loss
+        below = np.flatnonzero(losses < 0.1)
+        assert first == (int(below[0]) if below.size else None)
+    hits = [e for e in s.first_epochs if e is not None]
+    assert s.successes == len(hits) and s.rate == len(hits) / 6
+    assert s.median_epochs == (float(np.median(hits)) if hits else None)
+    assert s.final_test_losses.shape == (6,)
+    rows = s.rows()
+    assert [r["first_epoch"] for r in rows] == s.first_epochs
+    text = s.table()
+    assert f"{s.successes}/6 seeds" in text and s.seeds[1] in text
+    assert "rate" in repr(s) and "<table>" in s._repr_html_()
+
+
+def test_study_with_seed_list_and_no_success():
+    s = study(Config(seed="x", network_shape=(1,)), seeds=["a", "b"], target=1e-6, epochs=5)
+    assert s.seeds == ["a", "b"]
+    assert s.successes == 0 and s.rate == 0 and s.median_epochs is None
+    assert s.first_epochs == [None, None]
+    assert all(math.isfinite(x) for x in s.final_test_losses)
+    with pytest.raises(ValueError, match="target="):
+        study(Config(seed="x"), seeds=2, target=math.nan)
+    with pytest.raises(ValueError, match="epochs="):
+        study(Config(seed="x"), seeds=2, epochs=-3)
+    with pytest.raises(TypeError, match="Config"):
+        study({"dataset": "xor"})

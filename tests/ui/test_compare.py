@@ -1,0 +1,368 @@
+"""The Compare widget driven from Python: controls build the right Runs, frames show the
+runs' own numbers, bad input is refused next to its control, and the asyncio loop plays,
+pauses and closes as the Playground's does."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import ipywidgets
+import numpy as np
+import pytest
+
+from nbplayground import Compare, Config, render
+from nbplayground.runs import Runs
+from nbplayground.ui import compare as compare_module
+from nbplayground.ui import Playground
+
+
+@pytest.fixture
+def make():
+    made = []
+
+    def build(*args, **kwargs):
+        widget = Compare(*args, **kwargs)
+        made.append(widget)
+        return widget
+
+    yield build
+    for widget in made:
+        widget.close()
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """Every widget message sent: (widget, msg, buffers)."""
+    log = []
+    original = ipywidgets.Widget._send
+
+    def record(self, msg, buffers=None):
+        log.append((self, msg, [bytes(b) for b in (buffers or [])]))
+        return original(self, msg, buffers)
+
+    monkeypatch.setattr(ipywidgets.Widget, "_send", record)
+    return log
+
+
+def seeds_of(runs) -> list:
+    return [t.config.seed for t in runs]
+
+
+def weights_of(trainer) -> list:
+    return [w.copy() for w in trainer.weights]
+
+
+# -- building the runs -----------------------------------------------------------------
+
+def test_default_is_eight_seeds_of_the_config(make):
+    c = make(dataset="xor", seed="0.5")
+    assert c.vary == "seed" and c.values == 8 and len(c.runs) == 8
+    assert c.config.dataset == "xor"
+    assert all(t.config.dataset == "xor" for t in c.runs)
+    assert len(set(seeds_of(c.runs))) == 8 and c.runs[0].config.seed == "0.5"
+    assert c.runs.labels == Runs.seeds(c.config, 8).labels
+    assert len(c.cells) == 8 and len(c.grid.children) == 8
+    assert c.same_start_box.disabled  # seeds differ by their start
+
+
+def test_vary_dropdown_and_values_build_the_runs(make):
+    c = make(seed="1")
+    c.vary_dropdown.value = "optimizer"
+    assert c.vary == "optimizer"
+    assert c.runs.labels == ["sgd", "momentum", "nesterov", "adam"]
+    configs = [t.config for t in c.runs]
+    assert [(k.optimizer, k.momentum, k.nesterov) for k in configs] == [
+        ("sgd", 0.0, False), ("sgd", 0.9, False), ("sgd", 0.9, True), ("adam", 0.0, False)]
+    assert c._value_boxes["optimizer"].layout.display is None     # its values are shown
+    assert c._value_boxes["seed"].layout.display == "none"        # the others hidden
+
+    c.value_controls["optimizer"].value = ("sgd", "rmsprop", "adam")
+    assert c.runs.labels == ["sgd", "rmsprop", "adam"]
+
+    c.vary_dropdown.value = "learning_rate"
+    c.value_controls["learning_rate"].value = "0.003, 0.03, 0.3, 1"
+    assert [t.config.learning_rate for t in c.runs] == [0.003, 0.03, 0.3, 1.0]
+    assert c.runs.labels == ["lr=0.003", "lr=0.03", "lr=0.3", "lr=1"]
+
+    c.vary_dropdown.value = "batch_size"
+    c.value_controls["batch_size"].value = "1, 30"
+    assert [t.config.batch_size for t in c.runs] == [1, 30]
+
+    c.vary_dropdown.value = "activation"
+    c.value_controls["activation"].value = ("relu", "linear")
+    assert [t.config.activation for t in c.runs] == ["relu", "linear"]
+
+    c.vary_dropdown.value = "network_shape"
+    c.value_controls["network_shape"].value = "3 | 4,2 | none | 8, 8"
+    assert [t.config.network_shape for t in c.runs] == [(3,), (4, 2), (), (8, 8)]
+    assert len(c.cells) == 4 and len(c.test_lines.colors) == 4
+
+    c.vary_dropdown.value = "seed"
+    c.value_controls["seed"].value = 3
+    assert len(c.runs) == 3 and len(c.grid.children) == 3
+
+
+def test_same_start_shares_data_and_weights_and_unticked_does_not(make):
+    c = make(vary="learning_rate", values=[0.01, 0.1], seed="7")
+    a, b = c.runs[0], c.runs[1]
+    assert seeds_of(c.runs) == ["7", "7"]
+    assert all(np.array_equal(x, y) for x, y in zip(weights_of(a), weights_of(b)))
+    assert np.array_equal(a.data.train_x, b.data.train_x)
+    c.same_start_box.value = False
+    assert not c.same_start
+    a, b = c.runs[0], c.runs[1]
+    assert a.config.seed != b.config.seed
+    assert not np.array_equal(a.data.train_x, b.data.train_x)
+    # the optimizer names that are settings of SGD follow the box too
+    c.set_vary("optimizer", ["sgd", "momentum"])
+    assert len(set(seeds_of(c.runs))) == 2
+    c.same_start_box.value = True
+    assert seeds_of(c.runs) == ["7", "7"]
+
+
+def test_dataset_control_and_config_setter_rebuild_from_the_base(make):
+    c = make(vary="optimizer", values=["sgd", "adam"], seed="2")
+    c.dataset.value = "spiral"
+    assert c.config.dataset == "spiral" and all(t.config.dataset == "spiral" for t in c.runs)
+    c.config = Config(dataset="gauss", network_shape=(3,), seed="2")
+    assert [t.config.network_shape for t in c.runs] == [(3,), (3,)]
+    assert c.dataset.value == "gauss" and "network 3" in c.base.value
+    assert [t.config.optimizer for t in c.runs] == ["sgd", "adam"]
+
+
+def test_python_api_refuses_bad_arguments():
+    with pytest.raises(ValueError, match="vary='momentum'"):
+        Compare(vary="momentum")
+    with pytest.raises(ValueError, match="learning rate: 'fast' is not a number"):
+        Compare(vary="learning_rate", values="0.1, fast")
+    with pytest.raises(ValueError, match="learning_rate"):   # the engine's rule
+        Compare(vary="learning_rate", values=[0.1, -1])
+    with pytest.raises(ValueError, match="'sgdd' is not an optimizer"):
+        Compare(vary="optimizer", values=["sgd", "sgdd"])
+    with pytest.raises(ValueError, match="at most 32"):
+        Compare(vary="seed", values=33)
+    with pytest.raises(TypeError, match="Config"):
+        Compare({"dataset": "xor"})
+
+
+# -- bad text next to its control ----------------------------------------------------------
+
+@pytest.mark.parametrize("vary, text, message", [
+    ("learning_rate", "0.03, abc", "'abc' is not a number"),
+    ("learning_rate", "0.03, -1", "learning_rate"),          # refused by Config
+    ("batch_size", "10, 2.5", "'2.5' is not an integer"),
+    ("batch_size", "0", "batch_size"),
+    ("network_shape", "3 | 4,x", "'x' is not an integer"),
+    ("network_shape", "3 | 0,2", "network_shape"),
+])
+def test_bad_text_shows_an_error_next_to_its_control_and_keeps_the_runs(make, vary, text,
+                                                                        message):
+    c = make(vary=vary, seed="1")
+    c.step(3)
+    runs, labels = c.runs, c.runs.labels
+    c.value_controls[vary].value = text
+    assert message in c.value_errors[vary].value
+    assert c.runs is runs and c.runs.labels == labels and c.runs.epoch == 3
+    assert c.value_controls[vary].value == text          # left for the user to mend
+    assert all(c.value_errors[k].value == "" for k in c.value_errors if k != vary)
+    good = "0.1, 0.3" if vary == "learning_rate" else "2, 4" if vary == "batch_size" \
+        else "2 | 2,2"
+    c.value_controls[vary].value = good
+    assert c.value_errors[vary].value == "" and c.runs is not runs
+
+
+def test_an_empty_selection_is_refused_next_to_the_list(make):
+    c = make(vary="optimizer", values=["sgd", "adam"])
+    runs = c.runs
+    c.value_controls["optimizer"].value = ()
+    assert "at least one" in c.value_errors["optimizer"].value
+    assert c.runs is runs and c.value_controls["optimizer"].value == ("sgd", "adam")
+
+
+# -- what a frame shows ------------------------------------------------------------------
+
+def test_step_draws_the_runs_own_curves_heatmaps_and_titles(make):
+    c = make(vary="optimizer", values=["sgd", "adam", "nesterov"], dataset="xor", seed="3")
+    assert c.step(7) == 7
+    runs = c.runs
+    assert c.epoch.value == "000,007"
+    x, test, train = (np.asarray(c.test_lines.x), np.asarray(c.test_lines.y),
+                      np.asarray(c.train_lines.y))
+    assert test.shape == (3, 8) and x.shape == (3, 8)  # epochs 0..7
+    for i in range(3):
+        h = runs.histories[i]
+        np.testing.assert_allclose(x[i], h.epochs, rtol=0)
+        np.testing.assert_allclose(test[i], h.test_loss.astype(np.float32), rtol=0)
+        np.testing.assert_allclose(train[i], h.train_loss.astype(np.float32), rtol=0)
+        title, image, points = c.cells[i]
+        assert runs.labels[i] in title.value
+        assert f"test loss {runs.test_loss[i]:.3f}" in title.value
+        assert image.value == render.heatmap_png(runs[i].frame().output)
+        assert points.value[:4] == b"\x89PNG"
+    assert list(c.test_lines.colors) == list(compare_module.RUN_COLORS[:3])
+    legend = c.legend.value
+    assert all(label in legend for label in runs.labels) and "dashed" in legend
+
+
+def test_curves_are_bounded_and_log_scale_swaps_the_scale(make):
+    c = make(vary="learning_rate", values=[0.03, 0.3], seed="1")
+    c.step(400)
+    assert np.asarray(c.test_lines.y).shape[1] <= compare_module.CURVE_POINTS
+    assert float(np.asarray(c.test_lines.x)[0, -1]) == 400
+    c.log_scale.value = True
+    assert isinstance(c.test_lines.scales["y"], type(c._sy_log))
+    assert c._y_axis.scale is c._sy_log and c._sy_log.min > 0
+    c.log_scale.value = False
+    assert c._y_axis.scale is c._sy_linear
+
+
+def test_a_diverged_run_says_so_and_the_others_go_on(make):
+    c = make(vary="learning_rate", values=[0.03, 3], dataset="reg-plane", seed="1")
+    c.step(30)
+    assert list(c.runs.diverged) == [False, True]
+    stopped = c.runs[1].epoch
+    title = c.cells[1][0].value
+    assert f"diverged at epoch {stopped}" in title
+    assert "nbp-diverged" in c._cells[1].box._dom_classes
+    assert "nbp-diverged" not in c._cells[0].box._dom_classes
+    assert c.runs[0].epoch == 30
+    x = np.asarray(c.test_lines.x)
+    y = np.asarray(c.test_lines.y)
+    assert np.isfinite(y).all()               # the diverged curve ends at its last point
+    assert x[1].max() < 30 and x[0, -1] == 30
+
+
+def test_only_changed_pictures_are_sent(make, sent):
+    c = make(vary="learning_rate", values=[0.03, 0.3], seed="1")
+    c.step(1)
+    sent.clear()
+    c._render()  # nothing changed since
+    assert not [b for _, _, bufs in sent for b in bufs if b[:4] == b"\x89PNG"]
+    c.step(5)
+    pictures = [w for w, _, bufs in sent if any(b[:4] == b"\x89PNG" for b in bufs)]
+    assert 1 <= len(pictures) <= 2
+    assert all(w in [cell[1] for cell in c.cells] for w in pictures)
+
+
+# -- the loop ----------------------------------------------------------------------------
+
+async def test_play_sends_at_most_30_frames_per_second_and_nothing_while_paused(make, sent):
+    c = make(vary="optimizer", values=["sgd", "momentum", "adam"], seed="1")
+    c.epochs_per_second = None   # as fast as possible: a frame every tick
+    c.play()
+    assert c.playing and c.play_button.icon == "pause"
+    frames0 = c.frames_rendered
+    await asyncio.sleep(1.0)
+    frames = c.frames_rendered - frames0
+    assert 5 <= frames <= 32
+    assert c.runs.epoch > 10
+    c.play_button.click()           # Pause
+    assert not c.playing and c.play_button.icon == "play"
+    assert c.epoch.value == f"{c.runs.epoch:07,d}"
+    # the last frame shows the state reached
+    np.testing.assert_allclose(np.asarray(c.test_lines.y)[:, -1],
+                               c.runs.test_loss.astype(np.float32))
+    epoch, n_sent = c.runs.epoch, len(sent)
+    await asyncio.sleep(0.4)
+    assert c.runs.epoch == epoch and len(sent) == n_sent
+    assert not c._gate.widget.playing
+
+
+async def test_live_frames_send_curves_at_most_every_chart_interval(make):
+    c = make(vary="seed", values=4, seed="1")
+    c.epochs_per_second = None
+    c.play()
+    charts0, frames0 = c.chart_updates, c.frames_rendered
+    await asyncio.sleep(1.0)
+    c.pause()
+    frames, charts = c.frames_rendered - frames0, c.chart_updates - charts0
+    assert frames > charts
+    assert charts <= 1.0 / compare_module.CHART_INTERVAL + 2
+
+
+async def test_playground_pace_by_default(make):
+    c = make(vary="seed", values=2, seed="1")
+    assert c.epochs_per_second == 60 and c.speed.value == 60
+    c.play()
+    await asyncio.sleep(1.0)
+    c.pause()
+    assert 30 <= c.runs.epoch <= 62
+    c.speed.value = 10
+    assert c.epochs_per_second == 10
+
+
+async def test_close_cancels_the_loop(make):
+    c = make(vary="seed", values=2, seed="1")
+    c.play()
+    await asyncio.sleep(0.1)
+    task = c.loop._task
+    c.close()
+    assert c.closed and not c.playing
+    await asyncio.sleep(0.05)
+    assert task.cancelled() or task.done()
+    epoch = c.runs.epoch
+    await asyncio.sleep(0.2)
+    assert c.runs.epoch == epoch
+    with pytest.raises(RuntimeError, match="closed"):
+        c.play()
+
+
+async def test_displaying_again_pauses(make):
+    c = make(vary="seed", values=2, seed="1")
+    c._repr_mimebundle_()
+    c.play()
+    await asyncio.sleep(0.05)
+    c._repr_mimebundle_()
+    assert not c.playing
+
+
+async def test_changing_a_control_while_playing_goes_on_with_the_new_runs(make):
+    c = make(vary="optimizer", values=["sgd", "adam"], seed="1")
+    c.play()
+    await asyncio.sleep(0.2)
+    c.value_controls["optimizer"].value = ("sgd", "rmsprop", "adam")
+    assert c.runs.labels == ["sgd", "rmsprop", "adam"] and c.playing
+    await asyncio.sleep(0.3)
+    c.pause()
+    assert c.runs.labels == ["sgd", "rmsprop", "adam"] and c.runs.epoch > 0
+
+
+def test_reset_starts_every_run_again(make):
+    c = make(vary="optimizer", values=["sgd", "adam"], seed="1")
+    before = [weights_of(t) for t in c.runs]
+    c.step(5)
+    c.reset()
+    assert c.runs.epoch == 0 and c.epoch.value == "000,000"
+    after = [weights_of(t) for t in c.runs]
+    assert all(np.array_equal(a, b) for x, y in zip(before, after) for a, b in zip(x, y))
+
+
+# -- from a Playground -------------------------------------------------------------------
+
+def test_playground_compare_carries_its_config():
+    pg = Playground(dataset="spiral", network_shape=(6, 3), activation="relu",
+                    learning_rate=0.01, seed="0.4")
+    try:
+        pg.config = pg.config.replace(noise=10)
+        c = pg.compare(vary="optimizer", values=["sgd", "adam"])
+        try:
+            assert c.config == pg.config
+            for t in c.runs:
+                assert (t.config.dataset, t.config.network_shape, t.config.activation,
+                        t.config.learning_rate, t.config.noise, t.config.seed) == \
+                    ("spiral", (6, 3), "relu", 0.01, 10, pg.config.seed)
+            assert c.runs.labels == ["sgd", "adam"]
+        finally:
+            c.close()
+    finally:
+        pg.close()
+
+
+def test_frame_messages_are_small(make, sent):
+    c = make(vary="seed", values=8, seed="1")
+    c.step(1)
+    sent.clear()
+    c.step(1)
+    total = sum(len(json.dumps(msg, default=str)) + sum(map(len, bufs)) for _, msg, bufs in sent)
+    assert total < 8 * 3000 + 20_000, total
