@@ -6,8 +6,9 @@ rounding), and steps them together by Playground epochs.  Runs whose networks ha
 layer sizes, activation and output head, and that update after the same number of points
 (batch size, training-set size, carried leftover), are *stacked*: their parameters live in
 one ``(K, size)`` buffer and every mini-batch is one pass of batched NumPy calls over all of
-them (:mod:`nbplayground.stacked`), so K runs cost little more than one.  Runs that cannot
-be stacked together form separate groups.
+them (:mod:`nbplayground.stacked`), so K runs cost a fraction of K separate ones (the
+per-call cost of NumPy is paid once for all of them).  Runs that cannot be stacked together
+form separate groups, and a run that diverges leaves its stack.
 
 Seeds
 -----
@@ -115,14 +116,16 @@ class Runs:
 
     ``Runs(configs)`` takes a non-empty list of :class:`Config`; see :meth:`seeds` and
     :meth:`vary` for the usual ways to make one.  ``labels`` (optional) names the runs;
-    by default a run is named by the settings that differ between the runs.
+    by default a run is named by the settings that differ between the runs.  ``data``
+    (optional) is the user's own points, as ``Trainer(config, data=(X, y))`` takes them,
+    for every run (each seed shuffles and splits them its own way).
 
     ``step(n)`` trains every run ``n`` Playground epochs.  A run that diverges (a loss
     or weight becomes NaN or infinite) stops at that epoch and the others go on
     (:attr:`diverged`, :attr:`epochs`).
     """
 
-    def __init__(self, configs, labels=None):
+    def __init__(self, configs, labels=None, data=None):
         if isinstance(configs, Config):
             raise TypeError("Runs(configs) takes a list of Config; for one config use "
                             "Runs([config]), Runs.seeds(config, n) or Runs.vary(config, ...)")
@@ -143,7 +146,7 @@ class Runs:
                 raise ValueError(f"{len(labels)} labels for {len(configs)} configs: "
                                  "give one label per config")
         self._labels = labels
-        self._trainers = [Trainer(c) for c in configs]
+        self._trainers = [Trainer(c, data=data) for c in configs]
         #: epochs stepped by :meth:`step` (a diverged run's own epoch stays where it stopped)
         self.epoch = 0
         self._groups = None
@@ -151,7 +154,7 @@ class Runs:
     # -- making runs ---------------------------------------------------------------------
 
     @classmethod
-    def seeds(cls, config: Config, n=20) -> "Runs":
+    def seeds(cls, config: Config, n=20, data=None) -> "Runs":
         """``n`` runs of ``config`` that differ only in their seed (data and weights).
 
         ``n`` is a count: run 0 is ``config.seed`` and the others are drawn from
@@ -162,10 +165,10 @@ class Runs:
             raise TypeError(f"config must be a Config, got {type(config).__name__}")
         seeds = _seed_list(config, n)
         return cls([config.replace(seed=s) for s in seeds],
-                   labels=[f"seed {s}" for s in seeds])
+                   labels=[f"seed {s}" for s in seeds], data=data)
 
     @classmethod
-    def vary(cls, config: Config, same_start: bool = True, **values) -> "Runs":
+    def vary(cls, config: Config, same_start: bool = True, data=None, **values) -> "Runs":
         """One run per value of a setting: ``Runs.vary(config, optimizer=["sgd", "adam"])``.
 
         Any :class:`Config` field may vary (``learning_rate=[...]``, ``batch_size=[...]``,
@@ -220,7 +223,7 @@ class Runs:
                   for combo in combos]
         if not same_start and "seed" not in lists:
             labels = [f"{lab}, seed {s}" for lab, s in zip(labels, seeds)]
-        return cls(configs, labels=labels)
+        return cls(configs, labels=labels, data=data)
 
     # -- the runs ------------------------------------------------------------------------
 
@@ -287,6 +290,18 @@ class Runs:
 
     # -- training ------------------------------------------------------------------------
 
+    def reset(self, same_weights: bool = False) -> None:
+        """Every run back to epoch 0 with a new network on its data (Playground's Reset).
+
+        Each run draws its new weights from its own continuing stream, so runs that
+        started the same (``same_start``) start the same again.  ``same_weights=True``
+        restarts every run from its first initial weights instead.
+        """
+        for t in self._trainers:
+            t.reset(same_weights=same_weights)
+        self.epoch = 0
+        self._groups = None
+
     def step(self, epochs: int = 1, seconds: float | None = None) -> int:
         """Train every run that has not diverged ``epochs`` epochs; return how many ran.
 
@@ -328,7 +343,7 @@ class Runs:
         groups = self._groups
         if not (rebuild or groups is None or not all(g.still_valid() for g in groups)):
             # runs that could not stack before (a reset run's carried leftover) may now
-            keys = {_stacked.group_key(t) for g in groups for t in g.trainers}
+            keys = {_stacked.stack_key(t) for g in groups for t in g.trainers}
             if len(keys) == len(groups):
                 return groups
         groups = self._groups = _stacked.make_groups(self._trainers)
@@ -412,6 +427,16 @@ class Study:
                 f"<table><thead>{head}</thead><tbody>{body}</tbody></table>")
 
 
+def _scan_first(runs, first, target, since) -> None:
+    """Fill ``first[i]`` with run i's first epoch >= ``since`` whose test loss < target."""
+    for i, h in enumerate(runs.histories):
+        if first[i] is None:
+            epochs, losses = h.epochs, h.test_loss
+            below = np.flatnonzero((epochs >= since) & (losses < target))
+            if below.size:
+                first[i] = int(epochs[below[0]])
+
+
 def study(config: Config, seeds=20, target: float = 0.1, epochs: int = 1000) -> Study:
     """Train ``config`` with many seeds and count how often it works.
 
@@ -430,11 +455,16 @@ def study(config: Config, seeds=20, target: float = 0.1, epochs: int = 1000) -> 
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs={epochs!r}: must be an integer >= 0")
     runs = Runs.seeds(config, seeds)
-    runs.step(int(epochs))
-    first = []
-    for h in runs.histories:
-        below = np.flatnonzero(h.test_loss < target)
-        first.append(int(h.epochs[below[0]]) if below.size else None)
+    first = [None] * len(runs)
+    _scan_first(runs, first, target, 0)
+    epochs = int(epochs)
+    # step in chunks the histories keep at full resolution, so that every epoch is seen
+    chunk = max(1, min(h.recent for h in runs.histories) // 2)
+    while runs.epoch < epochs:
+        since = runs.epoch
+        if runs.step(min(chunk, epochs - since)) == 0:
+            break  # every run diverged
+        _scan_first(runs, first, target, since + 1)
     return Study(config=config, seeds=[c.seed for c in runs.configs], target=float(target),
                  epochs=int(epochs), first_epochs=first,
                  final_test_losses=runs.test_loss, diverged=runs.diverged, runs=runs)

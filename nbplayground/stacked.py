@@ -14,15 +14,21 @@ product ``W[l] @ a`` replaced by one batched product over the K runs::
 
     z_l (K, n_out, b) = W_l (K, n_out, n_in + 1) @ [a_{l-1}; 1] (K, n_in + 1, b)
 
-each run with its own batch of its own points.  Elementwise ops (activations, the output
-head) are the very ops of :mod:`nbplayground.activations` and :mod:`nbplayground.losses`,
-on (K, ., b) arrays.  The update is Playground's, per run:
+each run with its own batch of its own points.  Work buffers are node-major, ``(units, K,
+b)``, so that the elementwise ops (activations, the output head: the very ops of
+:mod:`nbplayground.activations` and :mod:`nbplayground.losses`) each run as one contiguous
+loop over all K runs, and the products see ``(K, units, b)`` transposed views.  The update
+is Playground's, per run:
 
-* runs on plain SGD (no momentum, no decay, no regularization, no dead link) in two calls
-  for all of them: ``G *= lr_k / count`` (a (K, 1) column of per-run factors, the same
-  Python floats the trainer computes) and ``P -= G``;
-* any other run through its own trainer's ``_update(count)``, on its row of ``P`` and ``G``
-  (the optimizer, the regularization step and L1's dead links are the trainer's code).
+* one call scales every row of the summed gradients ``G`` by a (K, 1) column of per-run
+  factors, the very Python floats the trainer computes: ``lr / count`` for runs on plain
+  SGD (no momentum, decay, regularization or dead link), ``1.0 / count`` for the other
+  unregularized runs;
+* each of those other runs then takes its own optimizer's ``step`` on its rows of ``P``
+  and ``G`` (K small calls: the optimizers differ);
+* a regularized run (or one with dead links) goes through its own trainer's
+  ``_update(count)`` (the regularization step and L1's dead links are the trainer's code);
+* one call ``P -= G`` on the plain runs' rows.
 
 The epoch's leftover points are carried into the next epoch's first batch as the trainer
 does (spec 7.3).  After the epoch, the losses of Playground's heads (squared loss, one
@@ -40,7 +46,6 @@ from itertools import starmap
 import numpy as np
 
 _CALL = getattr(operator, "call", None)  # Python >= 3.11
-_copyto = getattr(np.copyto, "_implementation", np.copyto)
 
 
 def _run(calls) -> None:
@@ -59,21 +64,28 @@ def group_key(trainer) -> tuple:
             c.batch_size, trainer._n_train, n_total, trainer._carry_count)
 
 
-def _plain_sgd(trainer) -> bool:
-    """Does this trainer's update take Playground's two-call SGD rule?"""
-    return (trainer._plain_sgd(trainer._optimizer) and not trainer._regularizing()
-            and not trainer._any_dead)
+def _stackable(trainer) -> bool:
+    return getattr(trainer, "_engine", "fast") == "fast" and not getattr(trainer, "_batch", 0)
 
 
-def _softmax_ops(z, a, scratch):
-    """Softmax over axis 1 (the output nodes) of (K, outputs, b), shifted by the max."""
-    def col_max(z, out):
-        np.max(z, axis=1, keepdims=True, out=out)
+def stack_key(trainer) -> tuple:
+    """Trainers with equal keys are stacked together.  A trainer on the readable engine,
+    or stopped mid-epoch by ``step_batch()``, takes its own epoch."""
+    return group_key(trainer) if _stackable(trainer) else ("solo", id(trainer))
 
-    def col_sum(a, out):
-        np.sum(a, axis=1, keepdims=True, out=out)
-    return [(col_max, (z, scratch)), (np.subtract, (z, scratch, a)), (np.exp, (a, a)),
-            (col_sum, (a, scratch)), (np.divide, (a, scratch, a))]
+
+def _update_kind(trainer) -> str:
+    """How a trainer's update is made: "plain" (Playground's two-call SGD rule),
+    "simple" (its optimizer's step, nothing else) or "own" (the trainer's ``_update``:
+    regularization, dead links)."""
+    if trainer._regularizing() or trainer._any_dead:
+        return "own"
+    return "plain" if trainer._plain_sgd(trainer._optimizer) else "simple"
+
+
+def _km(a):
+    """The (K, units, b) view of a node-major (units, K, b) buffer."""
+    return a.transpose(1, 0, 2)
 
 
 class Solo:
@@ -99,7 +111,9 @@ def make_groups(trainers) -> list:
     buckets: dict = {}
     for t in trainers:
         if not t.diverged:
-            buckets.setdefault(group_key(t), []).append(t)
+            # a trainer on the readable engine, or stopped mid-epoch by step_batch(),
+            # takes its own epoch
+            buckets.setdefault(stack_key(t), []).append(t)
     return [StackedGroup(ts) if len(ts) > 1 else Solo(ts[0]) for ts in buckets.values()]
 
 
@@ -131,14 +145,23 @@ class StackedGroup:
             self.C[k] = t._carry
             self._rebind(t, k)
         self.W = self._views(self.P)
-        self.Gv = self._views(self.G)
         self._data = [t.data for t in self.trainers]
         self._configs = [t.config for t in self.trainers]
-        plain = [_plain_sgd(t) for t in self.trainers]
-        self.plain = [k for k in range(K) if plain[k]]
-        self.own = [self.trainers[k] for k in range(K) if not plain[k]]
-        self._lr = np.array([[t._optimizer.learning_rate if plain[k] else 0.0]
+        # three kinds of update (see the module docstring)
+        kind = [_update_kind(t) for t in self.trainers]
+        self.plain = [k for k in range(K) if kind[k] == "plain"]
+        self.simple = [(t._optimizer, self.P[k], self.G[k])
+                       for k, t in enumerate(self.trainers) if kind[k] == "simple"]
+        self.own = [t for k, t in enumerate(self.trainers) if kind[k] == "own"]
+        self._plain_optimizers = [self.trainers[k]._optimizer for k in self.plain]
+        self._plain_mask = np.array([[k == "plain"] for k in kind])
+        self._all_plain = len(self.plain) == K
+        self._any_scaled = bool(self.plain or self.simple)
+        # per-run factors of the summed gradient: plain lr / count, simple 1 / count,
+        # own 1 (the trainer scales its own row)
+        self._lr = np.array([[t._optimizer.learning_rate if kind[k] == "plain" else 1.0]
                              for k, t in enumerate(self.trainers)])
+        self._own_row = np.array([[k == "own"] for k in kind])
         self._scale = np.empty((K, 1))
         self._build_batches()
         self._build_eval()
@@ -164,7 +187,7 @@ class StackedGroup:
         for k, t in enumerate(self.trainers):
             if (t.network.params is not self.rows[k] or t.data is not self._data[k]
                     or t.config is not self._configs[k] or t._carry_count != self.carry_count
-                    or t.diverged):
+                    or t.diverged or not _stackable(t)):
                 return False
         return True
 
@@ -177,8 +200,9 @@ class StackedGroup:
 
     def _build_batches(self) -> None:
         K, bs, n = self.K, self.batch_size, self.n_train
-        xs = np.stack([t._train_x for t in self.trainers])                     # (K, f+1, n)
-        ts = np.stack([t.head.targets(t.data.train_y) for t in self.trainers])  # (K, out, n)
+        # node-major data: (features + 1, K, n) and (outputs, K, n)
+        xs = np.stack([t._train_x for t in self.trainers], axis=1)
+        ts = np.stack([t.head.targets(t.data.train_y) for t in self.trainers], axis=1)
         full, left = divmod(n, bs)
         self.full_batches, self.leftover = full, left
         buffers: dict = {}
@@ -187,84 +211,138 @@ class StackedGroup:
             cols = slice(i * bs, (i + 1) * bs)
             xb = np.ascontiguousarray(xs[:, :, cols])
             tb = np.ascontiguousarray(ts[:, :, cols])
-            calls += self._tape(xb, tb, self.Gv, buffers)
+            calls += self._tape(xb, tb, self.G, buffers)
             calls.append((self._first_update,) if i == 0 else (self._update, bs))
         if left:
             xb = np.ascontiguousarray(xs[:, :, full * bs:])
             tb = np.ascontiguousarray(ts[:, :, full * bs:])
-            calls += self._tape(xb, tb, self._views(self.C_tmp), buffers)
+            calls += self._tape(xb, tb, self.C_tmp, buffers)
             calls.append((self._stash_leftover,))
         self.calls = calls
-        self._scale_bs = np.empty((K, 1))
-        np.divide(self._lr, bs, self._scale_bs)
+        self._scale_bs = self._factors(bs, np.empty((K, 1)))
 
     def _buffers(self, b):
+        """Work buffers for batches of ``b`` points, node-major: ``(units, K, b)``.
+
+        Node-major keeps every elementwise op on one contiguous array (one SIMD loop
+        over the K runs); the batched products see ``(K, units, b)`` transposed views,
+        each run's slice a plain matrix with row stride ``K * b``.  The hidden layers'
+        activations, with their rows of ones, follow one another in one flat buffer (and
+        their derivatives in another), so one call covers every layer, as in the trainer.
+        """
         K, shapes = self.K, self.shapes
         last = len(shapes) - 1
         rows = [shapes[h][0] + 1 for h in range(last)]
-        starts = np.cumsum([0] + [r * b for r in rows]).tolist()
-        flat_acts = np.ones((K, starts[-1]))
-        flat_derivs = np.empty((K, starts[-1]))
+        starts = np.cumsum([0] + [r * K * b for r in rows]).tolist()
+        flat_acts = np.ones(starts[-1])
+        flat_derivs = np.empty(starts[-1])
         acts, zs, deltas, d_acts, tmps, derivs = [], [], [], [], [], []
         for l, (n_out, _) in enumerate(shapes):
             if l < last:
-                acts.append(flat_acts[:, starts[l]:starts[l + 1]].reshape(K, n_out + 1, b))
-                derivs.append(flat_derivs[:, starts[l]:starts[l + 1]]
-                              .reshape(K, n_out + 1, b)[:, :-1])
+                acts.append(flat_acts[starts[l]:starts[l + 1]].reshape(n_out + 1, K, b))
+                derivs.append(flat_derivs[starts[l]:starts[l + 1]]
+                              .reshape(n_out + 1, K, b)[:-1])
             else:
-                acts.append(np.empty((K, n_out, b)))
-            zs.append(np.empty((K, n_out, b)) if self.activation.needs_z else None)
-            deltas.append(np.empty((K, n_out, b)))
-            d_acts.append(np.empty((K, n_out, b)))
-            tmps.append(np.empty((K, max(n_out, 1), b)))
-        scratch = np.empty((K, 1, b))
-        return acts, zs, deltas, d_acts, tmps, derivs, flat_acts, flat_derivs, scratch
+                acts.append(np.empty((n_out, K, b)))
+            zs.append(np.empty((n_out, K, b)) if self.activation.needs_z else None)
+            deltas.append(np.empty((n_out, K, b)))
+            d_acts.append(np.empty((n_out, K, b)))
+            tmps.append(np.empty((max(n_out, 1), K, b)))
+        scratch = np.empty((1, K, b))
+        merged = {}
+        for i, j in self._equal_runs():
+            # layers i..j have one shape and their inputs (hidden layers i-1..j-1) are
+            # consecutive blocks of flat_acts: one 4-D product gives all their gradients
+            n_out, cols = shapes[i]
+            a4 = flat_acts[starts[i - 1]:starts[j]].reshape(j - i + 1, cols, K, b)
+            d4 = np.empty((j - i + 1, n_out, K, b))
+            for m in range(j - i + 1):
+                deltas[i + m] = d4[m]
+            merged[i] = (j, d4.transpose(2, 0, 1, 3), a4.transpose(2, 0, 3, 1))
+        return acts, zs, deltas, d_acts, tmps, derivs, flat_acts, flat_derivs, scratch, merged
 
-    def _tape(self, x, t, grads, buffers) -> list:
-        """The calls writing the K runs' summed batch gradients into ``grads`` (views)."""
+    def _equal_runs(self) -> list:
+        """Runs (i, j) of weight layers i..j (i >= 1) of one shape, as the trainer's."""
+        runs, l, n = [], 1, len(self.shapes)
+        while l < n:
+            j = l
+            while j + 1 < n and self.shapes[j + 1] == self.shapes[l]:
+                j += 1
+            if j > l:
+                runs.append((l, j))
+            l = j + 1
+        return runs
+
+    def _forward(self, x, bufs) -> list:
+        """Forward calls for node-major inputs ``x`` (features + 1, K, b)."""
+        acts, zs, _, _, tmps, _, _, _, scratch, _ = bufs
+        act, W = self.activation, self.W
+        last = len(self.shapes) - 1
+        ops = []
+        prev = _km(x)
+        for l in range(last + 1):
+            if l < last:
+                a = acts[l][:-1]
+                z = zs[l] if act.needs_z else a
+                ops.append((np.matmul, (W[l], prev, _km(z))))
+                ops += act.forward(z, a, tmps[l])
+                prev = _km(acts[l])
+            else:
+                out = acts[l]
+                ops.append((np.matmul, (W[l], prev, _km(out))))
+                # softmax's max and sum run over axis 0, the output nodes, as in the trainer
+                ops += self.head.forward_ops(out, out, scratch)
+        return ops
+
+    def _tape(self, x, t, grads_flat, buffers) -> list:
+        """The calls writing the K runs' summed batch gradients into ``grads_flat`` (K, size)."""
+        grads = self._views(grads_flat)
         b = x.shape[2]
         bufs = buffers.get(b)
         if bufs is None:
             bufs = buffers[b] = self._buffers(b)
-        acts, zs, deltas, d_acts, tmps, derivs, flat_acts, flat_derivs, scratch = bufs
-        act, head, W = self.activation, self.head, self.W
+        acts, zs, deltas, d_acts, tmps, derivs, flat_acts, flat_derivs, _, merged = bufs
+        act, W = self.activation, self.W
         last = len(self.shapes) - 1
-        ops = []
-        prev = x
-        for l in range(last + 1):
-            if l < last:
-                a = acts[l][:, :-1]
-                z = zs[l] if act.needs_z else a
-                ops.append((np.matmul, (W[l], prev, z)))
-                ops += act.forward(z, a, tmps[l])
-                prev = acts[l]
-            else:
-                out = acts[l]
-                ops.append((np.matmul, (W[l], prev, out)))
-                ops += self._head_forward(out, out, scratch)
+        ops = self._forward(x, bufs)
         use_derivs = act.derivative is not None and last > 0
         if use_derivs:
             ops += act.derivative(flat_acts, flat_derivs)
-        ops += head.delta_ops(acts[last], t, deltas[last], tmps[last])
+        ops += self.head.delta_ops(acts[last], t, deltas[last], tmps[last])
+        in_merged = {m for i, (j, _, _) in merged.items() for m in range(i, j + 1)}
         for l in range(last, -1, -1):
-            below = x if l == 0 else acts[l - 1]
-            ops.append((np.matmul, (deltas[l], below.transpose(0, 2, 1), grads[l])))
+            below = _km(x if l == 0 else acts[l - 1])
+            if l not in in_merged:
+                ops.append((np.matmul, (_km(deltas[l]), below.transpose(0, 2, 1), grads[l])))
             if l > 0:
-                ops.append((np.matmul, (W[l][:, :, :-1].transpose(0, 2, 1), deltas[l],
-                                        d_acts[l - 1])))
+                if l == last and self.shapes[l][0] == 1:
+                    # one output: W^T delta is an outer product, one multiply per element
+                    ops.append((np.multiply, (W[l][:, 0, :-1].T[:, :, None], deltas[l],
+                                              d_acts[l - 1])))
+                else:
+                    ops.append((np.matmul, (W[l][:, :, :-1].transpose(0, 2, 1),
+                                            _km(deltas[l]), _km(d_acts[l - 1]))))
                 if use_derivs:
                     ops.append((np.multiply, (d_acts[l - 1], derivs[l - 1], deltas[l - 1])))
                 else:
-                    ops += act.backward(zs[l - 1], acts[l - 1][:, :-1], d_acts[l - 1],
+                    ops += act.backward(zs[l - 1], acts[l - 1][:-1], d_acts[l - 1],
                                         deltas[l - 1], tmps[l - 1])
+            if l in merged:
+                # every delta of the run is known now
+                j, d4, a4 = merged[l]
+                a, b = self.offsets[l], self.offsets[j + 1]
+                ops.append((np.matmul, (d4, a4, grads_flat[:, a:b].reshape(
+                    self.K, j - l + 1, *self.shapes[l]))))
         return [(fn, *args) for fn, args in ops]
 
-    def _head_forward(self, z, a, scratch) -> list:
-        if self.head.activation == "softmax":
-            return _softmax_ops(z, a, scratch)
-        return self.head.forward_ops(z, a, scratch)
-
     # -- the updates -----------------------------------------------------------------------
+
+    def _factors(self, count, out) -> np.ndarray:
+        """The (K, 1) factors for an update from ``count`` examples: the same Python-float
+        divisions the trainer makes (lr / count for plain SGD, 1.0 / count otherwise)."""
+        np.divide(self._lr, count, out)
+        np.copyto(out, 1.0, where=self._own_row)
+        return out
 
     def _first_update(self) -> None:
         """The epoch's first update, averaging in the examples carried from the last epoch."""
@@ -274,9 +352,7 @@ class StackedGroup:
             self.carry_count = 0
             for t in self.trainers:
                 t._carry_count = 0
-            scale = self._scale
-            np.divide(self._lr, count, scale)
-            self._apply(count, scale)
+            self._apply(count, self._factors(count, self._scale))
         else:
             self._apply(self.batch_size, self._scale_bs)
 
@@ -284,14 +360,19 @@ class StackedGroup:
         self._apply(count, self._scale_bs)
 
     def _apply(self, count, scale) -> None:
-        # the runs with their own rule first: they read their (unscaled) rows of G
-        for t in self.own:
+        G = self.G
+        if self._any_scaled:
+            np.multiply(G, scale, G)
+        for opt, params, grad in self.simple:  # the trainer's update without its checks
+            opt.step(params, grad)
+        for t in self.own:                      # regularized or with dead links
             t._update(count)
         if self.plain:
-            # Playground's rule, w - (lr / count) * sum; rows of other runs get 0 * g
-            # (their rows of G were used above) and so do not move
-            np.multiply(self.G, scale, self.G)
-            np.subtract(self.P, self.G, self.P)
+            # Playground's rule, w - (lr / count) * sum, on the plain runs' rows only
+            if self._all_plain:
+                np.subtract(self.P, G, self.P)
+            else:
+                np.subtract(self.P, G, out=self.P, where=self._plain_mask)
 
     def _stash_leftover(self) -> None:
         if self.carry_count:
@@ -313,63 +394,58 @@ class StackedGroup:
         if not self.fast_eval:
             return
         K = self.K
-        x = np.stack([t._all_x for t in self.trainers])                      # (K, f+1, N)
-        self._eval_t = np.stack([t.head.targets(t._all_y) for t in self.trainers])
-        self._positive = np.stack([(t._all_y > 0).reshape(1, -1) for t in self.trainers])
+        x = np.stack([t._all_x for t in self.trainers], axis=1)          # (f+1, K, N)
+        self._eval_t = np.stack([t.head.targets(t._all_y) for t in self.trainers], axis=1)
+        self._positive = np.stack([(t._all_y > 0).reshape(1, -1) for t in self.trainers],
+                                  axis=1)
         bufs = self._buffers(total)
-        acts, zs, _, _, tmps, _, _, _, scratch = bufs
-        act, W = self.activation, self.W
-        last = len(self.shapes) - 1
-        ops = []
-        prev = x
-        for l in range(last + 1):
-            if l < last:
-                a = acts[l][:, :-1]
-                z = zs[l] if act.needs_z else a
-                ops.append((np.matmul, (W[l], prev, z)))
-                ops += act.forward(z, a, tmps[l])
-                prev = acts[l]
-            else:
-                ops.append((np.matmul, (W[l], prev, acts[l])))
-                ops += self._head_forward(acts[l], acts[l], scratch)
-        self._eval_calls = [(fn, *args) for fn, args in ops]
-        self._eval_out = acts[last]                        # (K, 1, N)
-        self._sq = np.empty((K, 1, total))
-        self._hits = np.empty((K, 1, total), dtype=bool)
+        self._eval_calls = [(fn, *args) for fn, args in self._forward(x, bufs)]
+        self._eval_out = bufs[0][-1]                       # (1, K, N)
+        self._sq = np.empty((1, K, total))
+        self._hits = np.empty((1, K, total), dtype=bool)
         self._classify = t0.config.problem == "classification"
         self._n_test = total - n
 
-    def evaluate(self) -> None:
-        """Losses (and accuracy) of every run after an epoch; history rows; divergence."""
+    def evaluate(self) -> bool:
+        """The epoch's end for every run: epoch counter, losses (and accuracy), history
+        row, divergence.  True if a run diverged."""
         if not self.fast_eval:
+            diverged = False
             for t in self.trainers:
+                t.epoch += 1
                 t._evaluate(record=True)
-            return
+                diverged = diverged or t.diverged
+            return diverged
         _run(self._eval_calls)
         n, n_test = self.n_train, self._n_test
         sq = self._sq
         np.subtract(self._eval_out, self._eval_t, sq)
         np.multiply(sq, sq, sq)
-        train = np.add.reduce(sq[:, 0, :n], axis=-1) * 0.5 / n
-        test = np.add.reduce(sq[:, 0, n:], axis=-1) * 0.5 / n_test
+        train = np.add.reduce(sq[0, :, :n], axis=-1) * 0.5 / n
+        test = np.add.reduce(sq[0, :, n:], axis=-1) * 0.5 / n_test
         finite = np.isfinite(self.P).all(axis=1) & np.isfinite(train) & np.isfinite(test)
         if self._classify:
             hits = self._hits
             np.greater_equal(self._eval_out, 0.0, hits)
             np.equal(hits, self._positive, hits)
-            acc_train = (np.count_nonzero(hits[:, 0, :n], axis=-1) / n).tolist()
-            acc_test = (np.count_nonzero(hits[:, 0, n:], axis=-1) / n_test).tolist()
+            acc_train = (np.count_nonzero(hits[0, :, :n], axis=-1) / n).tolist()
+            acc_test = (np.count_nonzero(hits[0, :, n:], axis=-1) / n_test).tolist()
         else:
             acc_train = acc_test = [None] * self.K
         nan = math.nan
-        for t, tr, te, a_tr, a_te, ok in zip(self.trainers, train.tolist(), test.tolist(),
-                                             acc_train, acc_test, finite.tolist()):
+        for t, tr, te, a_tr, a_te in zip(self.trainers, train.tolist(), test.tolist(),
+                                         acc_train, acc_test):
+            t.epoch += 1
             t.train_loss, t.test_loss = tr, te
             t.train_accuracy, t.test_accuracy = a_tr, a_te
-            if not ok:
-                t.diverged = True
             t.history.append(t.epoch, tr, te, nan if a_tr is None else a_tr,
                              nan if a_te is None else a_te)
+        if finite.all():
+            return False
+        for t, ok in zip(self.trainers, finite.tolist()):
+            if not ok:
+                t.diverged = True
+        return True
 
     # -- one epoch -------------------------------------------------------------------------
 
@@ -377,9 +453,6 @@ class StackedGroup:
         """Train every run of the group one epoch; True if one of them diverged."""
         _run(self.calls)
         full = self.full_batches
-        for k in self.plain:
-            self.trainers[k]._optimizer.iterations += full
-        for t in self.trainers:
-            t.epoch += 1
-        self.evaluate()
-        return any(t.diverged for t in self.trainers)
+        for opt in self._plain_optimizers:  # the others count their own steps
+            opt.iterations += full
+        return self.evaluate()

@@ -86,7 +86,7 @@ def test_regularization_with_dead_links(reg):
     if reg == "L1":
         assert any(r.network.dead.any() for r in runs), "L1 at this rate kills links"
     # a run without regularization next to regularized ones: plain and own updates mixed
-    mixed = Runs.vary(base, regularization=[None, reg, None])
+    mixed = Runs.vary(base, regularization=[None, reg], optimizer=["sgd", "adam", "sgd"])
     trainers = _solo(mixed)
     _step_both(mixed, trainers, 15)
 
@@ -111,6 +111,8 @@ def test_batch_sizes_with_carried_leftovers(batch_size, train_percent):
     {"dataset": "reg-gauss", "activation": "relu", "batch_size": 4},
     {"network_shape": ()},                               # no hidden layer
     {"network_shape": (8, 8, 8, 8), "activation": "swish"},  # equal layers, needs z
+    {"dataset": "spiral3", "network_shape": (3, 3)},    # the output's shape equals a hidden's
+    {"network_shape": (1, 1, 1), "activation": "relu"},
     {"features": ("x", "y", "x_squared", "sin_y"), "activation": "sigmoid"},
 ], ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()))
 def test_heads_problems_and_shapes(changes):
@@ -215,6 +217,12 @@ def test_same_start_shares_data_and_initial_weights():
         assert np.array_equal(r.network.params, first.network.params)
     runs.step(5)
     assert not np.array_equal(runs[0].network.params, runs[1].network.params)
+
+    for field, values in (("batch_size", [10, 3]), ("activation", ["tanh", "relu"]),
+                          ("learning_rate", [0.03, 1]), ("regularization", [None, "L2"])):
+        runs = Runs.vary(base, **{field: values})
+        assert np.array_equal(runs[0].data.train_x, runs[1].data.train_x), field
+        assert np.array_equal(runs[0].network.params, runs[1].network.params), field
 
     # a varied shape can only share the data
     runs = Runs.vary(base, network_shape=[(6, 4), (3,)])
@@ -327,3 +335,60 @@ def test_study_with_seed_list_and_no_success():
         study(Config(seed="x"), seeds=2, epochs=-3)
     with pytest.raises(TypeError, match="Config"):
         study({"dataset": "xor"})
+
+
+def test_study_sees_every_epoch_of_a_thinned_history(monkeypatch):
+    """Histories thin old rows; study steps in chunks they keep whole, so first_epochs
+    stay exact however long the study."""
+    import nbplayground.trainer as trainer_module
+    from nbplayground.history import History
+    config = Config(seed="study", network_shape=(3,), activation="relu")
+    expected = study(config, seeds=4, epochs=90).first_epochs
+    assert any(e is not None and e > 30 for e in expected), "a late success to look for"
+    monkeypatch.setattr(trainer_module, "History", lambda: History(capacity=24, recent=12))
+    s = study(config, seeds=4, epochs=90)
+    assert len(s.runs.histories[0]) < 40, "the histories were thinned"
+    assert s.first_epochs == expected
+
+
+def test_reset_keeps_same_start_runs_together():
+    runs = Runs.vary(Config(seed="rs", dataset="xor"), optimizer=["sgd", "adam", "adagrad"])
+    first = runs[0].network.params.copy()
+    runs.step(10)
+    runs.reset()
+    assert runs.epoch == 0 and list(runs.epochs) == [0, 0, 0]
+    new = runs[0].network.params.copy()
+    assert not np.array_equal(new, first), "Reset draws new weights from the stream"
+    for r in runs:
+        assert np.array_equal(r.network.params, new) and len(r.history) == 1
+    trainers = _solo(runs)
+    for t in trainers:
+        t.reset()
+    _step_both(runs, trainers, 6)
+    runs.reset(same_weights=True)
+    for r in runs:
+        assert np.array_equal(r.network.params, first)
+
+
+def test_custom_data_for_every_run():
+    rng = np.random.default_rng(3)
+    X = rng.uniform(-5, 5, size=(120, 2))
+    y = np.where(X[:, 0] * X[:, 1] > 0, 1, -1)
+    runs = Runs.seeds(Config(seed="own", batch_size=8), 3, data=(X, y))
+    assert runs.groups == [[0, 1, 2]] and runs[0]._n_train == 60
+    trainers = [Trainer(c, data=(X, y)) for c in runs.configs]
+    _step_both(runs, trainers, 12)
+    assert Runs.vary(Config(seed="own"), data=(X, y), learning_rate=[0.1, 0.3])[1].custom_data
+
+
+def test_a_run_stopped_mid_epoch_by_step_batch_finishes_its_epoch_alone():
+    runs = Runs.seeds(Config(seed="mid", batch_size=7), 3)
+    trainers = _solo(runs)
+    _step_both(runs, trainers, 2)
+    for _ in range(4):
+        runs[1].step_batch()
+        trainers[1].step_batch()
+    assert len(runs.groups) == 2, "the run mid-epoch is not stacked"
+    _step_both(runs, trainers, 1)   # run 1 finishes its epoch, the others make one
+    assert runs.groups == [[0, 1, 2]], "then it stacks again"
+    _step_both(runs, trainers, 5)
