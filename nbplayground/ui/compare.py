@@ -110,6 +110,14 @@ CURVE_POINTS = 120
 CHART_INTERVAL = 0.2
 #: Side of one run's heatmap in px.
 HEATMAP_PX = 116
+#: Points per axis of a run's heatmap grid: a quarter of the Playground's 100 x 100 costs a
+#: quarter as much to evaluate and to send, and is plenty for a 116 px picture.
+HEATMAP_GRID = 50
+#: zlib level of the heatmap PNGs: level 1 costs a third of level 6 for a few more bytes.
+PNG_LEVEL = 1
+#: Seconds of heatmap drawing per live frame: when the K pictures cost more, each frame
+#: draws the next few of them in turn (all of them when paused or stepped).
+HEATMAP_BUDGET = 0.012
 #: More runs than this get smaller pictures (88 px, five to a row).
 SMALL_CELLS_ABOVE = 12
 #: The speed dropdown's value for "as fast as possible" (a Dropdown value cannot be None).
@@ -217,13 +225,15 @@ def format_values(vary: str, values: tuple) -> str:
     return ", ".join(str(v) for v in values)
 
 
-def make_runs(config: Config, vary: str, values: tuple, same_start: bool):
+def make_runs(config: Config, vary: str, values: tuple, same_start: bool, data=None):
     """The :class:`~nbplayground.runs.Runs` for ``config`` with ``vary`` over ``values``
-    (as :func:`parse_values` returns them).  The engine validates every run's config."""
+    (as :func:`parse_values` returns them), on the user's points ``data`` if given.  The
+    engine validates every run's config."""
     from ..runs import Runs
 
     if vary == "seed":
-        return Runs.seeds(config, values[0] if values[0] != "list" else list(values[1:]))
+        return Runs.seeds(config, values[0] if values[0] != "list" else list(values[1:]),
+                          data=data)
     if vary == "optimizer" and any(v in OPTIMIZER_SETTINGS for v in values):
         # "momentum" and "nesterov" are settings of SGD, not optimizers: one config each,
         # started as Runs.vary starts them (the first run's seed, or a seed per run)
@@ -235,8 +245,8 @@ def make_runs(config: Config, vary: str, values: tuple, same_start: bool):
                    for v, seed in zip(values, seeds)]
         labels = list(values) if same_start else [f"{v}, seed {s}"
                                                   for v, s in zip(values, seeds)]
-        return Runs(configs, labels=labels)
-    return Runs.vary(config, same_start=same_start, **{vary: list(values)})
+        return Runs(configs, labels=labels, data=data)
+    return Runs.vary(config, same_start=same_start, data=data, **{vary: list(values)})
 
 
 # --------------------------------------------------------------------------------------
@@ -363,7 +373,7 @@ class Compare(widgets.VBox):
     """
 
     def __init__(self, config: Config | None = None, vary: str = "seed", values: Any = None,
-                 same_start: bool = True, **config_changes):
+                 same_start: bool = True, *, data=None, **config_changes):
         if config is None:
             config = Config(**config_changes)
         elif not isinstance(config, Config):
@@ -380,7 +390,9 @@ class Compare(widgets.VBox):
         self._values = {v: parse_values(v, DEFAULT_VALUES[v]) for v in VARIES}
         self._values[vary] = parsed
         self._same_start = same_start
-        self._runs = make_runs(config, vary, parsed, same_start)
+        #: the user's own points (as ``Trainer(data=...)`` takes them), or None
+        self._data = data
+        self._runs = make_runs(config, vary, parsed, same_start, data)
         self._closed = False
         self._displayed = False
         self._dirty = False
@@ -389,6 +401,9 @@ class Compare(widgets.VBox):
         self._chart_pending = False
         self._cells: list[_Cell] = []
         self._log_scale = False
+        self._grid_cache: dict = {}
+        self._heat_cost = 0.0     # seconds per heatmap (moving average)
+        self._next_heat = 0       # the run whose picture a live frame draws first
         #: frames drawn (every _render), chart updates sent, heatmap pictures sent
         self.frames_rendered = 0
         self.chart_updates = 0
@@ -438,7 +453,7 @@ class Compare(widgets.VBox):
         self.epoch = widgets.HTML("")
         self.epoch.add_class("nbp-compare-epoch")
         speeds = [(SPEED_LABELS[s], _MAX_SPEED if s is None else s) for s in SPEEDS]
-        self.speed = widgets.Dropdown(options=speeds, layout=widgets.Layout(width="210px"))
+        self.speed = widgets.Dropdown(options=speeds, layout=widgets.Layout(width="250px"))
         self.speed.add_class("nbp-compare-speed")
         self.play_button.on_click(self._guarded(lambda _: self.pause() if self.playing
                                                 else self.play()))
@@ -603,6 +618,7 @@ class Compare(widgets.VBox):
         vary = canonical_vary(vary)
         self._rebuild(vary=vary, values=values, same_start=same_start)
 
+    @_locked
     def _rebuild(self, config: Config | None = None, vary: str | None = None,
                  values: Any = None, same_start: bool | None = None) -> None:
         """Build the Runs for the new settings; raises (and keeps everything) if it fails."""
@@ -611,7 +627,7 @@ class Compare(widgets.VBox):
         vary = self._vary if vary is None else vary
         parsed = self._values[vary] if values is None else parse_values(vary, values)
         same_start = self._same_start if same_start is None else bool(same_start)
-        runs = make_runs(config, vary, parsed, same_start)
+        runs = make_runs(config, vary, parsed, same_start, self._data)
         self._config, self._vary, self._same_start, self._runs = config, vary, same_start, runs
         self._values[vary] = parsed
         for error in (*self.value_errors.values(), self.vary_error):
@@ -626,6 +642,7 @@ class Compare(widgets.VBox):
         error_widget.value = html.escape(str(exc), quote=False)
         self._sync_controls(keep_text=True)
 
+    @_locked
     def _on_vary(self, change) -> None:
         if self._syncing:
             return
@@ -634,6 +651,7 @@ class Compare(widgets.VBox):
         except (ValueError, TypeError) as exc:
             self._control_failed(self.vary_error, exc)
 
+    @_locked
     def _on_values(self, name: str, change) -> None:
         if self._syncing or name != self._vary:
             return
@@ -645,6 +663,7 @@ class Compare(widgets.VBox):
         except (ValueError, TypeError) as exc:
             self._control_failed(self.value_errors[name], exc)
 
+    @_locked
     def _on_same_start(self, change) -> None:
         if self._syncing:
             return
@@ -653,6 +672,7 @@ class Compare(widgets.VBox):
         except (ValueError, TypeError) as exc:
             self._control_failed(self.vary_error, exc)
 
+    @_locked
     def _on_dataset(self, change) -> None:
         if self._syncing:
             return
@@ -661,12 +681,14 @@ class Compare(widgets.VBox):
         except (ValueError, TypeError) as exc:
             self._control_failed(self.vary_error, exc)
 
+    @_locked
     def _on_speed(self, change) -> None:
         if self._syncing:
             return
         value = change["new"]
         self._loop.epochs_per_second = None if value == _MAX_SPEED else value
 
+    @_locked
     def _on_log_scale(self, change) -> None:
         self._log_scale = bool(change["new"])
         scale = self._sy_log if self._log_scale else self._sy_linear
@@ -711,6 +733,7 @@ class Compare(widgets.VBox):
                 if self._vary == "seed" else
                 "every run starts from the first run's data and weights")
             self.dataset.value = self._config.dataset
+            self.dataset.disabled = self._data is not None   # the user's own points
             self._set_speed_option(self._loop.epochs_per_second)
             c = self._config
             optimizer = c.optimizer
@@ -749,8 +772,13 @@ class Compare(widgets.VBox):
             problem = ("regression" if trainer.config.problem == "regression" else
                        "multiclass" if (trainer.num_classes or 2) > 2 else "classification")
             data = trainer.data
+            # the thumbnail maps Playground's [-6, 6]²: bring the run's domain onto it
+            x0, x1, y0, y1 = trainer.domain
+            xy = np.asarray(data.train_x, dtype=np.float64).reshape(-1, 2)
+            xy = np.column_stack([(xy[:, 0] - x0) / (x1 - x0) * 12 - 6,
+                                  (xy[:, 1] - y0) / (y1 - y0) * 12 - 6])
             cell.points.value = _render.dataset_thumbnail_png(
-                data.train_x, data.train_y, size=HEATMAP_PX, problem=problem, point_size=3,
+                xy, data.train_y, size=HEATMAP_PX, problem=problem, point_size=3,
                 background=None)
         labels = [str(label) for label in runs.labels]
         keys = "".join(
@@ -813,10 +841,16 @@ class Compare(widgets.VBox):
 
     @_locked
     def reset(self) -> None:
-        """Pause and start every run again from its start (epoch 0)."""
+        """Pause and start every run again at epoch 0, as Playground's Reset: new weights
+        from each run's stream, or with "same start" the very weights they started from
+        (seeds always draw new ones: each Reset is a new trial of the odds)."""
         self._check_open()
         self._halt()
-        self._rebuild()
+        same = self._same_start and self._vary != "seed"
+        self._runs.reset(same_weights=same)
+        if self._status.kind != "info":
+            self._status.clear()
+        self._render()
 
     @_locked
     def close(self) -> None:
@@ -900,14 +934,53 @@ class Compare(widgets.VBox):
 
     # -- drawing ---------------------------------------------------------------------------
 
+    def grid_points(self, domain) -> np.ndarray:
+        """The (HEATMAP_GRID**2, 2) points of a heatmap over ``domain`` (xmin, xmax, ymin,
+        ymax), row-major with row 0 at the top (largest y), as the Playground's grid."""
+        domain = tuple(float(v) for v in domain)
+        points = self._grid_cache.get(domain)
+        if points is None:
+            x0, x1, y0, y1 = domain
+            gx, gy = np.meshgrid(np.linspace(x0, x1, HEATMAP_GRID),
+                                 np.linspace(y1, y0, HEATMAP_GRID))
+            points = np.column_stack([gx.ravel(), gy.ravel()])
+            self._grid_cache = {domain: points}
+        return points
+
     def heatmap_png(self, i: int) -> bytes:
-        """The picture of run ``i``'s output on the grid (Playground's colours)."""
+        """The picture of run ``i``'s output on the heatmap grid: the run's own
+        ``predict``, in the Playground's output colours, as an indexed PNG."""
         trainer = self._runs[i]
-        output = trainer.frame(curve_points=2).output
-        discretize = trainer.config.discretize
-        if output.ndim == 3:
-            return _render.class_heatmap_png(output)
-        return _render.heatmap_png(output, discretize)
+        n = HEATMAP_GRID
+        output = trainer.predict(self.grid_points(trainer.domain))
+        if output.ndim == 2:  # (points, K) class probabilities
+            image = _render.class_heatmap(output.T.reshape(-1, n, n))
+            return _render.encode_png_indexed(image.indices, image.palette, image.alpha,
+                                              level=PNG_LEVEL)
+        indices = _render.heatmap_indices(output.reshape(n, n), trainer.config.discretize)
+        palette, alpha = _render.heatmap_palette()
+        return _render.encode_png_indexed(indices, palette, alpha, level=PNG_LEVEL)
+
+    def _draw_heatmaps(self, live: bool) -> None:
+        """Send the pictures that changed: all of them, or while playing as many as
+        :data:`HEATMAP_BUDGET` allows, taking the runs in turn."""
+        k = len(self._cells)
+        count = k
+        if live and self._heat_cost * k > HEATMAP_BUDGET:
+            count = max(1, min(k, int(HEATMAP_BUDGET / self._heat_cost)))
+        start = self._next_heat if count < k else 0
+        t0 = time.perf_counter()
+        for j in range(count):
+            i = (start + j) % k
+            cell = self._cells[i]
+            png = self.heatmap_png(i)
+            if png != cell.image.value:
+                cell.image.value = png
+                self.images_sent += 1
+        self._next_heat = (start + count) % k if k else 0
+        if count:
+            cost = (time.perf_counter() - t0) / count
+            self._heat_cost = cost if self._heat_cost == 0 else 0.8 * self._heat_cost + 0.2 * cost
 
     def _render(self, live: bool = False) -> None:
         """Draw one frame: the epoch, the changed heatmaps, and (at most every
@@ -916,11 +989,7 @@ class Compare(widgets.VBox):
             return
         runs = self._runs
         self.epoch.value = f"{int(runs.epoch):07,d}"
-        for i, cell in enumerate(self._cells):
-            png = self.heatmap_png(i)
-            if png != cell.image.value:
-                cell.image.value = png
-                self.images_sent += 1
+        self._draw_heatmaps(live)
         now = time.monotonic()
         if live and now - self._last_chart < CHART_INTERVAL:
             self._chart_pending = True

@@ -282,15 +282,15 @@ class Playground(widgets.VBox):
         """A :class:`~nbplayground.ui.compare.Compare` that starts from this Playground's
         current settings (``config``, with Config ``changes``) and varies ``vary`` over
         ``values``, e.g. ``pg.compare("optimizer", ["sgd", "momentum", "adam"])``.
-        This Playground pauses; it is not changed."""
+        Your own points go along.  This Playground pauses; it is not changed."""
         from .compare import Compare
         self._check_open()
-        if self.custom_data is not None:
-            raise ValueError("compare(): Compare runs Playground's datasets; this "
-                             "Playground trains on your own points")
+        if self._drawn is not None:
+            raise ValueError("compare(): the points being drawn cannot train yet; add "
+                             "points first")
         self.pause()
         return Compare(self.config, vary=vary, values=values, same_start=same_start,
-                       **changes)
+                       data=self._trainer.custom_data, **changes)
 
     # -- public state -----------------------------------------------------------------
 

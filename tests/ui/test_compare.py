@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import struct
+import zlib
 
 import ipywidgets
 import numpy as np
@@ -43,6 +45,29 @@ def sent(monkeypatch):
 
     monkeypatch.setattr(ipywidgets.Widget, "_send", record)
     return log
+
+
+def png_indices(png: bytes) -> np.ndarray:
+    """The palette indices (H, W) of an 8-bit indexed PNG with filter-0 rows."""
+    pos, idat = 8, b""
+    while pos < len(png):
+        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        data = png[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, color_type = struct.unpack(">IIBB", data[:10])
+            assert (depth, color_type) == (8, 3)
+        elif kind == b"IDAT":
+            idat += data
+        pos += 12 + length
+    raw = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(height, width + 1)
+    assert (raw[:, 0] == 0).all()
+    return raw[:, 1:]
+
+
+def grid(n: int) -> np.ndarray:
+    """Playground's grid over [-6, 6]² with n points per axis, row 0 at y = +6."""
+    gx, gy = np.meshgrid(np.linspace(-6, 6, n), np.linspace(6, -6, n))
+    return np.column_stack([gx.ravel(), gy.ravel()])
 
 
 def seeds_of(runs) -> list:
@@ -198,7 +223,10 @@ def test_step_draws_the_runs_own_curves_heatmaps_and_titles(make):
         title, image, points = c.cells[i]
         assert runs.labels[i] in title.value
         assert f"test loss {runs.test_loss[i]:.3f}" in title.value
-        assert image.value == render.heatmap_png(runs[i].frame().output)
+        # the picture is the run's own output on the grid, in Playground's 31 buckets
+        n = compare_module.HEATMAP_GRID
+        expected = render.bucket_index(runs[i].predict(grid(n)).reshape(n, n))
+        np.testing.assert_array_equal(png_indices(image.value), expected)
         assert points.value[:4] == b"\x89PNG"
     assert list(c.test_lines.colors) == list(compare_module.RUN_COLORS[:3])
     legend = c.legend.value
@@ -366,3 +394,71 @@ def test_frame_messages_are_small(make, sent):
     c.step(1)
     total = sum(len(json.dumps(msg, default=str)) + sum(map(len, bufs)) for _, msg, bufs in sent)
     assert total < 8 * 3000 + 20_000, total
+
+
+def test_three_class_runs_show_each_class_in_its_colour(make):
+    c = make(dataset="gauss3", vary="seed", values=2, seed="1")
+    c.step(20)
+    n = compare_module.HEATMAP_GRID
+    probabilities = c.runs[0].predict(grid(n)).T.reshape(-1, n, n)
+    expected = render.class_heatmap(probabilities).indices
+    np.testing.assert_array_equal(png_indices(c.cells[0][1].value), expected)
+
+
+def test_a_live_frame_draws_the_pictures_in_turn_when_they_cost_too_much(make, monkeypatch):
+    c = make(vary="seed", values=6, seed="1")
+    c.step(1)
+    drawn = []
+    monkeypatch.setattr(compare_module.Compare, "heatmap_png",
+                        lambda self, i: drawn.append(i) or b"\x89PNG" + bytes([i, len(drawn)]))
+    c._heat_cost = compare_module.HEATMAP_BUDGET / 2.5   # two pictures fit in a frame
+    for _ in range(3):
+        c._draw_heatmaps(live=True)
+        c._heat_cost = compare_module.HEATMAP_BUDGET / 2.5
+    assert drawn == [0, 1, 2, 3, 4, 5]
+    drawn.clear()
+    c._draw_heatmaps(live=False)      # paused or stepped: every picture
+    assert drawn == [0, 1, 2, 3, 4, 5]
+
+
+def test_log_ticks_are_round_and_inside_the_range():
+    ticks, _ = compare_module._log_ticks(0.003, 0.8)
+    assert list(ticks) == [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
+    ticks, _ = compare_module._log_ticks(1e-6, 10)
+    assert list(ticks) == [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10]
+
+
+def test_playground_compare_takes_the_users_own_points_along():
+    rng = np.random.default_rng(5)
+    X = rng.uniform(-20, 20, size=(80, 2))
+    y = np.where(X[:, 0] > 0, 1, -1)
+    pg = Playground(data=(X, y), seed="2")
+    try:
+        c = pg.compare("learning_rate", [0.03, 0.3])
+        try:
+            for t in c.runs:
+                assert t.custom_data is not None and t.domain == pg.trainer.domain
+                assert np.array_equal(t.data.train_x, pg.trainer.data.train_x)
+            assert c.dataset.disabled
+            c.step(2)
+            # the picture spans the data's domain, as the run predicts on it
+            n = compare_module.HEATMAP_GRID
+            x0, x1, y0, y1 = c.runs[0].domain
+            gx, gy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y1, y0, n))
+            out = c.runs[0].predict(np.column_stack([gx.ravel(), gy.ravel()]))
+            np.testing.assert_array_equal(png_indices(c.cells[0][1].value),
+                                          render.bucket_index(out.reshape(n, n)))
+        finally:
+            c.close()
+    finally:
+        pg.close()
+
+
+def test_reset_with_seeds_draws_new_weights(make):
+    c = make(vary="seed", values=2, seed="1")
+    before = [weights_of(t) for t in c.runs]
+    c.step(3)
+    c.reset()
+    assert c.runs.epoch == 0 and len(c.runs.histories[0]) == 1
+    after = [weights_of(t) for t in c.runs]
+    assert not np.array_equal(before[0][0], after[0][0])
