@@ -425,9 +425,9 @@ register(Challenge(
            _keep("network_shape", (4, 2), "the same network for every optimizer."),
            _keep("batch_size", 10, "the same batches for every optimizer.")),
     quality=Quality(epochs=100, target=0.05, within=25, final_loss=0.05),
-    hint=("plain SGD at 0.03 needs about 50 epochs. Momentum keeps some of the previous "
+    hint=("plain SGD at 0.03 is slower than that. Momentum keeps some of the previous "
           "steps, so the same gradient moves further; adaptive optimizers scale each "
-          "weight's step."),
+          "weight's step. Too much momentum overshoots."),
 ))
 
 #: The weights lesson 09 asks for must give confident outputs: a random start
