@@ -554,3 +554,314 @@ register(Challenge(
     quality=Quality(epochs=200, target=0.05, within=150, final_loss=0.05),
     hint="these are the chapter's settings; if they do not train, tell us.",
 ))
+
+
+# ======================================================================================
+# Lessons 01 to 05: the first half of the chapter
+# ======================================================================================
+# 01 and 03 check a network (01 its weights, 03 its settings on the five check seeds);
+# 02 checks settings on the five check seeds; 04 and 05 check a Descent's settings
+# with the Descent engine (nbplayground.descent), from fixed starts.
+
+def _same_setup(config: Config, start: Config) -> bool:
+    """``config`` is ``start`` apart from what only changes the picture."""
+    display = dict(hide=start.hide, epochs_per_second=start.epochs_per_second,
+                   show_test_data=start.show_test_data, discretize=start.discretize)
+    return config.replace(**display) == start
+
+
+# -- 01 · Be the update ------------------------------------------------------------------
+
+#: How much of the first batch's loss one changed weight must remove (lesson 01).
+ONE_WEIGHT_DROP = 0.25
+
+
+def _changed_parameters(trainer: Trainer, fresh: Trainer) -> list[tuple[str, tuple, float, float]]:
+    """(kind, index, old, new) of every weight and bias that differs from ``fresh``'s."""
+    out = []
+    for kind, mine, theirs in (("weight", trainer.weights, fresh.weights),
+                               ("bias", trainer.biases, fresh.biases)):
+        for layer, (a, b) in enumerate(zip(mine, theirs)):
+            for idx in zip(*np.nonzero(np.asarray(a) != np.asarray(b))):
+                out.append((kind, (layer, *map(int, idx)), float(b[idx]), float(a[idx])))
+    return out
+
+
+def _check_one_weight(config: Config, trainer: Trainer | None) -> Result:
+    ch = CHALLENGES["be-the-update"]
+    if trainer is None:
+        return Result(ch.title, False, "This challenge checks weights: pass the trainer "
+                      "(check(t)) or a Playground, not a Config.")
+    if not _same_setup(config, ch.start):
+        return Result(ch.title, False, (
+            "Use the challenge's own network: t = Trainer(challenge.start) (the data, "
+            "network, learning rate and seed of this trainer differ from it)."))
+    e = trainer.explain_batch()
+    if e.epoch != 0 or e.batch != 0:
+        return Result(ch.title, False, (
+            f"This network has already made updates (epoch {e.epoch}, batch {e.batch}): "
+            "here you are the update. Start again from t = Trainer(challenge.start) and "
+            "change one weight with t.set_weight(layer, to, from, value)."))
+    fresh = Trainer(config)
+    changed = _changed_parameters(trainer, fresh)
+    if len(changed) != 1:
+        what = ("nothing has changed yet" if not changed else
+                f"{len(changed)} weights and biases differ from the start (a Reset or an "
+                "update changes them all)")
+        return Result(ch.title, False, (
+            f"Change exactly one weight or bias: {what}. Start from "
+            "t = Trainer(challenge.start) if needed."))
+    kind, index, old, new = changed[0]
+    before = fresh.explain_batch()
+    after = e.loss
+    drop = 1.0 - after / before.loss
+    grads = before.weight_gradients if kind == "weight" else before.bias_gradients
+    grad = float(grads[index[0]][index[1:]])
+    name = (f"W{index[0]}[{index[1]}, {index[2]}]" if kind == "weight"
+            else f"b{index[0]}[{index[1]}]")
+    figures = (f"{name}: {old:.4f} -> {new:.4f} (its gradient {grad:+.4f}); first batch's "
+               f"loss {before.loss:.4f} -> {after:.4f} ({-drop:+.0%}); whole training "
+               f"set's loss {fresh.train_loss:.4f} -> {trainer.train_loss:.4f}.")
+    if drop >= ONE_WEIGHT_DROP and trainer.train_loss < fresh.train_loss:
+        return Result(ch.title, True, figures + " One weight, moved against its gradient.")
+    if (new - old) * grad > 0:
+        hint = ("you moved the weight the way its gradient points, uphill: the gradient "
+                "points where the loss grows.")
+    elif drop < ONE_WEIGHT_DROP and abs(grad) < 0.1:
+        hint = ("this weight's gradient is small: the loss hardly depends on it. Pick a "
+                "weight with a large gradient.")
+    elif drop < ONE_WEIGHT_DROP:
+        hint = "right direction, but too short a step: move it further."
+    else:
+        hint = ("the batch's loss fell but the whole training set's rose: the step is so "
+                "long that it fits these ten points at the others' cost.")
+    return Result(ch.title, False, (
+        f"{figures} Needed: at least {ONE_WEIGHT_DROP:.0%} less on the batch, and less on "
+        f"the whole training set. Hint: {hint}"))
+
+
+register(Challenge(
+    name="be-the-update",
+    notebook="01-learning-process.ipynb",
+    title="01 · Be the update",
+    goal=(f"Change one weight (or bias) of the untrained tiny network so that the first "
+          f"mini-batch's loss falls by at least {ONE_WEIGHT_DROP:.0%} and the whole "
+          f"training set's loss falls too."),
+    start=preset("learning-process", seed=START_SEED),
+    checker=_check_one_weight,
+))
+
+
+# -- 02 · A line cannot close a circle ------------------------------------------------
+
+register(Challenge(
+    name="activation",
+    notebook="02-activations.ipynb",
+    title="02 · Bend the line",
+    goal=("Make the circle learnable with X1 and X2 as inputs: change the activation (and "
+          "the layers, if you like) so that the test loss gets below 0.05 within 200 "
+          "epochs with a test accuracy of at least 95 % at epoch 200, on 4 of 5 seeds."),
+    start=preset("activation-linear", seed=START_SEED),
+    rules=(_keep("dataset", "circle", "the challenge is the circle."),
+           _keep("features", ("x", "y"), "X1² and X2² would hand the circle to a straight "
+                 "line; the challenge is to let the network bend it.")),
+    quality=Quality(epochs=200, target=0.05, min_accuracy=0.95),
+    hint=("a linear layer after a linear layer is still one linear function, however many "
+          "you stack or however fast they learn. Which activation bends?"),
+))
+
+
+# -- 03 · Deltas that reach the first layer ------------------------------------------
+
+register(Challenge(
+    name="deep-deltas",
+    notebook="03-loss-backprop.ipynb",
+    title="03 · Let the deltas through",
+    goal=("Keep the four hidden layers of four neurons on the circle and make them learn: "
+          "test loss below 0.05 within 200 epochs and a test accuracy of at least 95 % "
+          "at epoch 200, on 4 of 5 seeds."),
+    start=preset("deep-sigmoid", seed=START_SEED),
+    rules=(_keep("dataset", "circle", "the challenge is the circle."), _XY,
+           _keep("network_shape", (4, 4, 4, 4), "the challenge is to train the deep "
+                 "network, not to make it shallow.")),
+    quality=Quality(epochs=200, target=0.05, min_accuracy=0.95),
+    hint=("each layer the delta crosses multiplies it by the activation's slope, and "
+          "sigmoid's slope is at most 1/4: print the layers' mean |delta| with "
+          "explain_batch(). A bigger learning rate scales every step, not the ratio."),
+))
+
+
+# -- 04 and 05 · settings of a Descent --------------------------------------------------
+
+def _descent_settings(target: Any) -> dict:
+    """``{"curve": name, "optimizer": name, **settings}`` of a Descent (the widget or the
+    engine) or of a dict of Descent arguments."""
+    from .descent import Descent as _Engine
+
+    if isinstance(target, dict):
+        # the engine fills in the defaults (and refuses what it does not know)
+        args = {k: v for k, v in target.items() if k != "start"}
+        engine = _Engine(args.pop("curve", None), **args)
+    else:
+        engine = getattr(target, "engine", target)
+    if not isinstance(engine, _Engine):
+        raise TypeError(f"check({type(target).__name__}): give the Descent of the challenge "
+                        "(one ball, not a race), or a dict of its settings")
+    return dict(curve=engine.curve.name, optimizer=engine.optimizer, **engine.settings)
+
+
+@dataclasses.dataclass(frozen=True)
+class DescentChallenge(Challenge):
+    """A challenge on a :class:`~nbplayground.descent.Descent`'s settings (lessons 04, 05).
+
+    ``start`` is the dict of Descent arguments the lesson starts from
+    (``Descent(**start)``); ``check(d)`` takes the Descent widget, its engine or such a
+    dict, and ``checker(settings) -> Result`` judges the settings (``curve``,
+    ``optimizer`` and the optimizer's settings) with the Descent engine.
+    """
+
+    def __post_init__(self):
+        if self.checker is None or self.quality is not None:
+            raise ValueError(f"challenge {self.name!r}: a Descent challenge has a checker "
+                             "and no quality")
+        if not isinstance(self.start, dict) or "curve" not in self.start:
+            raise TypeError(f"challenge {self.name!r}: start must be a dict of Descent "
+                            "arguments with a curve")
+
+    def check(self, target: Any) -> Result:
+        settings = _descent_settings(target)
+        for rule in self.rules:
+            broken = rule(settings)
+            if broken:
+                return self._result(False, f"{broken}\nGoal: {self.goal}")
+        return self.checker(settings)
+
+
+def _descent_keep(field: str, value, why: str) -> Callable[[dict], "str | None"]:
+    def rule(s: dict):
+        got = s.get(field, 0.0 if field in ("momentum", "decay") else None)
+        both_numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                           for v in (got, value))
+        if not (np.isclose(got, value, rtol=1e-9, atol=0) if both_numbers else got == value):
+            return f"Keep {field} at {value!r} (it is {got!r}): {why}"
+        return None
+    return rule
+
+
+def _roll(settings: dict, start: float, steps: int):
+    """A fresh engine Descent with ``settings`` from ``start``, stepped ``steps`` times."""
+    from .descent import Descent as _Engine
+
+    args = {k: v for k, v in settings.items() if k not in ("curve", "start")}
+    d = _Engine(settings["curve"], start=start, **args)
+    d.step(steps)
+    return d
+
+
+#: Lesson 04: the ball must be this close to the bowl's minimum ...
+BOWL_TOLERANCE = 0.01
+#: ... by this step, and still at the last one.
+BOWL_WITHIN, BOWL_STEPS = 15, 100
+
+
+def _check_bounce(settings: dict) -> Result:
+    ch = CHALLENGES["tame-the-bounce"]
+    d = _roll(settings, ch.start["start"], BOWL_STEPS)
+    if d.diverged:
+        return ch._result(False, f"The ball flew off ({d.status}). Goal: {ch.goal}")
+    distance = np.abs(d.path[:, 0] - 1.0)
+    close = np.flatnonzero(distance < BOWL_TOLERANCE)
+    first = int(close[0]) if close.size else None
+    crossings = int(np.count_nonzero(np.diff(np.sign(d.path[:, 0] - 1.0)) != 0))
+    figures = (f"learning rate {settings['learning_rate']:g}, decay {settings['decay']:g}: "
+               + (f"within {BOWL_TOLERANCE:g} of the minimum from step {first}"
+                  if first is not None else f"never within {BOWL_TOLERANCE:g}")
+               + f", {distance[-1]:.2g} away at step {BOWL_STEPS}, {crossings} crossing(s) "
+               f"of the minimum.")
+    if first is not None and first <= BOWL_WITHIN and distance[-1] < BOWL_TOLERANCE:
+        return ch._result(True, figures + " The bounce dies out.")
+    if first is None and crossings <= 2:
+        hint = ("the rate shrinks so fast that the ball crawls: that is a too-small "
+                "learning rate again. Decay less.")
+    else:
+        hint = ("still bouncing: the rate must shrink faster, lr / (1 + decay t) after t "
+                "steps. Decay more.")
+    return ch._result(False, f"{figures} Needed: within {BOWL_TOLERANCE:g} by step "
+                      f"{BOWL_WITHIN} and still at step {BOWL_STEPS}. Hint: {hint}")
+
+
+register(DescentChallenge(
+    name="tame-the-bounce",
+    notebook="04-gradient-descent.ipynb",
+    title="04 · Tame the bounce",
+    goal=(f"On the bowl, keep the learning rate at 0.95 (it bounces from side to side) and "
+          f"choose a decay so that the ball is within {BOWL_TOLERANCE:g} of the minimum by "
+          f"step {BOWL_WITHIN} and still at step {BOWL_STEPS}."),
+    start=dict(curve="bowl", learning_rate=0.95, decay=0.0, start=-3.0),
+    rules=(_descent_keep("curve", "bowl", "the challenge is the bowl."),
+           _descent_keep("optimizer", "sgd", "plain gradient descent, as in the chapter."),
+           _descent_keep("momentum", 0.0, "momentum is lesson 05's."),
+           _descent_keep("learning_rate", 0.95, "a smaller rate would not bounce; the "
+                         "challenge is to calm a big one with decay.")),
+    checker=_check_bounce,
+))
+
+#: Lesson 05: the starts the ball must leave the local minimum from (left of it, higher
+#: or lower on the wall), the steps it gets, and how close to x = 2 it must rest.
+LOCAL_MINIMA_STARTS = (-4.4, -4.2, -4.0, -3.8, -3.6)
+LOCAL_MINIMA_STEPS = 300
+LOCAL_MINIMA_TOLERANCE = 0.05
+
+
+def _check_local_minima(settings: dict) -> Result:
+    ch = CHALLENGES["local-minima"]
+    lines, good = [], 0
+    for start in LOCAL_MINIMA_STARTS:
+        d = _roll(settings, start, LOCAL_MINIMA_STEPS)
+        x = float(d.position[0])
+        ok = not d.diverged and abs(x - 2.0) < LOCAL_MINIMA_TOLERANCE
+        good += ok
+        where = (d.status if d.diverged else "the global minimum" if ok else
+                 "the local minimum" if abs(x + 2.0) < LOCAL_MINIMA_TOLERANCE else
+                 f"x = {x:.2f}, still moving")
+        lines.append(f"  {'✓' if ok else '✗'} from x = {start:g}: step "
+                     f"{LOCAL_MINIMA_STEPS} at {where}")
+    label = _run_settings(settings)
+    head = (f"{label}: {good} of {len(LOCAL_MINIMA_STARTS)} starts rest within "
+            f"{LOCAL_MINIMA_TOLERANCE:g} of the global minimum (x = 2) at step "
+            f"{LOCAL_MINIMA_STEPS}; all needed.")
+    passed = good == len(LOCAL_MINIMA_STARTS)
+    if not passed:
+        lines.append("Hint: too little momentum and the ball stops in the first hollow; "
+                     "too much and it is still swinging at the end (Nesterov's look-ahead "
+                     "brakes it).")
+    return ch._result(passed, "\n".join([head] + lines))
+
+
+def _run_settings(s: dict) -> str:
+    bits = [f"learning rate {s.get('learning_rate', 0):g}"]
+    if s.get("optimizer", "sgd") != "sgd":
+        bits.append(str(s["optimizer"]))
+    else:
+        bits.append(f"momentum {s.get('momentum', 0.0):g}"
+                    + (" (Nesterov)" if s.get("nesterov") else ""))
+    return ", ".join(bits)
+
+
+register(DescentChallenge(
+    name="local-minima",
+    notebook="05-momentum-optimizers.ipynb",
+    title="05 · Over the bump",
+    goal=(f"On the curve with a local minimum, keep plain SGD's learning rate of 0.1 and "
+          f"choose the momentum (Nesterov or not) so that, from each of the starts "
+          f"{', '.join(f'{s:g}' for s in LOCAL_MINIMA_STARTS)}, the ball rests within "
+          f"{LOCAL_MINIMA_TOLERANCE:g} of the global minimum at step {LOCAL_MINIMA_STEPS}."),
+    start=dict(curve="local-minima", learning_rate=0.1, momentum=0.0, start=-4.0),
+    rules=(_descent_keep("curve", "local-minima", "the challenge is the local minimum."),
+           _descent_keep("optimizer", "sgd", "the chapter's answer is momentum, an "
+                         "option of SGD."),
+           _descent_keep("learning_rate", 0.1, "a longer step is another story; here the "
+                         "ball must roll over the bump."),
+           _descent_keep("decay", 0.0, "no decay: momentum alone.")),
+    checker=_check_local_minima,
+))

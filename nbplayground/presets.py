@@ -229,6 +229,62 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
 }
 
+# --------------------------------------------------------------------------------------
+# Lessons 01 to 05: the first half of the chapter (the learning process, activations,
+# loss and backpropagation, gradient descent, momentum).  Put first, in lesson order.
+# --------------------------------------------------------------------------------------
+
+#: A pace for watching single updates (lesson 01): five epochs a second.
+_STEP_BY_STEP = 5
+#: The deep network of lesson 03 keeps its four layers of four.
+_DEEP_SHAPE = _FIXED_SHAPE | {"numNodes3", "numNodes4"}
+#: Lesson 02 changes the activation and the network (and may try a learning rate),
+#: never the data.
+_ACTIVATION_HIDE = _hide(_LESSON_HIDE, _FIXED_DATA)
+
+_INTRO_PRESETS: dict[str, dict[str, Any]] = {
+    # Lesson 01: the learning process in one step.
+    "learning-process": {
+        "description": "Two clusters and a tiny network (two tanh neurons, nine "
+                       "parameters), slow enough to follow one update (lesson 01).",
+        **_DEFAULT_NET, "dataset": "gauss", "network_shape": (2,),
+        "epochs_per_second": _STEP_BY_STEP,
+        "hide": _hide(_LESSON_HIDE, _FIXED_DATA, _FIXED_SHAPE, {"activation"}),
+    },
+    # Lesson 02: activation functions.
+    "activation-linear": {
+        "description": "The circle with linear activations: stack as many layers as you "
+                       "like, it stays one straight line (lesson 02).",
+        **_DEFAULT_NET, "activation": "linear", "epochs_per_second": _WATCH,
+        "hide": _ACTIVATION_HIDE,
+    },
+    "activation-tanh": {
+        "description": "The same circle and network with tanh: bends the line into a "
+                       "closed curve (lesson 02).",
+        **_DEFAULT_NET, "epochs_per_second": _WATCH,
+        "hide": _ACTIVATION_HIDE,
+    },
+    "softmax-3": {
+        "description": "Three Gaussian clusters, a softmax output of three probabilities "
+                       "and cross-entropy (lesson 02).",
+        **_DEFAULT_NET, "dataset": "gauss3", "network_shape": (4,), "loss": "cross_entropy",
+        "epochs_per_second": _WATCH,
+        "hide": _hide(_LESSON_HIDE, {"noise", "batchSize", "learningRate"},
+                      show=frozenset({"dataset"})),
+    },
+    # Lesson 03: loss functions and backpropagation.
+    "deep-sigmoid": {
+        "description": "The circle with four sigmoid layers of four: the deltas fade on "
+                       "their way back and the first layers hardly move (lesson 03).",
+        **_DEFAULT_NET, "activation": "sigmoid", "network_shape": (4, 4, 4, 4),
+        "epochs_per_second": _WATCH,
+        "hide": _hide(_LESSON_HIDE, _FIXED_DATA, _DEEP_SHAPE),
+    },
+}
+
+# Lessons 01 to 05 first, then 06 onwards, as the lessons run.
+PRESETS = {**_INTRO_PRESETS, **PRESETS}
+
 
 # --------------------------------------------------------------------------------------
 # Access

@@ -895,4 +895,13 @@ def text_colors(units) -> list:
     return ["#ffffff" if v < 0.35 else "#000000" for v in luminance]
 
 
-__all__ += ["value_limit", "relative", "relative_widths", "weighted_inputs", "text_colors"]
+def nearest_point(points, x: float, y: float) -> int:
+    """Row of the point of ``points`` (n, 2) nearest to (x, y) (the first of equals)."""
+    p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    if not len(p):
+        raise ValueError("nearest_point: there are no points to pick from")
+    return int(np.argmin((p[:, 0] - float(x)) ** 2 + (p[:, 1] - float(y)) ** 2))
+
+
+__all__ += ["value_limit", "relative", "relative_widths", "weighted_inputs", "text_colors",
+            "nearest_point"]

@@ -28,6 +28,7 @@ import contextlib
 import functools
 import math
 import threading
+import time
 
 import bqplot
 import ipywidgets as widgets
@@ -38,6 +39,7 @@ from .. import optimizers as _optimizers
 from .. import render as _render
 from .closing import close_tree
 from .loop import FrameGate, TrainingLoop
+from .output_view import nice_ticks
 
 try:
     import ipyevents
@@ -55,7 +57,10 @@ SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120)
 #: Outer width of the figure in px; the height follows the range (2-D) or is fixed (1-D).
 FIGURE_WIDTH = 560
 #: Figure margins in px (the plot area is the figure minus these).
-MARGIN = {"top": 10, "bottom": 30, "left": 50, "right": 12}
+MARGIN = {"top": 10, "bottom": 42, "left": 56, "right": 14}
+#: While playing, the step counter and the readout are redrawn at most this often (seconds):
+#: two messages fewer in most frames.
+TEXT_INTERVAL = 0.2
 #: Points of the trail sent at most (the most recent ones).
 TRAIL_POINTS = 300
 #: One colour per run of a race (readable on light and dark themes and on the surface).
@@ -83,12 +88,12 @@ _CSS = """
 .nbp-descent .nbp-descent-status { font-size: 12px; color: var(--jp-error-color1, #d32f2f); }
 .nbp-descent .nbp-descent-title { font-size: 13px; font-weight: 600; }
 .nbp-descent .nbp-descent-description { font-size: 12px; color: var(--jp-ui-font-color2, #666); }
-.nbp-descent .nbp-descent-legend { display: flex; flex-wrap: wrap; gap: 4px 14px;
-  font-size: 12px; color: var(--jp-ui-font-color1, #000); }
+.nbp-descent .nbp-descent-legend { font-size: 12px; color: var(--jp-ui-font-color1, #000); }
+.nbp-descent .nbp-descent-legend-item { margin-right: 16px; white-space: nowrap; }
 .nbp-descent .nbp-descent-swatch { display: inline-block; width: 14px; height: 4px;
   margin: 0 5px 3px 0; vertical-align: middle; }
 .nbp-descent .nbp-descent-figure .tick text, .nbp-descent .nbp-descent-figure .axislabel {
-  fill: var(--jp-ui-font-color2, #666); font-size: 11px; }
+  fill: var(--jp-ui-font-color2, #666) !important; font-size: 11px; }
 .nbp-descent .nbp-descent-figure .axis path, .nbp-descent .nbp-descent-figure .tick line {
   stroke: var(--jp-ui-font-color3, #aaa); }
 .nbp-descent .nbp-descent-figure image { image-rendering: pixelated; }
@@ -135,6 +140,7 @@ class Descent(widgets.VBox):
         self._runs = runs
         self._engine = self._make_engine(curve, runs, arguments)
         self._syncing = False
+        self._text_time = -math.inf
         #: frames drawn so far
         self.frames_rendered = 0
 
@@ -221,9 +227,9 @@ class Descent(widgets.VBox):
         self._sy = bqplot.LinearScale(allow_padding=False)
         scales = {"x": self._sx, "y": self._sy}
         self._x_axis = bqplot.Axis(scale=self._sx, side="bottom", grid_lines="none",
-                                   num_ticks=8)
-        self._y_axis = bqplot.Axis(scale=self._sy, side="left",
-                                   grid_lines="none", num_ticks=6)
+                                   label_offset="34px")
+        self._y_axis = bqplot.Axis(scale=self._sy, side="left", grid_lines="none",
+                                   label_offset="42px")
         self._picture = widgets.Image(format="png")
         self.surface_image = bqplot.Image(image=self._picture, scales=scales, visible=False)
         self.curve_line = bqplot.Lines(x=np.zeros(0), y=np.zeros(0), scales=scales,
@@ -231,7 +237,7 @@ class Descent(widgets.VBox):
         self.tangent = bqplot.Lines(x=np.zeros(0), y=np.zeros(0), scales=scales,
                                     colors=[TANGENT_COLOR], stroke_width=1.5,
                                     line_style="dashed")
-        self.arrow = bqplot.Lines(x=np.zeros((3, 2)), y=np.zeros((3, 2)), scales=scales,
+        self.arrow = bqplot.Lines(x=np.full((3, 2), np.nan), y=np.full((3, 2), np.nan), scales=scales,
                                   colors=[ARROW_COLOR], stroke_width=2.5)
         self.trails: list[bqplot.Lines] = []
         self.balls: list[bqplot.Scatter] = []
@@ -528,7 +534,7 @@ class Descent(widgets.VBox):
     def _render_tick(self) -> None:
         if not self._loop.running:
             return
-        self._render()
+        self._render(live=True)
         self._gate.mark()
         if self._engine.diverged:
             self._halt()
@@ -617,6 +623,8 @@ class Descent(widgets.VBox):
                 height = int(round(plot_h + MARGIN["top"] + MARGIN["bottom"]))
                 self._y_axis.label = "y"
                 self._x_axis.label = "x"
+            for axis, scale in ((self._x_axis, self._sx), (self._y_axis, self._sy)):
+                axis.tick_values, axis.tick_format = nice_ticks(scale.min, scale.max, 10)
             self.figure.layout.width = f"{FIGURE_WIDTH}px"
             self.figure.layout.height = f"{height}px"
         self.legend.value = self._legend_html()
@@ -657,7 +665,7 @@ class Descent(widgets.VBox):
             self._gradient_ref = magnitude or 1.0
         if size == 0.0 or not math.isfinite(size):
             return np.full((3, 2), np.nan), np.full((3, 2), np.nan)
-        length = 0.16 * math.tanh(2.0 * magnitude / self._gradient_ref)
+        length = 0.16 * math.tanh(4.0 * magnitude / self._gradient_ref)
         u = u / size * length
         head = 0.3 * length
         back = -u / length * head
@@ -672,8 +680,9 @@ class Descent(widgets.VBox):
                        [t1[1], t1[1] + right[1] * sy]])
         return xs, ys
 
-    def _render(self) -> None:
-        """Draw one frame: balls, trails, tangent, arrow, readout."""
+    def _render(self, live: bool = False) -> None:
+        """Draw one frame: balls, trails, tangent, arrow, readout.  ``live`` (a frame while
+        playing): the text is redrawn at most every :data:`TEXT_INTERVAL` seconds."""
         if getattr(self, "_closed", True):
             return
         balls = self._balls
@@ -688,15 +697,19 @@ class Descent(widgets.VBox):
                 trail.x, trail.y = tx, ty
                 dot.x, dot.y = tx[-1:], ty[-1:]
             first = balls[0]
-            ax, ay = self._arrow(first)
-            self.arrow.x, self.arrow.y = ax, ay
+            if not self.racing:   # (one arrow per ball would hide the race)
+                ax, ay = self._arrow(first)
+                self.arrow.x, self.arrow.y = ax, ay
             if self._engine.dim == 1:
                 x, f, g = first.position[0], first.loss, first.gradient[0]
                 d = 0.08 * (self._sx.max - self._sx.min)
                 self.tangent.x = np.array([x - d, x + d])
                 self.tangent.y = np.array([f - g * d, f + g * d])
-        self.counter.value = f"step {self._engine.steps}"
-        self.readout.value = self._readout_html()
+        now = time.monotonic()
+        if not live or now - self._text_time >= TEXT_INTERVAL:
+            self._text_time = now
+            self.counter.value = f"step {self._engine.steps}"
+            self.readout.value = self._readout_html()
         problems = [f"{label}: {b.status}" if self.racing else b.status
                     for b, label in zip(balls, self._labels()) if b.status]
         if problems:

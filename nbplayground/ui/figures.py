@@ -19,6 +19,7 @@ import numpy as np
 from .. import activations as _activations
 from .. import losses as _losses
 from .. import render as _render
+from .output_view import nice_ticks
 
 __all__ = ["show_activations", "show_losses", "activation_values", "loss_values",
            "FigureToggle", "ACTIVATION_LABELS", "LOSS_LABELS"]
@@ -50,7 +51,7 @@ _CSS = """
   margin: 0 4px 3px 10px; vertical-align: middle; }
 .nbp-figures .tick text { fill: var(--jp-ui-font-color2, #666); font-size: 10px; }
 .nbp-figures .axis path, .nbp-figures .tick line { stroke: var(--jp-ui-font-color3, #aaa); }
-.nbp-figures .axislabel { fill: var(--jp-ui-font-color2, #666); font-size: 11px; }
+.nbp-figures .axislabel { fill: var(--jp-ui-font-color2, #666) !important; font-size: 11px; }
 .nbp-figure-popover { margin: 4px 0; padding: 6px; border-radius: 4px;
   border: 1px solid var(--jp-border-color1, #ccc); background: var(--jp-layout-color1, #fff); }
 """
@@ -104,13 +105,16 @@ def _figure(lines, x_range, y_range, width, height, x_label="", y_label=""):
     for x, y, color, style in lines:
         marks.append(bqplot.Lines(x=x, y=y, scales={"x": sx, "y": sy}, colors=[color],
                                   stroke_width=2.2, line_style=style))
-    axes = [bqplot.Axis(scale=sx, side="bottom", num_ticks=5, grid_lines="none",
-                        label=x_label),
-            bqplot.Axis(scale=sy, side="left", num_ticks=5, grid_lines="none",
-                        label=y_label)]
+    axes = []
+    for scale, side, label, offset in ((sx, "bottom", x_label, "30px"),
+                                       (sy, "left", y_label, "34px")):
+        ticks, fmt = nice_ticks(scale.min, scale.max, 6)
+        axes.append(bqplot.Axis(scale=scale, side=side, tick_values=ticks, tick_format=fmt,
+                                grid_lines="none", label=label, label_offset=offset))
     return bqplot.Figure(
         marks=marks, axes=axes, animation_duration=0, display_toolbar=False,
-        fig_margin={"top": 6, "bottom": 28 if x_label else 20, "left": 36, "right": 8},
+        fig_margin={"top": 6, "bottom": 38 if x_label else 20, "left": 46 if y_label else 36,
+                    "right": 10},
         padding_x=0.0, padding_y=0.0, min_aspect_ratio=0.01, max_aspect_ratio=100,
         background_style={"fill": "none"},
         layout=widgets.Layout(width=f"{width}px", height=f"{height}px"))
@@ -136,8 +140,8 @@ def show_activations(highlight: str | None = None, *, names=None) -> widgets.VBo
     cells = []
     for name in names:
         a, d = activation_values(name, z)
-        lo = min(-1.2, float(np.floor(min(a.min(), d.min()))))
-        hi = max(1.2, float(np.ceil(min(max(a.max(), d.max()), Z_RANGE))))
+        top = min(max(a.max(), d.max()), Z_RANGE)
+        lo, hi = (-1.2, 1.2) if top <= 1.1 else (-1.5, 4.2)   # the same scale for alike ones
         fig = _figure([(z, a, FUNCTION_COLOR, "solid"), (z, d, DERIVATIVE_COLOR, "dashed")],
                       (-Z_RANGE, Z_RANGE), (lo, hi), 190, 150)
         fig.add_class(f"nbp-activation-{name.replace('_', '-')}")
@@ -189,7 +193,8 @@ def show_losses(highlight: str | None = None, *, target: float = 1.0,
     fig.add_class("nbp-loss-figure")
     title = widgets.HTML("Loss of one point as the prediction moves")
     title.add_class("nbp-figure-title")
-    box = widgets.VBox([_style(), title, _legend(entries), fig])
+    box = widgets.VBox([_style(), title, _legend(entries), fig],
+                       layout=widgets.Layout(width="400px"))
     box.add_class("nbp-figures")
     box.add_class("nbp-losses")
     return box

@@ -233,7 +233,8 @@ class Playground(widgets.VBox):
         self._step_inside = StepInside(
             trainer=lambda: self._trainer, network=self._network, output=self._output,
             redraw=self._render, on_next=self._guarded(self.step_inside),
-            on_leave=self._guarded(self.leave_step_inside))
+            on_leave=self._guarded(self.leave_step_inside),
+            on_pick=self._guarded(self._pick_step_inside))
         super().__init__([self._style, self._gate.widget, self._controls.top_bar,
                           self._controls.extras, main, self._step_inside.panel,
                           self._status])
@@ -451,6 +452,12 @@ class Playground(widgets.VBox):
     def leave_step_inside(self) -> None:
         """Leave Step inside: the normal picture is back (nothing if not in it)."""
         self._step_inside.leave()
+
+    @_locked
+    def _pick_step_inside(self, x: float, y: float) -> None:
+        """A click on the heatmap while in Step inside: follow the nearest batch point."""
+        if self._step_inside.active:
+            self._step_inside.pick(x, y)
 
     @property
     def step_inside_stage(self) -> str | None:

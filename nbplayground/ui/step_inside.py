@@ -22,12 +22,13 @@ then moves one stage on; every number drawn comes from
 
 The followed point is one of the batch (ringed on the heatmap, the batch's other points
 with thinner rings); a click on the heatmap follows the batch point nearest to it.
-Hovering a node, line or bias square reads its number in the stage.  "Done" (or Play, or
-Step) leaves the mode and the normal picture is back.  Nothing here runs on a timer: each
+Hovering a node, line or bias square reads its number in the stage.  "Done" (or Esc over
+the picture, Play or Step) leaves the mode and the normal picture is back; the right arrow
+does what "Next" does.  Nothing here runs on a timer: each
 click sends one update and a paused widget sends nothing.
 
-The module draws; it computes nothing but the choice of colours and widths
-(:mod:`nbplayground.render`) and the nearest batch point to a click.
+The module draws: the choice of colours and widths and the nearest batch point to a click
+come from :mod:`nbplayground.render`, every number from the trainer.
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ from ..features import FEATURES
 from .closing import close_tree
 from .controls import OPTIMIZER_LABELS
 from .network_view import link_widths
+
+try:  # keys over the pictures: Esc leaves, the right arrow goes on
+    import ipyevents
+except ImportError:  # pragma: no cover - ipyevents is a dependency of the widget
+    ipyevents = None
 
 __all__ = ["STAGES", "StepInside", "short_number", "hover_number"]
 
@@ -97,12 +103,15 @@ class StepInside:
     ``trainer()`` returns the trainer in use; ``network`` and ``output`` are the
     :class:`~nbplayground.ui.network_view.NetworkView` and
     :class:`~nbplayground.ui.output_view.OutputView`; ``redraw()`` draws a normal frame
-    of the Playground (after :meth:`advance` applied an update); ``on_leave()`` is
-    called by the "Done" button.  :attr:`panel` is the caption with the "Next" and
-    "Done" buttons (shown only in the mode).
+    of the Playground (after :meth:`advance` applied an update); ``on_next()`` and
+    ``on_leave()`` are called by the "Next" and "Done" buttons (default: :meth:`advance`
+    and :meth:`leave`), and by the right-arrow and Esc keys pressed over the panel or the
+    network picture; ``on_pick(x, y)`` by a click on the heatmap (default :meth:`pick`).
+    :attr:`panel` is the caption with the buttons (shown only in the mode).
     """
 
-    def __init__(self, *, trainer, network, output, redraw, on_next=None, on_leave=None):
+    def __init__(self, *, trainer, network, output, redraw, on_next=None, on_leave=None,
+                 on_pick=None):
         self._trainer = trainer
         self._network = network
         self._output = output
@@ -123,8 +132,11 @@ class StepInside:
                                           tooltip="Leave Step inside",
                                           layout=widgets.Layout(width="auto"))
         self.done_button.add_class("nbp-step-inside-done")
-        self.next_button.on_click(lambda _: (on_next or self.advance)())
-        self.done_button.on_click(lambda _: (on_leave or self.leave)())
+        self._on_next = on_next or self.advance
+        self._on_leave = on_leave or self.leave
+        self._on_pick = on_pick or self.pick
+        self.next_button.on_click(lambda _: self._on_next())
+        self.done_button.on_click(lambda _: self._on_leave())
         buttons = widgets.HBox([self.next_button, self.done_button],
                                layout=widgets.Layout(flex="0 0 auto", align_items="center"))
         self.panel = widgets.HBox([self.caption, buttons],
@@ -133,6 +145,12 @@ class StepInside:
                                                         padding="4px 8px", margin="4px 0",
                                                         border="1px solid var(--jp-border-color1)"))
         self.panel.add_class("nbp-step-inside")
+        self._events = []
+        if ipyevents is not None:
+            for source in (self.panel, network.figure):
+                keys = ipyevents.Event(source=source, watched_events=["keydown"])
+                keys.on_dom_event(self.key)
+                self._events.append(keys)
 
     # -- state -------------------------------------------------------------------------
 
@@ -163,7 +181,7 @@ class StepInside:
         self.stage = "forward"
         self.layers_shown = 0
         self._explain()
-        self._output.set_pick(self.pick)
+        self._output.set_pick(self._on_pick)
         self._draw()
         return self.stage
 
@@ -216,11 +234,23 @@ class StepInside:
         """Follow the batch point nearest to (x, y) (data coordinates); returns its index."""
         ex = self.explanation
         xy = np.asarray(self._trainer().data.train_x, dtype=np.float64)[ex.indices]
-        d2 = (xy[:, 0] - float(x)) ** 2 + (xy[:, 1] - float(y)) ** 2
-        self.point = int(ex.indices[int(np.argmin(d2))])
+        self.point = int(ex.indices[render.nearest_point(xy, x, y)])
         return self._point
 
+    def key(self, event: dict) -> None:
+        """A key pressed over the panel or the network picture (an ipyevents event):
+        Esc leaves, the right arrow goes one stage on; nothing outside the mode."""
+        if not self.active:
+            return
+        name = event.get("key")
+        if name == "Escape":
+            self._on_leave()
+        elif name == "ArrowRight":
+            self._on_next()
+
     def close(self) -> None:
+        for event in self._events:
+            close_tree(event)
         close_tree(self.panel)
 
     # -- internals ---------------------------------------------------------------------
@@ -447,7 +477,9 @@ class StepInside:
         target = ", ".join(hover_number(v) for v in ex.targets[i])
         if self.stage == "forward":
             return (f"Each neuron sums w \u00d7 x over its lines plus its bias (z), then applies "
-                    f"{html.escape(trainer.config.activation)}: a = f(z). Prediction: <b>{prediction}</b>.")
+                    f"f = {html.escape(trainer.config.activation)} (the output: "
+                    f"{html.escape(trainer.head.activation)}): a = f(z). "
+                    f"Prediction: <b>{prediction}</b>.")
         if self.stage == "loss":
             point_loss = float(ex.losses[i])
             return (f"Prediction <b>{prediction}</b> against target <b>{target}</b>: "

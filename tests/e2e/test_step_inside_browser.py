@@ -11,7 +11,9 @@ One notebook::
 What a person sees is read from the page (the caption's text, the numbers drawn on the
 network, the readout under it, a picture of the network panel); what the kernel holds is
 read by running cell [2].  The pictures of each stage are saved for the README
-(``step-inside-<stage>``) and must differ from one stage to the next.
+(``step-inside-<stage>``) and must differ from one stage to the next; the dark theme's
+forward stage is saved as an artifact.  The keys (right arrow, Esc over the network
+picture) and "Done" leave the normal picture as it was.
 """
 
 from __future__ import annotations
@@ -204,7 +206,18 @@ def test_step_inside_walks_one_batch(page, jupyter_server):
     screenshot(page, "step-inside-forward-dark")
     set_theme(jupyter_server.base_url, LIGHT_THEME, page)
 
+    # -- keys over the network picture: the right arrow goes on, Esc leaves ---------------------
+    box = figure.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] - 4)
+    page.keyboard.press("ArrowRight")
+    page.locator(PANEL, has_text="2. Loss").wait_for(state="visible", timeout=10_000)
+    page.keyboard.press("Escape")
+    page.locator(PANEL).wait_for(state="hidden", timeout=10_000)
+    wait_for_kernel(page, lambda s: s["stage"] is None, "Esc leaving Step inside")
+
     # -- Done: back to the normal picture ------------------------------------------------------
+    page.locator(BUTTON).click()
+    page.locator(PANEL, has_text="1. Forward").wait_for(state="visible", timeout=15_000)
     page.locator(DONE).click()
     page.locator(PANEL).wait_for(state="hidden", timeout=10_000)
     state = wait_for_kernel(page, lambda s: s["stage"] is None, "Step inside left")

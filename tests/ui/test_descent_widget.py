@@ -235,6 +235,7 @@ async def test_play_moves_the_ball_at_most_30_frames_a_second():
         assert 40 <= steps <= 125
         assert not w.playing and w.play_button.icon == "play"
         np.testing.assert_array_equal(w.balls[0].x, [w.position[0]])  # pause shows the state
+        assert w.counter.value == f"step {w.steps}"                   # and its text
     finally:
         w.close()
 
@@ -310,6 +311,21 @@ async def test_displaying_again_pauses(d):
     assert d.playing
     d._repr_mimebundle_()
     assert not d.playing
+
+
+async def test_while_playing_the_text_is_redrawn_at_most_5_times_a_second(sent):
+    w = Descent("bowl", learning_rate=0.001, steps_per_second=120)
+    try:
+        w.play()
+        await asyncio.sleep(0.1)
+        sent.clear()
+        await asyncio.sleep(1.0)
+        texts = sum(1 for widget, _ in sent if widget is w.readout)
+        balls = sum(1 for widget, _ in sent if widget is w.balls[0])
+        w.pause()
+        assert texts <= 6 and balls >= 10
+    finally:
+        w.close()
 
 
 def test_a_frame_is_a_few_small_messages(d, sent):

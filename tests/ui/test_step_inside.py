@@ -277,6 +277,18 @@ def test_the_button_beside_step_enters_and_advances(pg):
     assert pg.step_inside_stage == "backward"
 
 
+def test_keys_esc_leaves_and_the_right_arrow_goes_on(pg):
+    pg._step_inside.key({"type": "keydown", "key": "ArrowRight"})
+    assert pg.step_inside_stage is None                         # outside the mode: nothing
+    pg.step_inside()
+    pg._step_inside.key({"type": "keydown", "key": "ArrowRight"})
+    assert pg.step_inside_stage == "loss"
+    pg._step_inside.key({"type": "keydown", "key": "a"})
+    assert pg.step_inside_stage == "loss"
+    pg._step_inside.key({"type": "keydown", "key": "Escape"})
+    assert pg.step_inside_stage is None and pg.network_view.overlay is None
+
+
 def test_step_leaves_and_a_config_change_explains_again(pg):
     walk_to(pg, "update")
     before = pg.trainer.explain_batch().weight_updates[0].copy()
@@ -367,3 +379,42 @@ def test_a_diverged_network_is_not_stepped_inside():
         assert p.step_inside_stage is None and "diverged" in p.status
     finally:
         p.close()
+
+
+# -- the picture math it uses (nbplayground.render) and the overlay's checks ---------------
+
+def test_render_scales_for_gradients_and_updates():
+    assert render.value_limit([0.5, -2.0], [[np.nan, np.inf, 1.5]]) == 2.0
+    assert render.value_limit(np.zeros(3), []) == 1.0
+    np.testing.assert_array_equal(render.relative([-4.0, 1.0, 8.0, np.nan], 4.0),
+                                  [-1.0, 0.25, 1.0, np.nan])
+    np.testing.assert_array_equal(render.relative_widths([0.0, -2.0, 4.0, np.nan], 4.0),
+                                  [1.0, 5.5, 10.0, 1.0])
+    with pytest.raises(ValueError, match="limit must be a finite number > 0; got 0.0"):
+        render.relative([1.0], 0.0)
+    w = np.array([[1.0, -2.0], [0.5, 3.0]])
+    (out,) = render.weighted_inputs([w], [np.array([2.0, -1.0])])
+    np.testing.assert_array_equal(out, [[2.0, 2.0], [1.0, -3.0]])
+    with pytest.raises(ValueError, match=r"weights of shape \(2, 2\) do not take 3 inputs"):
+        render.weighted_inputs([w], [np.zeros(3)])
+    assert render.text_colors([1.0, 0.0, -1.0]) == ["#ffffff", "#000000", "#000000"]
+
+
+def test_short_numbers_fit_a_box():
+    cases = {0.534: "0.53", -0.058: "-0.06", -0.0008: "-8e-4", 12.3: "12", -123.4: "-120",
+             0.00034: "3e-4", 0.0: "0", float("nan"): "NaN"}
+    for value, text in cases.items():
+        assert short_number(value) == text
+        assert len(short_number(value)) <= 5
+
+
+def test_show_overlay_refuses_arrays_that_do_not_fit(pg):
+    view = pg.network_view
+    m = view.panel_layout.num_links
+    with pytest.raises(ValueError, match=f"the panel has {m} links; got 3 colours"):
+        view.show_overlay({}, np.zeros(3), np.ones(3))
+    with pytest.raises(ValueError, match="output 1 is not one of the 1 outputs"):
+        view.show_overlay({("output", 1): (0.0, "")}, np.zeros(m), np.ones(m))
+    with pytest.raises(ValueError, match="bias squares; got 2 values"):
+        view.show_overlay({}, np.zeros(m), np.ones(m), bias_units=np.zeros(2))
+    assert view.overlay is None                                 # refused: nothing drawn
