@@ -460,12 +460,17 @@ def _check_hand_weights(config: Config, trainer: Trainer | None) -> Result:
             f"{loss:.3f}. You placed the line by hand."))
     if acc >= 0.95:
         hint = ("the line is in the gap, but the outputs are timid (near 0): make the "
-                "weights larger so the output is near +1 on blue and -1 on orange.")
+                "weights larger so the output is near +1 on blue and -1 on orange. A ReLU "
+                "neuron gives 0 on one side of its line, so there the output is tanh of "
+                "the output's bias: set it with pg.trainer.set_bias(1, 0, value).")
     elif acc <= 0.05:
         hint = "the line is in the gap but the colours are swapped: flip a sign."
     else:
         hint = ("the blue cloud sits around (2, 2), the orange around (-2, -2): which "
-                "w1·x1 + w2·x2 + b is positive on one and negative on the other?")
+                "w1·x1 + w2·x2 + b is positive on one and negative on the other? The "
+                "output then needs a weight that makes that large, and a bias (set from "
+                "code: pg.trainer.set_bias(1, 0, value)) for the side where the neuron "
+                "gives 0.")
     return Result(title, False, (
         f"At epoch 0: test accuracy {acc:.0%}, test loss {loss:.3f} (needed: at least 95 % "
         f"and below {_HAND_LOSS:g}). Hint: {hint}"))
