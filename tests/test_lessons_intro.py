@@ -456,3 +456,36 @@ def test_lesson05_the_ravine_race_order():
     first = [int(np.flatnonzero(b.losses < 0.01)[0]) for b in race.runs]
     sgd, momentum, nesterov, adam = first
     assert nesterov < momentum < sgd and adam < sgd
+
+
+# -- the figures lesson 01 states in markdown ------------------------------------------
+
+def test_lesson01_the_tiny_network_and_its_epoch():
+    """Lesson 01: "two tanh neurons, nine parameters", "5 epochs a second", "an epoch here
+    is 25 updates, one per mini-batch of 10 of the 250 training points", "the first
+    weights are small random numbers (between -0.5 and 0.5)"."""
+    config = preset("learning-process", seed="lesson-01")
+    t = Trainer(config)
+    assert config.network_shape == (2,) and config.activation == "tanh"
+    assert sum(w.size for w in t.weights) + sum(b.size for b in t.biases) == 9
+    assert config.epochs_per_second == 5
+    assert len(t.data.train_x) == 250 and config.batch_size == 10
+    assert t.explain_batch().batches_per_epoch == 25
+    assert max(np.abs(w).max() for w in t.weights) <= 0.5
+
+
+def test_lesson01_one_update_lowers_the_batch_loss_a_little():
+    """Lesson 01: "It falls, but only a little" (the notebook's seed, one step_batch)."""
+    t = Trainer(preset("learning-process", seed="lesson-01"))
+    e = t.explain_batch()
+    t.step_batch()
+    zs, outs = reference.forward(t.weights, t.biases, e.inputs, "tanh", t.head)
+    after = reference.loss(zs[-1], outs[-1], e.targets, t.head).mean()
+    assert 0.9 * e.loss < after < e.loss
+
+
+@pytest.mark.parametrize("stem", ("02-activations", "03-loss-backprop",
+                                  "05-momentum-optimizers"))
+def test_comparing_lessons_use_compare_from_the_same_start(stem):
+    assert "Compare(" in "\n".join(code_cells(stem))
+    assert "same start" in markdown(stem).lower() or "same first weights" in markdown(stem)
