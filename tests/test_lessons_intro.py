@@ -489,3 +489,15 @@ def test_lesson01_one_update_lowers_the_batch_loss_a_little():
 def test_comparing_lessons_use_compare_from_the_same_start(stem):
     assert "Compare(" in "\n".join(code_cells(stem))
     assert "same start" in markdown(stem).lower() or "same first weights" in markdown(stem)
+
+
+def test_lesson05_plain_sgd_lingers_at_the_saddle():
+    """Lesson 05: "near the saddle plain SGD lingers; momentum gathers speed; Adam gives a
+    tiny slope a full-sized step" (lr 0.1, off the ridge when |y| > 0.5)."""
+    race = Race("saddle", learning_rate=0.1, runs=[
+        dict(optimizer="sgd"), dict(optimizer="sgd", momentum=0.9), dict(optimizer="adam")])
+    race.step(300)
+    off = [int(np.flatnonzero(np.abs(b.path[:, 1]) > 0.5)[0]) for b in race.runs]
+    sgd, momentum, adam = off
+    assert adam < momentum < sgd
+    assert all(np.allclose(np.abs(b.position), (0, 1), atol=1e-3) for b in race.runs)
