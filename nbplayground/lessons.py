@@ -165,7 +165,10 @@ class Quality:
             if self.target is not None:
                 first = _first_below(t, self.target)
                 row["first"] = first
-                if first is None or first > within:
+                if first is None and runs.epoch < within:  # stopped early: enough passed
+                    row["fails"].append(f"not below {self.target:g} by epoch {runs.epoch}, "
+                                        "where the check stopped")
+                elif first is None or first > within:
                     row["fails"].append(f"never below {self.target:g} by epoch {within}")
             if not t.diverged:
                 if self.final_loss is not None and not t.test_loss < self.final_loss:
@@ -197,7 +200,8 @@ def _first_below(trainer: Trainer, target: float) -> int | None:
 def _seed_line(row: dict) -> str:
     bits = []
     if "first" in row:
-        bits.append("-" if row["first"] is None else f"below at {row['first']}")
+        bits.append(f"below at epoch {row['first']}" if row["first"] is not None
+                    else row["fails"][0] if row["fails"] else "-")
     if row["diverged"]:
         bits.append(f"diverged at epoch {row['epoch']}")
     else:

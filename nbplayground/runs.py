@@ -312,7 +312,8 @@ class Runs:
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs={epochs!r}: must be an integer >= 0")
         if seconds is not None and (isinstance(seconds, bool)
-                                    or not isinstance(seconds, (int, float)) or seconds < 0):
+                                    or not isinstance(seconds, (int, float))
+                                    or not seconds >= 0):  # NaN too
             raise ValueError(f"seconds={seconds!r}: must be a number >= 0 or None")
         deadline = None if seconds is None else time.perf_counter() + seconds
         done = 0
@@ -353,7 +354,7 @@ class Runs:
     def groups(self) -> list:
         """The runs' indices, grouped as they are stacked (one list per batched pass)."""
         index = {id(t): i for i, t in enumerate(self._trainers)}
-        return [[index[id(t)] for t in g.trainers] for g in self._live_groups()]
+        return [sorted(index[id(t)] for t in g.trainers) for g in self._live_groups()]
 
 
 # -- study ------------------------------------------------------------------------------

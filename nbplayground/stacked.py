@@ -24,8 +24,11 @@ is Playground's, per run:
   factors, the very Python floats the trainer computes: ``lr / count`` for runs on plain
   SGD (no momentum, decay, regularization or dead link), ``1.0 / count`` for the other
   unregularized runs;
-* each of those other runs then takes its own optimizer's ``step`` on its rows of ``P``
-  and ``G`` (K small calls: the optimizers differ);
+* runs whose optimizers match (one class, the same hyperparameters and step count, e.g.
+  seeds of one Adam setting) take ONE step of one optimizer over their (adjacent) rows,
+  whose slots are the runs' slots side by side (each run's optimizer views its part);
+* each of the other runs takes its own optimizer's ``step`` on its rows of ``P`` and ``G``
+  (one small call per run: their optimizers differ);
 * a regularized run (or one with dead links) goes through its own trainer's
   ``_update(count)`` (the regularization step and L1's dead links are the trainer's code);
 * one call ``P -= G`` on the plain runs' rows.
@@ -83,6 +86,21 @@ def _update_kind(trainer) -> str:
     return "plain" if trainer._plain_sgd(trainer._optimizer) else "simple"
 
 
+def _optimizer_key(opt):
+    """Optimizers with equal keys (not None) can step as one over their runs' rows."""
+    if not all(hasattr(opt, a) for a in ("_state", "_bind", "_refresh", "_copy_extra")):
+        return None
+    extra = getattr(opt, "_momentum_cache", None)
+    return (type(opt), tuple(opt.config().items()), opt.iterations, opt.last_learning_rate,
+            extra)
+
+
+def _row_order(trainer):
+    """Sort key of a group's rows: runs that may share an optimizer state side by side."""
+    opt = trainer._optimizer
+    return (opt.name, repr(opt.config()), opt.iterations)
+
+
 def _km(a):
     """The (K, units, b) view of a node-major (units, K, b) buffer."""
     return a.transpose(1, 0, 2)
@@ -121,7 +139,8 @@ class StackedGroup:
     """K compatible trainers (see :func:`group_key`) trained one epoch at a time together."""
 
     def __init__(self, trainers):
-        self.trainers = list(trainers)
+        # runs whose optimizers can step as one (see _shared_optimizers) on adjacent rows
+        self.trainers = sorted(trainers, key=_row_order)
         K = self.K = len(self.trainers)
         t0 = self.trainers[0]
         net0 = t0.network
@@ -146,17 +165,20 @@ class StackedGroup:
             self._rebind(t, k)
         self.W = self._views(self.P)
         self._data = [t.data for t in self.trainers]
+        self._start_epochs = [t.epoch for t in self.trainers]
+        self._done = 0  # epochs this group has made
         self._configs = [t.config for t in self.trainers]
         # three kinds of update (see the module docstring)
         kind = [_update_kind(t) for t in self.trainers]
         self.plain = [k for k in range(K) if kind[k] == "plain"]
-        self.simple = [(t._optimizer, self.P[k], self.G[k])
-                       for k, t in enumerate(self.trainers) if kind[k] == "simple"]
+        simple = [k for k in range(K) if kind[k] == "simple"]
+        self.shared, simple = self._shared_optimizers(simple)
+        self.simple = [(self.trainers[k]._optimizer, self.P[k], self.G[k]) for k in simple]
         self.own = [t for k, t in enumerate(self.trainers) if kind[k] == "own"]
         self._plain_optimizers = [self.trainers[k]._optimizer for k in self.plain]
         self._plain_mask = np.array([[k == "plain"] for k in kind])
         self._all_plain = len(self.plain) == K
-        self._any_scaled = bool(self.plain or self.simple)
+        self._any_scaled = bool(self.plain or self.simple or self.shared)
         # per-run factors of the summed gradient: plain lr / count, simple 1 / count,
         # own 1 (the trainer scales its own row)
         self._lr = np.array([[t._optimizer.learning_rate if kind[k] == "plain" else 1.0]
@@ -165,6 +187,48 @@ class StackedGroup:
         self._scale = np.empty((K, 1))
         self._build_batches()
         self._build_eval()
+
+    def _shared_optimizers(self, rows) -> tuple:
+        """Runs (at ``rows``, adjacent) whose optimizers have one class, the same
+        hyperparameters and the same step count step as ONE optimizer over their rows of
+        ``P`` (contiguous): its update is elementwise, so each parameter gets exactly the
+        ops its own optimizer would make.  Each run's optimizer keeps views of the shared
+        slots, so it stays the state (``runs[i]`` can step alone or be saved).
+
+        Returns ``([(optimizer, P rows, G rows, member optimizers)], rows left)``.
+        """
+        shared, left, i = [], [], 0
+        S = self.size
+        while i < len(rows):
+            j = i + 1
+            key = _optimizer_key(self.trainers[rows[i]]._optimizer)
+            while (j < len(rows) and rows[j] == rows[j - 1] + 1 and key is not None
+                   and _optimizer_key(self.trainers[rows[j]]._optimizer) == key):
+                j += 1
+            if j - i < 2 or S == 0:
+                left += rows[i:j]
+                i = j
+                continue
+            a, b = rows[i], rows[j - 1] + 1
+            members = [self.trainers[k]._optimizer for k in range(a, b)]
+            first = members[0]
+            combined = type(first)(**first.config())
+            combined.build((b - a) * S)
+            for n, m in enumerate(members):
+                if m._state is None:
+                    m.build(S)  # iterations is 0: the slots' initial values
+                values = m._state.copy()
+                m._state = combined._state[:, n * S:(n + 1) * S]
+                m._bind()       # slot views into the shared state (may refill it...)
+                m._refresh()
+                np.copyto(m._state, values)  # ...so the values go back in after
+            combined.iterations = first.iterations
+            combined.last_learning_rate = first.last_learning_rate
+            first._copy_extra(combined)
+            shared.append((combined, self.P[a:b].reshape(-1), self.G[a:b].reshape(-1),
+                           members))
+            i = j
+        return shared, left
 
     # -- binding the trainers to the stacked buffers ---------------------------------------
 
@@ -184,8 +248,10 @@ class StackedGroup:
     def still_valid(self) -> bool:
         """False when a trainer was changed behind the group's back (stepped alone,
         reset, regenerated, given a new config or new weights buffer)."""
+        done = self._done
         for k, t in enumerate(self.trainers):
-            if (t.network.params is not self.rows[k] or t.data is not self._data[k]
+            if (t.epoch != self._start_epochs[k] + done
+                    or t.network.params is not self.rows[k] or t.data is not self._data[k]
                     or t.config is not self._configs[k] or t._carry_count != self.carry_count
                     or t.diverged or not _stackable(t)):
                 return False
@@ -363,6 +429,8 @@ class StackedGroup:
         G = self.G
         if self._any_scaled:
             np.multiply(G, scale, G)
+        for opt, params, grad, _ in self.shared:  # runs with one optimizer state, as one
+            opt.step(params, grad)
         for opt, params, grad in self.simple:  # the trainer's update without its checks
             opt.step(params, grad)
         for t in self.own:                      # regularized or with dead links
@@ -452,7 +520,13 @@ class StackedGroup:
     def epoch(self) -> bool:
         """Train every run of the group one epoch; True if one of them diverged."""
         _run(self.calls)
+        self._done += 1
         full = self.full_batches
         for opt in self._plain_optimizers:  # the others count their own steps
             opt.iterations += full
+        for opt, _, _, members in self.shared:
+            for m in members:  # the scalar state the shared step advanced
+                m.iterations = opt.iterations
+                m.last_learning_rate = opt.last_learning_rate
+                opt._copy_extra(m)
         return self.evaluate()

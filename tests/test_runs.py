@@ -293,8 +293,9 @@ def test_errors_name_the_value():
     for bad in (-1, 1.5, True, "3"):
         with pytest.raises(ValueError, match="epochs="):
             runs.step(bad)
-    with pytest.raises(ValueError, match="seconds="):
-        runs.step(1, seconds=-1)
+    for bad in (-1, math.nan, "1"):
+        with pytest.raises(ValueError, match="seconds="):
+            runs.step(1, seconds=bad)
     assert runs.epoch == 0 and list(runs.epochs) == [0, 0], "refused steps change nothing"
 
 
@@ -392,3 +393,30 @@ def test_a_run_stopped_mid_epoch_by_step_batch_finishes_its_epoch_alone():
     _step_both(runs, trainers, 1)   # run 1 finishes its epoch, the others make one
     assert runs.groups == [[0, 1, 2]], "then it stacks again"
     _step_both(runs, trainers, 5)
+
+
+@pytest.mark.parametrize("changes", [
+    {"optimizer": o} for o in OPTIMIZERS if o != "sgd"] + [{"momentum": 0.9},
+                                                          {"momentum": 0.9, "nesterov": True},
+                                                          {"optimizer": "adam", "decay": 0.01}],
+    ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()))
+def test_seeds_of_one_optimizer_step_as_one(changes):
+    """Seeds of one optimizer setting share one optimizer step over their rows; each run's
+    optimizer keeps its own slots (views), so a run can still step on its own."""
+    base = Config(seed="one", batch_size=7, learning_rate=0.03, **changes)
+    runs = Runs(list(Runs.seeds(base, 3).configs) + [base.replace(optimizer="adagrad",
+                                                                  seed="x")])
+    trainers = _solo(runs)
+    _step_both(runs, trainers, 1, 9)
+    group = runs._groups[0]
+    assert len(group.shared) == 1 and len(group.shared[0][3]) >= 3
+    for r, t in zip(runs, trainers):
+        assert r._optimizer.iterations == t._optimizer.iterations
+        for name, slot in t._optimizer.slots.items():
+            np.testing.assert_allclose(r._optimizer.slots[name], slot, rtol=0, atol=1e-12)
+        if hasattr(t._optimizer, "momentum_cache"):
+            assert r._optimizer.momentum_cache == t._optimizer.momentum_cache
+    # one run stepped alone (no leftover changes here: the epoch tells), then together
+    runs[1].step(2)
+    trainers[1].step(2)
+    _step_both(runs, trainers, 4)

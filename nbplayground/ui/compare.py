@@ -865,9 +865,9 @@ class Compare(widgets.VBox):
         for part in (self.top_bar, self.vary_bar, *self.value_controls.values(),
                      *self._value_boxes.values(), self.chart, self._sy_linear, self._sy_log,
                      *[c.box for c in self._cells], self.log_scale, self.legend, self._status,
-                     self.layout):
+                     *self.children, self.layout):
             close_tree(part)
-        close_tree(self)
+        super().close()
 
     def _check_open(self) -> None:
         if self._closed:

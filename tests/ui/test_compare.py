@@ -462,3 +462,18 @@ def test_reset_with_seeds_draws_new_weights(make):
     assert c.runs.epoch == 0 and len(c.runs.histories[0]) == 1
     after = [weights_of(t) for t in c.runs]
     assert not np.array_equal(before[0][0], after[0][0])
+
+
+def test_close_leaves_no_widget_open():
+    def open_widgets():
+        return set(ipywidgets.Widget._active_widgets) if hasattr(
+            ipywidgets.Widget, "_active_widgets") else set(ipywidgets.Widget.widgets)
+
+    before = open_widgets()
+    c = Compare(vary="optimizer", seed="1")
+    c.step(2)
+    c.set_vary("seed", 14)                 # more cells
+    c.set_vary("network_shape", "3 | 4")   # fewer cells: the others are closed at once
+    c.log_scale.value = True
+    c.close()
+    assert open_widgets() - before == set()
