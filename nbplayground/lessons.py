@@ -705,8 +705,13 @@ def _descent_settings(target: Any) -> dict:
 
     if isinstance(target, dict):
         # the engine fills in the defaults (and refuses what it does not know)
+        from .optimizers import HYPERPARAMETERS
+
         args = {k: v for k, v in target.items() if k != "start"}
-        engine = _Engine(args.pop("curve", None), **args)
+        curve, optimizer = args.pop("curve", None), args.pop("optimizer", "sgd")
+        has = HYPERPARAMETERS.get(str(optimizer).strip().lower(), ())
+        engine = _Engine(curve, optimizer=optimizer,
+                         **{k: v for k, v in args.items() if k in has})
     else:
         engine = getattr(target, "engine", target)
     if not isinstance(engine, _Engine):

@@ -433,6 +433,91 @@ def heatmap_png(values, discretize: bool = False, *, alpha: bool = False, backgr
 
 
 # ---------------------------------------------------------------------------------------
+# Step inside: one mini-batch's numbers drawn on the network
+# ---------------------------------------------------------------------------------------
+
+
+def value_limit(*arrays) -> float:
+    """The largest finite ``|value|`` in ``arrays`` (each array-like or a list of them);
+    1.0 when there is none or it is 0.
+
+    Step inside draws gradients and updates relative to this: the largest of a stage is
+    drawn at full colour and width (:func:`relative`, :func:`relative_widths`).
+    """
+    limit = 0.0
+    stack = list(arrays)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+            continue
+        v = np.abs(np.asarray(item, dtype=np.float64))
+        v = v[np.isfinite(v)]
+        if v.size:
+            limit = max(limit, float(v.max()))
+    return limit if limit > 0 else 1.0
+
+
+def relative(values, limit: float) -> np.ndarray:
+    """``values / limit`` clipped to [-1, 1] (NaN stays NaN): a value on the colour scale
+    of :func:`ramp_rgb`, the largest magnitude (``limit``) at full orange or blue."""
+    limit = float(limit)
+    if not (math.isfinite(limit) and limit > 0):
+        raise ValueError(f"limit must be a finite number > 0; got {limit!r}")
+    return np.clip(np.asarray(values, dtype=np.float64) / limit, -1.0, 1.0)
+
+
+def relative_widths(values, limit: float) -> np.ndarray:
+    """Stroke widths ``1 + 9 |v| / limit`` px (1..10, NaN -> 1): Playground's link widths
+    (:func:`link_width`) with ``limit`` drawn as wide as a weight of 5."""
+    u = np.abs(relative(values, limit))
+    out = 1.0 + 9.0 * u
+    out[np.isnan(u)] = 1.0
+    return out
+
+
+def weighted_inputs(weights, inputs) -> list:
+    """What each link carries into its destination for one point: ``w[j, k] * x[k]``.
+
+    ``weights``: per layer the (n_out, n_in) matrix; ``inputs``: per layer the (n_in,)
+    values of its source nodes (the features, then each layer's activations).  Returns
+    per layer an (n_out, n_in) array; the destination's pre-activation is its row's sum
+    plus the bias.
+    """
+    if len(weights) != len(inputs):
+        raise ValueError(f"got {len(weights)} weight layers and {len(inputs)} input vectors")
+    out = []
+    for w, x in zip(weights, inputs):
+        w = np.asarray(w, dtype=np.float64)
+        x = np.asarray(x, dtype=np.float64).reshape(-1)
+        if w.ndim != 2 or w.shape[1] != x.size:
+            raise ValueError(f"weights of shape {w.shape} do not take {x.size} inputs")
+        out.append(w * x[None, :])
+    return out
+
+
+def text_colors(units) -> list:
+    """``"#000000"`` or ``"#ffffff"``, whichever reads better on the continuous colour
+    (:func:`ramp_rgb`) of each value: white on dark fills (relative luminance < 0.35)."""
+    rgb = ramp_rgb(np.nan_to_num(np.asarray(units, dtype=np.float64).reshape(-1))) / 255.0
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    luminance = lin @ np.array([0.2126, 0.7152, 0.0722])
+    return ["#ffffff" if v < 0.35 else "#000000" for v in luminance]
+
+
+def nearest_point(points, x: float, y: float) -> int:
+    """Row of the point of ``points`` (n, 2) nearest to (x, y) (the first of equals)."""
+    p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    if not len(p):
+        raise ValueError("nearest_point: there are no points to pick from")
+    return int(np.argmin((p[:, 0] - float(x)) ** 2 + (p[:, 1] - float(y)) ** 2))
+
+
+__all__ += ["value_limit", "relative", "relative_widths", "weighted_inputs", "text_colors",
+            "nearest_point"]
+
+
+# ---------------------------------------------------------------------------------------
 # Multi-class heatmaps
 # ---------------------------------------------------------------------------------------
 
@@ -820,88 +905,3 @@ def link_width(weight) -> float:
     if math.isnan(w):
         return 1.0
     return min(10.0, max(1.0, 1.0 + 9.0 * (w / 5.0)))
-
-
-# ---------------------------------------------------------------------------------------
-# Step inside: one mini-batch's numbers drawn on the network
-# ---------------------------------------------------------------------------------------
-
-
-def value_limit(*arrays) -> float:
-    """The largest finite ``|value|`` in ``arrays`` (each array-like or a list of them);
-    1.0 when there is none or it is 0.
-
-    Step inside draws gradients and updates relative to this: the largest of a stage is
-    drawn at full colour and width (:func:`relative`, :func:`relative_widths`).
-    """
-    limit = 0.0
-    stack = list(arrays)
-    while stack:
-        item = stack.pop()
-        if isinstance(item, (list, tuple)):
-            stack.extend(item)
-            continue
-        v = np.abs(np.asarray(item, dtype=np.float64))
-        v = v[np.isfinite(v)]
-        if v.size:
-            limit = max(limit, float(v.max()))
-    return limit if limit > 0 else 1.0
-
-
-def relative(values, limit: float) -> np.ndarray:
-    """``values / limit`` clipped to [-1, 1] (NaN stays NaN): a value on the colour scale
-    of :func:`ramp_rgb`, the largest magnitude (``limit``) at full orange or blue."""
-    limit = float(limit)
-    if not (math.isfinite(limit) and limit > 0):
-        raise ValueError(f"limit must be a finite number > 0; got {limit!r}")
-    return np.clip(np.asarray(values, dtype=np.float64) / limit, -1.0, 1.0)
-
-
-def relative_widths(values, limit: float) -> np.ndarray:
-    """Stroke widths ``1 + 9 |v| / limit`` px (1..10, NaN -> 1): Playground's link widths
-    (:func:`link_width`) with ``limit`` drawn as wide as a weight of 5."""
-    u = np.abs(relative(values, limit))
-    out = 1.0 + 9.0 * u
-    out[np.isnan(u)] = 1.0
-    return out
-
-
-def weighted_inputs(weights, inputs) -> list:
-    """What each link carries into its destination for one point: ``w[j, k] * x[k]``.
-
-    ``weights``: per layer the (n_out, n_in) matrix; ``inputs``: per layer the (n_in,)
-    values of its source nodes (the features, then each layer's activations).  Returns
-    per layer an (n_out, n_in) array; the destination's pre-activation is its row's sum
-    plus the bias.
-    """
-    if len(weights) != len(inputs):
-        raise ValueError(f"got {len(weights)} weight layers and {len(inputs)} input vectors")
-    out = []
-    for w, x in zip(weights, inputs):
-        w = np.asarray(w, dtype=np.float64)
-        x = np.asarray(x, dtype=np.float64).reshape(-1)
-        if w.ndim != 2 or w.shape[1] != x.size:
-            raise ValueError(f"weights of shape {w.shape} do not take {x.size} inputs")
-        out.append(w * x[None, :])
-    return out
-
-
-def text_colors(units) -> list:
-    """``"#000000"`` or ``"#ffffff"``, whichever reads better on the continuous colour
-    (:func:`ramp_rgb`) of each value: white on dark fills (relative luminance < 0.35)."""
-    rgb = ramp_rgb(np.nan_to_num(np.asarray(units, dtype=np.float64).reshape(-1))) / 255.0
-    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
-    luminance = lin @ np.array([0.2126, 0.7152, 0.0722])
-    return ["#ffffff" if v < 0.35 else "#000000" for v in luminance]
-
-
-def nearest_point(points, x: float, y: float) -> int:
-    """Row of the point of ``points`` (n, 2) nearest to (x, y) (the first of equals)."""
-    p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-    if not len(p):
-        raise ValueError("nearest_point: there are no points to pick from")
-    return int(np.argmin((p[:, 0] - float(x)) ** 2 + (p[:, 1] - float(y)) ** 2))
-
-
-__all__ += ["value_limit", "relative", "relative_widths", "weighted_inputs", "text_colors",
-            "nearest_point"]

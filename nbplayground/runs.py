@@ -352,7 +352,8 @@ class Runs:
 
     @property
     def groups(self) -> list:
-        """The runs' indices, grouped as they are stacked (one list per batched pass)."""
+        """The runs' indices, grouped as they are stacked (one list per batched pass; a
+        run alone in its list steps with its own trainer; diverged runs are in none)."""
         index = {id(t): i for i, t in enumerate(self._trainers)}
         return [sorted(index[id(t)] for t in g.trainers) for g in self._live_groups()]
 

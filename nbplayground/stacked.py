@@ -34,9 +34,8 @@ is Playground's, per run:
 * one call ``P -= G`` on the plain runs' rows.
 
 The epoch's leftover points are carried into the next epoch's first batch as the trainer
-does (spec 7.3).  After the epoch, the losses of Playground's heads (squared loss, one
-output) are computed for all K runs in a handful of calls; other heads use each trainer's
-own evaluation.
+does (spec 7.3).  After the epoch, the losses and accuracies of all K runs come from one
+stacked forward pass over every point and a handful of calls (the trainer's formulas).
 """
 
 from __future__ import annotations
@@ -215,8 +214,10 @@ class StackedGroup:
             combined = type(first)(**first.config())
             combined.build((b - a) * S)
             for n, m in enumerate(members):
-                if m._state is None:
-                    m.build(S)  # iterations is 0: the slots' initial values
+                if m._state is None:  # the slots' initial values, as its first step
+                    iterations, last = m.iterations, m.last_learning_rate
+                    m.build(S)        # makes them (and would restart the count)
+                    m.iterations, m.last_learning_rate = iterations, last
                 values = m._state.copy()
                 m._state = combined._state[:, n * S:(n + 1) * S]
                 m._bind()       # slot views into the shared state (may refill it...)
@@ -339,8 +340,9 @@ class StackedGroup:
             l = j + 1
         return runs
 
-    def _forward(self, x, bufs) -> list:
-        """Forward calls for node-major inputs ``x`` (features + 1, K, b)."""
+    def _forward(self, x, bufs, z_out=None) -> list:
+        """Forward calls for node-major inputs ``x`` (features + 1, K, b); the output's
+        pre-activation goes to ``z_out`` if given (else the output is computed in place)."""
         acts, zs, _, _, tmps, _, _, _, scratch, _ = bufs
         act, W = self.activation, self.W
         last = len(self.shapes) - 1
@@ -355,9 +357,10 @@ class StackedGroup:
                 prev = _km(acts[l])
             else:
                 out = acts[l]
-                ops.append((np.matmul, (W[l], prev, _km(out))))
+                z = out if z_out is None else z_out
+                ops.append((np.matmul, (W[l], prev, _km(z))))
                 # softmax's max and sum run over axis 0, the output nodes, as in the trainer
-                ops += self.head.forward_ops(out, out, scratch)
+                ops += self.head.forward_ops(z, out, scratch)
         return ops
 
     def _tape(self, x, t, grads_flat, buffers) -> list:
@@ -454,25 +457,55 @@ class StackedGroup:
     # -- evaluation ------------------------------------------------------------------------
 
     def _build_eval(self) -> None:
-        """The stacked forward pass over every point, for Playground's heads."""
+        """The stacked forward pass over every point (train then test, per run)."""
         t0 = self.trainers[0]
         n, total = self.n_train, t0._all_x.shape[1]
-        self.fast_eval = (self.head.loss == "squared" and self.head.outputs == 1
-                          and 0 < n < total and self.size > 0)
+        self.fast_eval = 0 < n < total and self.size > 0
         if not self.fast_eval:
             return
         K = self.K
+        # the trainer's own rule for Playground's heads (squared loss, one output), its
+        # general one (per-example losses of the head) for the others
+        self._squared = self.head.loss == "squared" and self.head.outputs == 1
         x = np.stack([t._all_x for t in self.trainers], axis=1)          # (f+1, K, N)
         self._eval_t = np.stack([t.head.targets(t._all_y) for t in self.trainers], axis=1)
-        self._positive = np.stack([(t._all_y > 0).reshape(1, -1) for t in self.trainers],
-                                  axis=1)
+        self._labels = np.stack([t._all_y for t in self.trainers])          # (K, N)
+        self._positive = (self._labels > 0).reshape(1, K, total)
         bufs = self._buffers(total)
-        self._eval_calls = [(fn, *args) for fn, args in self._forward(x, bufs)]
-        self._eval_out = bufs[0][-1]                       # (1, K, N)
+        self._eval_z = None if self._squared else np.empty((self.head.outputs, K, total))
+        self._eval_calls = [(fn, *args) for fn, args in self._forward(x, bufs, self._eval_z)]
+        self._eval_out = bufs[0][-1]                       # (outputs, K, N)
         self._sq = np.empty((1, K, total))
         self._hits = np.empty((1, K, total), dtype=bool)
         self._classify = t0.config.problem == "classification"
         self._n_test = total - n
+
+    def _losses(self) -> tuple:
+        """Per-run (train loss, test loss, train accuracy, test accuracy) as lists."""
+        n, n_test = self.n_train, self._n_test
+        if self._squared:  # Trainer._evaluate_squared
+            sq = self._sq
+            np.subtract(self._eval_out, self._eval_t, sq)
+            np.multiply(sq, sq, sq)
+            train = np.add.reduce(sq[0, :, :n], axis=-1) * 0.5 / n
+            test = np.add.reduce(sq[0, :, n:], axis=-1) * 0.5 / n_test
+            if self._classify:
+                hits = self._hits
+                np.greater_equal(self._eval_out, 0.0, hits)
+                np.equal(hits, self._positive, hits)
+                acc_train = (np.count_nonzero(hits[0, :, :n], axis=-1) / n).tolist()
+                acc_test = (np.count_nonzero(hits[0, :, n:], axis=-1) / n_test).tolist()
+                return train, test, acc_train, acc_test
+        else:  # Trainer._evaluate_any, the classes on axis 0 as there
+            losses = self.head.example_losses(self._eval_z, self._eval_out, self._eval_t)
+            train = np.add.reduce(losses[:, :n], axis=-1) / n
+            test = np.add.reduce(losses[:, n:], axis=-1) / n_test
+            if self._classify:
+                correct = self.head.correct(self._eval_out, self._labels)
+                acc_train = correct[:, :n].mean(axis=-1).tolist()
+                acc_test = correct[:, n:].mean(axis=-1).tolist()
+                return train, test, acc_train, acc_test
+        return train, test, [None] * self.K, [None] * self.K
 
     def evaluate(self) -> bool:
         """The epoch's end for every run: epoch counter, losses (and accuracy), history
@@ -485,21 +518,8 @@ class StackedGroup:
                 diverged = diverged or t.diverged
             return diverged
         _run(self._eval_calls)
-        n, n_test = self.n_train, self._n_test
-        sq = self._sq
-        np.subtract(self._eval_out, self._eval_t, sq)
-        np.multiply(sq, sq, sq)
-        train = np.add.reduce(sq[0, :, :n], axis=-1) * 0.5 / n
-        test = np.add.reduce(sq[0, :, n:], axis=-1) * 0.5 / n_test
+        train, test, acc_train, acc_test = self._losses()
         finite = np.isfinite(self.P).all(axis=1) & np.isfinite(train) & np.isfinite(test)
-        if self._classify:
-            hits = self._hits
-            np.greater_equal(self._eval_out, 0.0, hits)
-            np.equal(hits, self._positive, hits)
-            acc_train = (np.count_nonzero(hits[0, :, :n], axis=-1) / n).tolist()
-            acc_test = (np.count_nonzero(hits[0, :, n:], axis=-1) / n_test).tolist()
-        else:
-            acc_train = acc_test = [None] * self.K
         nan = math.nan
         for t, tr, te, a_tr, a_te in zip(self.trainers, train.tolist(), test.tolist(),
                                          acc_train, acc_test):

@@ -420,3 +420,18 @@ def test_seeds_of_one_optimizer_step_as_one(changes):
     runs[1].step(2)
     trainers[1].step(2)
     _step_both(runs, trainers, 4)
+
+
+def test_optimizer_switched_mid_run_keeps_its_step_count():
+    """A live optimizer change keeps the update count (decay goes on); stacked runs whose
+    new optimizers share a state start their slots as a first step would."""
+    base = Config(seed="switch", decay=0.01)
+    runs = Runs.seeds(base, 3)
+    trainers = _solo(runs)
+    _step_both(runs, trainers, 4)
+    for r, t in zip(runs, trainers):
+        r.apply(r.config.replace(optimizer="rmsprop"))
+        t.apply(t.config.replace(optimizer="rmsprop"))
+    assert runs[0]._optimizer.iterations == trainers[0]._optimizer.iterations > 0
+    _step_both(runs, trainers, 5)
+    assert len(runs._groups[0].shared) == 1

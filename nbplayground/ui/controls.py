@@ -151,19 +151,9 @@ class Controls:
             tooltip="Reset and structural changes restart from this seed's first weights",
             layout=widgets.Layout(width="auto"))
         self.same_weights.add_class("nbp-same-weights")
-        #: Step inside: walk one mini-batch through its stages (nbplayground.ui.step_inside)
-        self.step_inside_button = self._button("", "nbp-step-inside-button", icon="search-plus",
-                                               tooltip="Step inside one mini-batch: forward, "
-                                                       "loss, backward, update")
-        self.step_inside_button.add_class("nbp-round")
-        self.step_inside_button.layout.width = self.step_inside_button.layout.height = "26px"
-        self.step_inside_button.layout.margin = "0 0 0 auto"
-        self.step_inside_button.on_click(lambda _: self._action("step_inside"))
         buttons = widgets.HBox([self.reset_button, self.play_button, self.step_button])
         buttons.add_class("nbp-buttons")
-        button_group = widgets.VBox([buttons, widgets.HBox(
-            [self.same_weights, self.step_inside_button], layout=widgets.Layout(
-                align_items="center"))])
+        button_group = widgets.VBox([buttons, self.same_weights])
 
         self.epoch = widgets.HTML(format_epoch(0))
         self.epoch.add_class("nbp-epoch")
@@ -207,6 +197,18 @@ class Controls:
             wrap["regularization"], wrap["regularizationRate"], wrap["problem"],
             self.activation_figure.box])
         self.top_bar.add_class("nbp-topbar")
+        # Step inside (nbplayground.ui.step_inside): a small round button under Step,
+        # beside "same start", so that the top bar keeps its width
+        self.step_inside_button = self._button("", "nbp-step-inside-button", icon="search-plus",
+                                               tooltip="Step inside one mini-batch: forward, "
+                                                       "loss, backward, update")
+        self.step_inside_button.add_class("nbp-round")
+        self.step_inside_button.layout.width = self.step_inside_button.layout.height = "26px"
+        self.step_inside_button.layout.margin = "0 0 0 auto"
+        self.step_inside_button.on_click(lambda _: self._action("step_inside"))
+        button_group.children = tuple(
+            widgets.HBox([c, self.step_inside_button], layout=widgets.Layout(align_items="center"))
+            if c is self.same_weights else c for c in button_group.children)
 
         # -- extras: optimizer, decay, init, loss, speed ---------------------------------
         self.optimizer = self._dropdown(

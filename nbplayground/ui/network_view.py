@@ -1459,17 +1459,18 @@ class NetworkView(widgets.VBox):
             self.readout.value = html_text
 
 
-@dataclass(frozen=True, eq=False)
 class NetworkOverlay:
-    """What :meth:`NetworkView.show_overlay` draws (its arguments, as arrays)."""
+    """What :meth:`NetworkView.show_overlay` draws (its arguments, as arrays):
+    ``nodes``, ``link_units``, ``link_widths``, ``link_faint``, ``bias_units`` (or None),
+    ``describe`` (or None) and ``hint``."""
 
-    nodes: dict
-    link_units: np.ndarray
-    link_widths: np.ndarray
-    link_faint: np.ndarray
-    bias_units: np.ndarray | None
-    describe: object
-    hint: str
+    __slots__ = ("nodes", "link_units", "link_widths", "link_faint", "bias_units", "describe",
+                 "hint")
+
+    def __init__(self, nodes, link_units, link_widths, link_faint, bias_units, describe, hint):
+        self.nodes, self.link_units, self.link_widths = nodes, link_units, link_widths
+        self.link_faint, self.bias_units = link_faint, bias_units
+        self.describe, self.hint = describe, hint
 
 
 def _small_button(text: str, tooltip: str) -> widgets.Button:

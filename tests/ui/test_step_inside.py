@@ -308,7 +308,7 @@ def test_step_leaves_and_a_config_change_explains_again(pg):
     assert pg.step_inside_stage is None and pg.trainer.epoch == epoch + 1
 
 
-async def test_play_leaves_and_a_click_sends_once_then_nothing(pg, monkeypatch):
+async def test_play_leaves_entering_pauses_and_a_click_sends_once_then_nothing(pg, monkeypatch):
     sent = []
     original = ipywidgets.Widget._send
 
@@ -326,7 +326,11 @@ async def test_play_leaves_and_a_click_sends_once_then_nothing(pg, monkeypatch):
     assert sent == [], "Step inside sent messages between clicks"
     pg.play()
     assert pg.step_inside_stage is None and pg.playing
-    pg.pause()
+    await asyncio.sleep(0.2)
+    assert pg.step_inside() == "forward" and not pg.playing   # entering pauses
+    epoch = pg.trainer.epoch
+    await asyncio.sleep(0.2)
+    assert pg.trainer.epoch == epoch
 
 
 @pytest.mark.parametrize("changes", [
