@@ -600,11 +600,13 @@ class OutputView(widgets.VBox):
         self.test_loss.value = f"Test loss {format_loss(frame.test_loss)}"
         self.train_loss.value = f"Training loss {format_loss(frame.train_loss)}"
         classification = frame.train_accuracy is not None
+        # test first, as the losses above (Playground: "Test loss", then "Training loss")
         self.accuracy.value = (
-            f'<span title="training / test accuracy">Accuracy '
-            f'<span class="nbp-train-accuracy">{format_accuracy(frame.train_accuracy)}</span>'
-            f' / <span class="nbp-test-accuracy">{format_accuracy(frame.test_accuracy)}'
-            f'</span></span>' if classification else "")
+            f'<span title="test / training accuracy">Accuracy '
+            f'<span class="nbp-test-accuracy">{format_accuracy(frame.test_accuracy)}</span>'
+            f' / <span class="nbp-train-accuracy">{format_accuracy(frame.train_accuracy)}'
+            f'</span> <span class="nbp-dim">(test / training)</span></span>'
+            if classification else "")
         if frame.curve:
             now = self._clock()
             if live and now - self._last_chart < CHART_INTERVAL:
@@ -613,6 +615,17 @@ class OutputView(widgets.VBox):
                 self._update_chart(frame.curve)
         self.show_grid(frame.output if heatmap is None else heatmap, config.discretize)
         self.frames += 1
+
+    def clear_readouts(self) -> None:
+        """No network trains on what is shown (points being drawn): no loss, no
+        accuracy, an empty chart, rather than the numbers of data that are gone."""
+        self.test_loss.value = f"Test loss {format_loss(None)}"
+        self.train_loss.value = f"Training loss {format_loss(None)}"
+        self.accuracy.value = ""
+        self._pending_curve = None
+        with self.loss_lines.hold_sync():
+            self.loss_lines.x = np.zeros(0, np.float32)
+            self.loss_lines.y = np.zeros((2, 0), np.float32)
 
     @property
     def chart_pending(self) -> bool:

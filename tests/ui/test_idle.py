@@ -190,7 +190,7 @@ async def test_max_cpu_caps_the_loops_cpu_share_counting_render_time():
     assert 0.08 < capped <= 0.30        # busy for ~1/4 of the time, never much more
     assert frames >= 8                  # frames keep coming (about 20 a second)
     free, _ = await _cpu_share(None, seconds=0.5)
-    assert free > capped + 0.2          # without a cap the same loop keeps a core busy
+    assert free > 1.5 * capped          # without a cap the same loop keeps a core busy
 
 
 def test_the_loop_validates_max_cpu_too():
