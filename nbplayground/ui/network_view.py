@@ -199,7 +199,8 @@ class NetworkView(widgets.VBox):
         self._left_at = None        # DOM timeStamp of the last mouseleave
 
         self._build_widgets()
-        super().__init__(children=[self._header, self._neuron_row, self.figure, self._editor],
+        super().__init__(children=[self._header, self._neuron_row, self.figure, self.captions,
+                                   self._editor],
                          layout=widgets.Layout(width=f"{self._width}px", overflow="visible"))
 
     # -- widgets -------------------------------------------------------------------------
@@ -207,7 +208,9 @@ class NetworkView(widgets.VBox):
     def _build_widgets(self) -> None:
         W = self._width
         text = f"color:{_TEXT};font-size:12px;letter-spacing:0.02em"
-        self._features_title = widgets.HTML(f"<div style='{text}'>FEATURES</div>",
+        self._features_title = widgets.HTML(f"<div style='{text}'>FEATURES</div>"
+                                            "<div class='nbp-caption nbp-features-caption'>"
+                                            "Which properties do you want to feed in?</div>",
                                             layout=widgets.Layout(width=f"{FEATURE_X + NODE_SIZE + 12}px"))
         self.add_layer_button = _small_button("+", "Add a hidden layer")
         self.remove_layer_button = _small_button("\u2212", "Remove the last hidden layer")
@@ -232,7 +235,7 @@ class NetworkView(widgets.VBox):
 
         self._images = (widgets.Image(format="png"), widgets.Image(format="png"))
         self.atlas_mark = bq.Image(image=self._images[0], scales=scales, x=[0.0, float(W)],
-                                   y=[0.0, 100.0], pixelated=True)
+                                   y=[0.0, 100.0], pixelated=False)
         self.link_marks = []
         for w in BUCKET_WIDTHS:
             self.link_marks.append(bq.Lines(
@@ -251,6 +254,18 @@ class NetworkView(widgets.VBox):
             x=np.zeros(0, np.float32), y=np.zeros(0, np.float32), scales=scales, marker="square",
             default_size=NODE_SIZE * NODE_SIZE, fill=False, stroke="#000000", stroke_width=1.0,
             colors=["#000000"])
+        # Playground's node look: a soft shadow under each node and a small triangle at
+        # the middle of its right edge (where its output leaves); placed at relayout only
+        self._shadows = bq.Scatter(
+            x=np.zeros(0, np.float32), y=np.zeros(0, np.float32), scales=scales, marker="square",
+            default_size=NODE_SIZE * NODE_SIZE, stroke=None, colors=["#000000"])
+        # bqplot rotates a marker through a rotation scale onto [0, 180] degrees:
+        # 0.5 on a [0, 1] scale turns the upward triangle to point right
+        self._triangles = bq.Scatter(
+            x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
+            scales={**scales, "rotation": bq.LinearScale(min=0.0, max=1.0)},
+            marker="triangle-up", rotation=np.zeros(0, np.float32), default_size=22,
+            stroke=None, colors=["#000000"])
         self._hover_mark = bq.Scatter(
             x=np.zeros(1, np.float32), y=np.zeros(1, np.float32), scales=scales, marker="square",
             default_size=(NODE_SIZE + 2) ** 2, fill=False, stroke="#000000", stroke_width=2.5,
@@ -276,14 +291,24 @@ class NetworkView(widgets.VBox):
                                 scales=scales, align="end", default_size=12.0,
                                 font_weight="normal", colors=[_TEXT])
         self.figure = bq.Figure(
-            marks=[self._selection_mark, self._hover_link_mark, *self.link_marks,
-                   self.atlas_mark, self._borders, self._hover_mark, self._bias_mark,
+            marks=[self._selection_mark, self._hover_link_mark, *self.link_marks, self._shadows,
+                   self.atlas_mark, self._borders, self._triangles, self._hover_mark,
+                   self._bias_mark,
                    self._bias_selection, self._labels, self.tooltip_mark],
             fig_margin={"top": 0, "bottom": 0, "left": 0, "right": 0}, padding_x=0.0,
             padding_y=0.0, animation_duration=0, min_aspect_ratio=0.01, max_aspect_ratio=100.0,
             background_style={"fill": "none"}, display_toolbar=False,
             layout=widgets.Layout(width=f"{W}px", height="100px", min_width="0px",
                                   overflow="visible"))
+        self.figure.add_class("nbp-network-figure")
+        # Playground's captions under the panel
+        self.captions = widgets.HTML(
+            "<div class='nbp-network-captions'>"
+            "<span class='nbp-note nbp-note-neuron'>This is the output from one neuron. "
+            "Hover to see it larger.</span>"
+            "<span class='nbp-note nbp-note-weights'>The outputs are mixed with varying "
+            "weights, shown by the thickness of the lines.</span></div>",
+            layout=widgets.Layout(width=f"{W}px"))
 
         self.readout = widgets.HTML("", layout=widgets.Layout(flex="1 1 auto"))
         self.weight_input = WeightBox(value="", continuous_update=False, disabled=True,
@@ -379,6 +404,9 @@ class NetworkView(widgets.VBox):
             h_small = (np.concatenate([block_averages(h) for h in hidden]) if hidden
                        else np.zeros((0, 10, 10)))
             atlas = atlas_indices(lay, f_small, h_small, bool(config.discretize))
+            if self.atlas_mark.pixelated != bool(config.discretize):
+                stack.enter_context(self.atlas_mark.hold_sync())
+                self.atlas_mark.pixelated = bool(config.discretize)  # smooth unless discretized
             if self._atlas is None or not np.array_equal(atlas, self._atlas):
                 self._send_atlas(atlas, stack)
             # Links and biases: copies, since frame arrays are reused buffers.
@@ -403,6 +431,14 @@ class NetworkView(widgets.VBox):
                  else np.zeros((0, THUMBNAIL, THUMBNAIL)))
         self._feature_cache = (grids, drawn, small)
         return small
+
+    def set_playing(self, playing: bool) -> None:
+        """While training, the links flow (a CSS animation of their dashes, style.py);
+        paused, they stand still."""
+        if playing:
+            self.add_class("nbp-flowing")
+        else:
+            self.remove_class("nbp-flowing")
 
     def flush(self) -> None:
         """Draw links and biases held back by the refresh limit now."""
@@ -726,6 +762,18 @@ class NetworkView(widgets.VBox):
         self._borders.y = (H - boxes[:, 1] - NODE_SIZE / 2).astype(np.float32)
         self._borders.opacities = ([1.0 if f in lay.selected else FADED_NODE_OPACITY for f in lay.features]
                                    + [1.0] * sum(lay.network_shape))
+        # shadows (2 px right and down) and output triangles (right edge, middle)
+        with self._shadows.hold_sync(), self._triangles.hold_sync():
+            self._shadows.x = (boxes[:, 0] + NODE_SIZE / 2 + 2).astype(np.float32)
+            self._shadows.y = (H - boxes[:, 1] - NODE_SIZE / 2 - 2).astype(np.float32)
+            self._shadows.opacities = ([0.18 if f in lay.selected else 0.0 for f in lay.features]
+                                       + [0.18] * sum(lay.network_shape))
+            drawn = np.concatenate([boxes[:len(lay.features)][[lay.features.index(f)
+                                                              for f in lay.selected]],
+                                    *lay.node_boxes]) if len(boxes) else boxes
+            self._triangles.x = (drawn[:, 0] + NODE_SIZE + 2).astype(np.float32)
+            self._triangles.y = (H - drawn[:, 1] - NODE_SIZE / 2).astype(np.float32)
+            self._triangles.rotation = np.full(len(drawn), 0.5, np.float32)
         # bias squares
         bb = np.concatenate(lay.bias_boxes) if lay.bias_boxes else np.zeros((0, 2))
         self._bias_mark.x = (bb[:, 0] + BIAS_SIZE / 2).astype(np.float32)

@@ -276,7 +276,8 @@ class OutputView(widgets.VBox):
         self._front = 0
         hx, hy = self._half_cells(self._domain)
         self.heatmap_image = bqplot.Image(
-            image=self._buffers[0], x=(x0 - hx, x1 + hx), y=(y0 - hy, y1 + hy), scales=scales)
+            image=self._buffers[0], x=(x0 - hx, x1 + hx), y=(y0 - hy, y1 + hy), scales=scales,
+            pixelated=bool(config.discretize))
         self.train_points = bqplot.Scatter(
             x=np.zeros(0), y=np.zeros(0), scales=scales, default_size=30,
             stroke="#ffffff", stroke_width=1.0, colors=[_render.GREY])
@@ -384,6 +385,9 @@ class OutputView(widgets.VBox):
             self.show_test_data.value = config.show_test_data
             self.discretize.value = config.discretize
             self.test_points.visible = config.show_test_data
+            # smooth, as Playground's canvas; "discretize" shows crisp cells
+            if self.heatmap_image.pixelated != bool(config.discretize):
+                self.heatmap_image.pixelated = bool(config.discretize)
         finally:
             self._syncing = False
         self.set_hidden(config.hide)
@@ -605,8 +609,7 @@ class OutputView(widgets.VBox):
             f'<span title="test / training accuracy">Accuracy '
             f'<span class="nbp-test-accuracy">{format_accuracy(frame.test_accuracy)}</span>'
             f' / <span class="nbp-train-accuracy">{format_accuracy(frame.train_accuracy)}'
-            f'</span> <span class="nbp-dim">(test / training)</span></span>'
-            if classification else "")
+            f'</span></span>' if classification else "")
         if frame.curve:
             now = self._clock()
             if live and now - self._last_chart < CHART_INTERVAL:

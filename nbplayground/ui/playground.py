@@ -362,6 +362,7 @@ class Playground(widgets.VBox):
         self._loop.start()
         self._gate.start()
         self._controls.set_playing(True)
+        self._network.set_playing(True)
 
     @_locked
     def pause(self) -> None:
@@ -381,6 +382,7 @@ class Playground(widgets.VBox):
         self._loop.stop()
         self._gate.stop()
         self._controls.set_playing(False)
+        self._network.set_playing(False)
 
     @_locked
     def step(self, n: int = 1) -> int:
@@ -723,6 +725,7 @@ class Playground(widgets.VBox):
     def _on_loop_error(self, exc: BaseException) -> None:
         self._gate.stop()
         self._controls.set_playing(False)
+        self._network.set_playing(False)
         self._report_error(exc)
         if not self._closed:
             try:
@@ -733,6 +736,7 @@ class Playground(widgets.VBox):
     def _on_loop_stop(self) -> None:
         self._gate.stop()
         self._controls.set_playing(False)
+        self._network.set_playing(False)
 
     # -- drawing ----------------------------------------------------------------------
 

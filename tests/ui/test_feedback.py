@@ -71,7 +71,7 @@ def test_a_weight_that_is_not_a_number_stays_with_the_reason(pg):
 def test_losses_and_accuracies_list_test_first(pg):
     text = pg.output_view.accuracy.value
     assert text.index("nbp-test-accuracy") < text.index("nbp-train-accuracy")
-    assert "(test / training)" in text
+    assert 'title="test / training accuracy"' in text
 
 
 def test_after_clear_points_no_stale_loss_is_shown(pg):
