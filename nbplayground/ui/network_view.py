@@ -116,7 +116,10 @@ __all__ = [
 ]
 
 LINK_REFRESH_SECONDS = 0.25
-"""Links and biases are redrawn at most this often (the thumbnails every frame)."""
+"""Links and biases are redrawn at most this often."""
+ATLAS_REFRESH_SECONDS = 0.1
+"""The thumbnails are redrawn at most this often (10 a second: each new atlas costs the
+browser two messages, an image decode and a repaint of the panel)."""
 FADED_NODE_OPACITY = 0.5
 """Border (and label) opacity of an unselected feature (Playground)."""
 FADED_ALPHA = int(ATLAS_ALPHA[ATLAS_FADED])
@@ -161,7 +164,7 @@ class NetworkView(widgets.VBox):
 
     def __init__(self, *, on_features, on_shape, on_hover, on_weight, on_bias,
                  width: int = PANEL_WIDTH, link_interval: float = LINK_REFRESH_SECONDS,
-                 clock=time.monotonic):
+                 atlas_interval: float = ATLAS_REFRESH_SECONDS, clock=time.monotonic):
         for name, fn in (("on_features", on_features), ("on_shape", on_shape), ("on_hover", on_hover),
                          ("on_weight", on_weight), ("on_bias", on_bias)):
             if not callable(fn):
@@ -173,6 +176,9 @@ class NetworkView(widgets.VBox):
         self._on_bias = on_bias
         self._width = int(width)
         self._link_interval = float(link_interval)
+        self._atlas_interval = float(atlas_interval)
+        self._last_atlas = -math.inf
+        self._pending_atlas = None  # an atlas waiting for the next refresh
         self._clock = clock
 
         self.panel_layout: PanelLayout | None = None
@@ -407,15 +413,22 @@ class NetworkView(widgets.VBox):
             if self.atlas_mark.pixelated != bool(config.discretize):
                 stack.enter_context(self.atlas_mark.hold_sync())
                 self.atlas_mark.pixelated = bool(config.discretize)  # smooth unless discretized
+            now = self._clock()
             if self._atlas is None or not np.array_equal(atlas, self._atlas):
-                self._send_atlas(atlas, stack)
+                if (force or now - self._last_atlas >= self._atlas_interval
+                        or not self._can_defer()):
+                    self._send_atlas(atlas, stack)
+                else:
+                    self._pending_atlas = atlas
+                    self._schedule_flush(now)
+            else:
+                self._pending_atlas = None
             # Links and biases: copies, since frame arrays are reused buffers.
             weights = np.concatenate([np.asarray(w, np.float64).ravel() for w in frame.weights])
             dead = np.concatenate([np.asarray(d, bool).ravel() for d in frame.dead])
             biases = (np.concatenate([np.asarray(b, np.float64).ravel() for b in frame.biases[:-1]])
                       if len(frame.biases) > 1 else np.zeros(0))
             self._pending = (weights, biases, dead)
-            now = self._clock()
             if force or now - self._last_links >= self._link_interval or not self._can_defer():
                 self._refresh_links(stack, force=force)
             else:
@@ -443,10 +456,12 @@ class NetworkView(widgets.VBox):
     def flush(self) -> None:
         """Draw links and biases held back by the refresh limit now."""
         self._timer = None
-        if self._closed:
+        if self._closed or self.panel_layout is None:
             return
-        if self._pending is not None and self.panel_layout is not None:
-            with contextlib.ExitStack() as stack:
+        with contextlib.ExitStack() as stack:
+            if self._pending_atlas is not None:
+                self._send_atlas(self._pending_atlas, stack)
+            if self._pending is not None:
                 self._refresh_links(stack, force=False)
 
     def set_hidden(self, hide) -> None:
@@ -855,6 +870,8 @@ class NetworkView(widgets.VBox):
         stack.enter_context(self.atlas_mark.hold_sync())
         self.atlas_mark.image = image        # ... then show it
         self._atlas = atlas
+        self._pending_atlas = None
+        self._last_atlas = self._clock()
 
     def _can_defer(self) -> bool:
         try:
@@ -866,7 +883,12 @@ class NetworkView(widgets.VBox):
     def _schedule_flush(self, now: float) -> None:
         if self._timer is not None:
             return
-        delay = max(0.0, self._link_interval - (now - self._last_links))
+        due = []
+        if self._pending is not None:
+            due.append(self._link_interval - (now - self._last_links))
+        if self._pending_atlas is not None:
+            due.append(self._atlas_interval - (now - self._last_atlas))
+        delay = max(0.0, min(due, default=0.0))
         self._timer = asyncio.get_running_loop().call_later(delay, self.flush)
 
     def _refresh_links(self, stack: contextlib.ExitStack, force: bool) -> None:
@@ -877,7 +899,7 @@ class NetworkView(widgets.VBox):
         b)``: when they change it gets their control points and colour codes; otherwise
         only their colour codes, and only when one of them changed.
         """
-        if self._timer is not None:
+        if self._timer is not None and self._pending_atlas is None:
             self._timer.cancel()
             self._timer = None
         weights, biases, dead = self._pending

@@ -162,6 +162,11 @@ _CSS = """
   height: 32px;
   font-size: 14px;
 }
+/* text that changes while playing lays out only itself */
+.nbp-playground .nbp-epoch,
+.nbp-playground .nbp-readout {
+  contain: layout paint;
+}
 .nbp-playground .nbp-epoch {
   font-size: 24px;
   line-height: 28px;

@@ -485,7 +485,7 @@ def test_close_uses_the_network_views_close(monkeypatch):
     view = p.network_view
     events = list(view._events)
     p.close()
-    assert closed and closed[0] is view
+    assert view in closed   # (other Playgrounds may be collected meanwhile)
     assert view.closed and all(e.comm is None for e in events)
 
 
