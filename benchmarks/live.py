@@ -251,6 +251,30 @@ _GROUPS = {
                      "Draw LazyPixelRef", "ResizeImage", "ImageUploadTask"),
 }
 _GROUP_OF = {name: group for group, names in _GROUPS.items() for name in names}
+#: Event-name prefixes of Blink's and the compositor's own trace events.
+_PREFIXES = (
+    ("image decode", ("Decode", "ImageDecode", "ImageResource", "ResourceFetcher",
+                      "BitmapImage", "ImageFrame")),
+    ("style+layout", ("LocalFrameView::performLayout", "LocalFrameView::UpdateStyle",
+                      "Document::recalcStyle", "Document::updateStyle", "StyleEngine",
+                      "Document::UpdateStyle", "LayoutView", "LayoutObject", "Layout")),
+    ("paint+composite", ("Paint", "Blink.Paint", "LocalFrameView::RunPaint", "ProxyMain",
+                         "PaintArtifactCompositor", "cc::", "LayerTreeHost", "Commit",
+                         "Blink.Compositing", "Raster", "PrePaint")),
+    ("scripting", ("v8", "V8", "FunctionCall", "EvaluateScript", "TimerFire", "GC",
+                   "BlinkGC", "FireAnimationFrame", "EventDispatch", "RunMicrotasks",
+                   "ScriptController", "WebSocket")),
+)
+
+
+def group_of(name: str) -> str:
+    group = _GROUP_OF.get(name)
+    if group is not None:
+        return group
+    for group, prefixes in _PREFIXES:
+        if name.startswith(prefixes):
+            return group
+    return "other (task overhead, idle tasks)"
 
 
 def kernel(page, code: str) -> dict:
@@ -315,7 +339,7 @@ def summarize_trace(events: list, seconds: float) -> dict:
     by_event: dict[str, float] = {}
     decode_any = 0.0
     for e in complete:
-        if _GROUP_OF.get(e["name"]) == "image decode" and (e["pid"], e["tid"]) != busiest:
+        if group_of(e["name"]) == "image decode" and (e["pid"], e["tid"]) != busiest:
             decode_any += e["dur"]
     main = sorted((e for e in complete if (e["pid"], e["tid"]) == busiest),
                   key=lambda e: (e["ts"], -e["dur"]))
@@ -337,7 +361,7 @@ def summarize_trace(events: list, seconds: float) -> dict:
         if name in ("ThreadControllerImpl::RunTask", "RunTask", "ThreadPool_RunTask"):
             groups["other (task overhead, idle tasks)"] += us
             continue
-        groups[_GROUP_OF.get(name, "other (task overhead, idle tasks)")] += us
+        groups[group_of(name)] += us
     per_s = 1000.0 * seconds  # µs per ms and per second of trace
     top = sorted(by_event.items(), key=lambda kv: -kv[1])[:10]
     return dict(groups={g: us / per_s for g, us in groups.items()},
@@ -474,7 +498,7 @@ def report(raw: dict, load_before: str, load_after: str, first_picture: float,
     if "trace" in raw:
         trace = raw["trace"]
         print(f"  Chrome trace, {args.trace_seconds:g} s, renderer main thread self time "
-              f"(ms per s; busy {trace['main_busy']:.0f}):")
+              f"(wall ms per s; busy {trace['main_busy']:.0f}):")
         for group, ms in trace["groups"].items():
             print(f"      {group:<34} {ms:7.1f}")
         print(f"      image decode on other threads      {trace['decode_other_threads']:7.1f}")
