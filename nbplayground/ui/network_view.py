@@ -131,6 +131,9 @@ ATLAS_ZLIB_LEVEL = 6
 _LABELS = {f.id: f.label for f in FEATURES}
 _TEXT = "var(--jp-ui-font-color1)"
 _TEXT_DIM = "var(--jp-ui-font-color2)"
+#: node borders, output triangles, hover and selection frames: black on a light theme
+#: as in Playground, the theme's text colour on a dark one
+_INK = "var(--jp-ui-font-color0, #000)"
 
 
 def block_averages(grids) -> np.ndarray:
@@ -258,8 +261,8 @@ class NetworkView(widgets.VBox):
             visible=False)
         self._borders = bq.Scatter(
             x=np.zeros(0, np.float32), y=np.zeros(0, np.float32), scales=scales, marker="square",
-            default_size=NODE_SIZE * NODE_SIZE, fill=False, stroke="#000000", stroke_width=1.0,
-            colors=["#000000"])
+            default_size=NODE_SIZE * NODE_SIZE, fill=False, stroke=_INK, stroke_width=1.0,
+            colors=[_INK])
         # Playground's node look: a soft shadow under each node and a small triangle at
         # the middle of its right edge (where its output leaves); placed at relayout only
         self._shadows = bq.Scatter(
@@ -271,19 +274,19 @@ class NetworkView(widgets.VBox):
             x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
             scales={**scales, "rotation": bq.LinearScale(min=0.0, max=1.0)},
             marker="triangle-up", rotation=np.zeros(0, np.float32), default_size=22,
-            stroke=None, colors=["#000000"])
+            stroke=None, colors=[_INK])
         self._hover_mark = bq.Scatter(
             x=np.zeros(1, np.float32), y=np.zeros(1, np.float32), scales=scales, marker="square",
-            default_size=(NODE_SIZE + 2) ** 2, fill=False, stroke="#000000", stroke_width=2.5,
-            colors=["#000000"], visible=False)
+            default_size=(NODE_SIZE + 2) ** 2, fill=False, stroke=_INK, stroke_width=2.5,
+            colors=[_INK], visible=False)
         self._bias_mark = bq.Scatter(
             x=np.zeros(0, np.float32), y=np.zeros(0, np.float32), color=np.zeros(0, np.uint8),
             scales=cscales, marker="square", default_size=BIAS_SIZE * BIAS_SIZE, stroke=None,
             colors=[render.GREY])
         self._bias_selection = bq.Scatter(
             x=np.zeros(1, np.float32), y=np.zeros(1, np.float32), scales=scales, marker="square",
-            default_size=(BIAS_SIZE + 4) ** 2, fill=False, stroke="#000000", stroke_width=1.5,
-            colors=["#000000"], visible=False)
+            default_size=(BIAS_SIZE + 4) ** 2, fill=False, stroke=_INK, stroke_width=1.5,
+            colors=[_INK], visible=False)
         self._hover_link_mark = bq.Lines(
             x=np.zeros(4, np.float32), y=np.zeros(4, np.float32), scales=scales,
             stroke_width=5.0, interpolation="basis", colors=["#000000"], opacities=[0.25],
