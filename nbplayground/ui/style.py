@@ -406,9 +406,14 @@ _CSS = """
   max-width: 150px;
 }
 /* the links flow while training (Playground's dashed, moving links); still when paused.
-   steps() keeps the repaints to 8 a second */
+   One animation on the figure's svg, whose stroke-dashoffset the link paths inherit
+   (one animated element rather than one per link); steps() keeps the repaints to 8 a
+   second */
 .nbp-playground .nbp-flowing .nbp-network-figure .curve .line {
-  stroke-dasharray: 9 3;
+  stroke-dasharray: 9 3 !important;  /* bqplot writes "none" inline for solid lines */
+}
+.nbp-playground .nbp-flowing .nbp-network-figure svg.svg-figure,
+.nbp-playground .nbp-flowing .nbp-network-figure > svg {
   animation: nbp-flow 1s steps(8) infinite;
 }
 @keyframes nbp-flow {

@@ -5,6 +5,7 @@
   top within the network's height (not wrapped below it).
 * At 1000x800 the output still sits next to the network; the DATA column has moved
   (below the two).
+* Links flow while playing and stand still when paused.
 * Closing the tab while playing: the Playground pauses itself within a few seconds and
   says so when the notebook is opened again.
 """
@@ -92,6 +93,12 @@ def test_closing_the_tab_while_playing_pauses_the_playground(page, jupyter_serve
     page.wait_for_function(
         "sel => { const e = document.querySelector(sel); return e && e.textContent.trim() "
         "!== '0,000,000' && e.textContent.trim() !== '000,000'; }", arg=EPOCH)
+    # the links flow while playing (Playground's dashed, moving links)
+    flow = ("sel => { const p = document.querySelector(sel); const s = getComputedStyle(p);"
+            " const svg = getComputedStyle(p.ownerSVGElement.closest('.nbp-network-figure svg'));"
+            " return [svg.animationName, s.strokeDasharray]; }")
+    name, dashes = page.evaluate(flow, f"{ROOT} .nbp-network-figure .curve .line")
+    assert name == "nbp-flow" and dashes not in ("none", ""), (name, dashes)
     page.goto("about:blank")      # the tab goes away; the kernel keeps running
     time.sleep(9)                 # idle_seconds (5) and a tick
     open_notebook(page, jupyter_server.base_url, path)   # the same kernel, a new view
@@ -101,4 +108,6 @@ def test_closing_the_tab_while_playing_pauses_the_playground(page, jupyter_serve
     assert "Paused by itself" in state["status"], state
     run_cell(page, 1)             # the view comes back: it says why it stopped
     page.wait_for_selector(f"{ROOT} .nbp-status:has-text('Paused by itself')")
+    name, _ = page.evaluate(flow, f"{ROOT} .nbp-network-figure .curve .line")
+    assert name == "none"         # still while paused
     screenshot(page, "idle-paused")
