@@ -23,6 +23,18 @@ Options are checked before Voila starts: an unknown preset, a URL the
 Playground cannot read or a busy port ends the command with a message (exit
 status 2) and no server.
 
+The page: a title, one line of introduction and links to the lessons
+(:data:`LESSONS`) above the Playground, centred (:func:`header_html`).  It is
+served with nbplayground's own Voila template (``app_data/voila/templates/
+nbplayground``), Voila's "lab" template without its Font Awesome links to a CDN
+(which fail offline; Voila's bundle carries the icons).  The browser's console
+still shows a dozen "Unsatisfied version ... of shared singleton module" warnings:
+webpack's module federation noting that the widget extensions (ipywidgets,
+bqplot, ipyevents) were built against other versions of the shared JupyterLab
+packages than Voila's page provides; the shared copy is used and works (the
+widget's tests play it), so they are warnings, not errors, and only a rebuild of
+those extensions against Voila's versions would silence them.
+
 Nothing here imports ipywidgets or Voila until the server starts, so the
 option checks work without them.
 """
@@ -46,7 +58,8 @@ from .config import PLAYGROUND_URL, Config
 
 __all__ = ["HOST", "DEFAULT_PORT", "NOTEBOOK_NAME", "build_parser", "parse_args",
            "check_url", "free_port", "notebook_code", "make_notebook", "write_notebook",
-           "voila_argv", "main", "CULL_IDLE_TIMEOUT", "CULL_INTERVAL"]
+           "voila_argv", "main", "CULL_IDLE_TIMEOUT", "CULL_INTERVAL", "TEMPLATE",
+           "LESSONS", "header_html"]
 
 #: The app listens on the loopback interface only.
 HOST = "127.0.0.1"
@@ -56,6 +69,24 @@ DEFAULT_PORT = 8866
 CULL_IDLE_TIMEOUT = 300
 #: Seconds between two looks for such kernels.
 CULL_INTERVAL = 60
+
+#: The Voila template the app is served with (in app_data/voila/templates/).
+TEMPLATE = "nbplayground"
+#: Where that template lives: a Jupyter data directory inside the package.
+APP_DATA = Path(__file__).resolve().parent / "app_data"
+#: The repository's lessons: (notebook file, title), linked from the page.
+LESSONS = (
+    ("01-one-neuron.ipynb", "One neuron"),
+    ("02-circle.ipynb", "The circle"),
+    ("03-xor.ipynb", "XOR"),
+    ("04-spiral.ipynb", "The spiral"),
+    ("05-learning-rate.ipynb", "Learning rate"),
+    ("06-optimizers.ipynb", "Optimizers"),
+    ("07-batch-size-epochs.ipynb", "Batch size and epochs"),
+    ("08-keras.ipynb", "To Keras"),
+)
+#: Where the lessons are read (the repository's notebooks folder).
+LESSONS_URL = "https://github.com/nbplayground/nbplayground/blob/main/notebooks/"
 
 #: The generated notebook's file name (Voila shows it as the page title).
 NOTEBOOK_NAME = "nbplayground.ipynb"
@@ -188,6 +219,33 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 # The notebook Voila serves
 # --------------------------------------------------------------------------------------
 
+def header_html() -> str:
+    """The page's head: title, one line of introduction, the lessons; and the CSS
+    that centres it and the Playground."""
+    links = " · ".join(
+        f'<a href="{LESSONS_URL}{name}" target="_blank" rel="noopener">{i}. {title}</a>'
+        for i, (name, title) in enumerate(LESSONS, 1))
+    return (
+        "<style>"
+        "body[data-voila] #rendered_cells .jp-OutputArea-output { display: flex; "
+        "flex-direction: column; align-items: center; }"
+        "body[data-voila] .nbp-playground { margin-left: auto; margin-right: auto; "
+        "width: 100%; }"
+        ".nbp-app-header { text-align: center; max-width: 1100px; margin: 0 auto 12px auto; "
+        "color: var(--jp-ui-font-color1); font-family: var(--jp-ui-font-family); }"
+        ".nbp-app-header h1 { font-size: 26px; font-weight: 400; margin: 8px 0 4px 0; }"
+        ".nbp-app-header p { margin: 2px 0; font-size: 14px; color: var(--jp-ui-font-color2); }"
+        ".nbp-app-header a { color: var(--jp-content-link-color, #1976d2); "
+        "text-decoration: none; }"
+        "</style>"
+        '<div class="nbp-app-header">'
+        "<h1>nbplayground: tinker with a neural network</h1>"
+        "<p>Pick data, shape the network, press play and watch it learn, as in "
+        "TensorFlow Playground, with the engine in plain NumPy.</p>"
+        f"<p>Lessons: {links}</p>"
+        "</div>")
+
+
 def notebook_code(preset: str | None = None, url: str | None = None) -> str:
     """The code of the served notebook's one cell.
 
@@ -214,7 +272,10 @@ def notebook_code(preset: str | None = None, url: str | None = None) -> str:
         lines = ["from nbplayground.ui import Playground",
                  "",
                  "pg = Playground()"]
-    return "\n".join(lines + ["pg"])
+    header = ["from IPython.display import HTML, display",
+              "from nbplayground.app import header_html",
+              "display(HTML(header_html()))"]
+    return "\n".join(header + lines + ["pg"])
 
 
 def make_notebook(preset: str | None = None, url: str | None = None) -> dict:
@@ -277,6 +338,7 @@ def voila_argv(notebook: str | os.PathLike, port: int, browser: bool = False,
         f"--Voila.open_browser={browser}",
         "--strip_sources=True",    # the cell's code is never sent to the page
         f"--theme={theme}",
+        f"--template={TEMPLATE}",
         *cull,
     ]
 
@@ -293,6 +355,15 @@ def _kernel_can_import_us() -> None:
         os.environ["PYTHONPATH"] = os.pathsep.join([root, *paths])
 
 
+def _voila_finds_our_template() -> None:
+    """Put the package's Jupyter data directory (with the app's Voila template) first
+    on JUPYTER_PATH, where Voila looks for templates."""
+    root = str(APP_DATA)
+    paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    if root not in paths:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([root, *paths])
+
+
 def _serve(notebook: Path, args: argparse.Namespace) -> int:
     try:
         from voila.app import Voila
@@ -301,6 +372,7 @@ def _serve(notebook: Path, args: argparse.Namespace) -> int:
               "pip install 'nbplayground[lab]' (or pip install voila)", file=sys.stderr)
         return 1
     _kernel_can_import_us()
+    _voila_finds_our_template()
     Voila.launch_instance(argv=voila_argv(notebook, args.port, args.browser, args.theme,
                                                   args.cull_idle))
     return 0

@@ -171,6 +171,21 @@ def test_negative_cull_time_is_refused(capsys, port):
     assert "--cull-idle" in parse_error(capsys, ["--port", str(port), "--cull-idle", "-5"])
 
 
+def test_the_app_has_its_voila_template_and_lessons():
+    conf = app.APP_DATA / "voila" / "templates" / app.TEMPLATE / "conf.json"
+    assert '"lab"' in conf.read_text()
+    index = (conf.parent / "index.html.j2").read_text()
+    assert "voila/templates/lab/index.html.j2" in index and "fontawesome" in index
+    assert f"--template={app.TEMPLATE}" in app.voila_argv("/x.ipynb", 9999)
+    notebooks = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    assert [name for name, _ in app.LESSONS] == notebooks
+    header = app.header_html()
+    for name, title in app.LESSONS:
+        assert name in header and title in header
+    code = app.notebook_code()
+    assert "display(HTML(header_html()))" in code and code.endswith("pg")
+
+
 # -- the generated notebook ------------------------------------------------------------
 
 def constructor_argument(code: str):
@@ -271,6 +286,9 @@ def test_serves_the_playground_over_http():
                 assert time.monotonic() < deadline, "no page within 60 s"
                 time.sleep(0.5)
         assert "<title>nbplayground" in page
+        # the app's own template: no Font Awesome from a CDN; the title and lessons
+        assert "cdn.jsdelivr.net" not in page, "a CDN link is still on the page"
+        assert "tinker with a neural network" in page and "01-one-neuron.ipynb" in page
         # the cell ran: its output is the widget, and the kernel's state lives on
         assert "application/vnd.jupyter.widget-view+json" in page
         # and its code is sent nowhere

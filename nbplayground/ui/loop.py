@@ -24,9 +24,9 @@ sleep:
   so a slow machine trains slower instead of piling up work.
 
 A CPU budget (``max_cpu``, a share of one core, e.g. 0.25 on a shared server)
-caps the loop's duty cycle: after a tick that was busy for ``b`` seconds
-(training and rendering), the loop sleeps at least ``b * (1 - max_cpu) /
-max_cpu``, so that ``b / (b + sleep) <= max_cpu``; the training budget is cut
+caps the loop's duty cycle: after a tick of ``e`` seconds that kept the thread
+busy for ``b`` CPU seconds (training and rendering; ``b <= e``), the loop
+sleeps at least ``b / max_cpu - e``, so that ``b / (e + sleep) <= max_cpu``; the training budget is cut
 to ``max_cpu * T - r`` so that frames keep coming at about the same rate.
 :func:`max_cpu_from_env` reads an administrator's default from the environment
 variable ``NBPLAYGROUND_MAX_CPU``.
@@ -277,6 +277,7 @@ class TrainingLoop:
         last = clock()
         while self._task is me:
             tick_start = clock()
+            tick_cpu = time.thread_time()
             pace = self._pace
             budget = self._budget()
             try:
@@ -323,8 +324,11 @@ class TrainingLoop:
                 delay = self.min_sleep
             max_cpu = self._max_cpu
             if max_cpu is not None and max_cpu < 1:
-                # busy / (busy + sleep) <= max_cpu
-                delay = max(delay, elapsed * (1.0 - max_cpu) / max_cpu)
+                # busy / (tick + sleep) <= max_cpu, busy = the CPU time this thread used
+                # (on a busy machine less than the tick's wall time, which also counts
+                # the time the kernel waited for a core)
+                busy = min(elapsed, time.thread_time() - tick_cpu)
+                delay = max(delay, busy / max_cpu - elapsed)
             if pace is not None and owed < 1.0 and not dirty:
                 # nothing due: sleep until the next epoch is (at least one frame,
                 # at most max_idle_sleep, so that a change of pace applies soon)

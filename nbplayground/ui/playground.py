@@ -211,7 +211,7 @@ class Playground(widgets.VBox):
         self._status = StatusLine()
         self._controls = Controls(cfg, on_config=self._guarded(self._apply),
                                   on_action=self._guarded(self._on_action),
-                                  on_invalid=self._report_invalid,
+                                  on_invalid=self._report_control_invalid,
                                   on_dataset=self._guarded(self.use_dataset))
         self._output = OutputView(cfg, on_config=self._guarded(self._apply),
                                   on_add_point=self._guarded(self.add_point),
@@ -382,9 +382,11 @@ class Playground(widgets.VBox):
             return
         if self._status.kind != "info" or self._status.text.startswith(_UNWATCHED):
             self._status.clear()
+        self._controls.clear_error("play")
         self._loop.start()
         self._gate.start()
         self._controls.set_playing(True)
+        self._network.set_playing(True)
 
     @_locked
     def pause(self) -> None:
@@ -404,6 +406,7 @@ class Playground(widgets.VBox):
         self._loop.stop()
         self._gate.stop()
         self._controls.set_playing(False)
+        self._network.set_playing(False)
 
     @_locked
     def step(self, n: int = 1) -> int:
@@ -486,6 +489,8 @@ class Playground(widgets.VBox):
         self._halt()
         self._trainer.reset(same_weights=same_weights)
         self._status.clear()
+        self._controls.clear_error("play")
+        self._network.clear_selection()  # the old weight means nothing now
         self._sync_all()
         self._render()
 
@@ -573,6 +578,7 @@ class Playground(widgets.VBox):
             return
         trainer = Trainer(self.config, data=custom)
         self._drawn = self._drawn_data = None
+        self._controls.clear_error("play")
         self._replace_trainer(trainer)
 
     def _report_drawn(self) -> None:
@@ -582,6 +588,8 @@ class Playground(widgets.VBox):
         except _custom.CustomDataError as exc:
             message = str(exc)
         self._status.show(f"Add points before training: {message}", "info")
+        # and beside the button that was pressed
+        self._controls.show_error("play", f"Nothing to train yet: {message}")
 
     def _replace_trainer(self, trainer: Trainer) -> None:
         """Put ``trainer`` behind the widget and draw it (a playing loop goes on with it)."""
@@ -657,7 +665,8 @@ class Playground(widgets.VBox):
         try:
             self._check_custom(config)
         except ValueError as exc:
-            self._report_invalid(exc)
+            changed = self.config.diff(config)
+            self._report_invalid(exc, next(iter(changed)) if len(changed) == 1 else None)
             self._sync_all()
             return "none"
         result = self._trainer.apply(config, same_weights=self._controls.same_start)
@@ -741,8 +750,16 @@ class Playground(widgets.VBox):
         if not self._closed:
             self._status.show(f"Error: {type(exc).__name__}: {exc}", "error")
 
-    def _report_invalid(self, exc: BaseException) -> None:
+    def _report_invalid(self, exc: BaseException, field: str | None = None) -> None:
+        """A refused value: under the control of ``field`` when there is one, else on
+        the status line."""
+        if field is not None and self._controls.show_error(field, str(exc)):
+            return
         self._status.show(f"Invalid value: {exc}", "warning")
+
+    def _report_control_invalid(self, exc: BaseException) -> None:
+        if not self._controls.shown_last_error:  # shown under the control already
+            self._report_invalid(exc)
 
     def _report_diverged(self) -> None:
         self._status.show(f"Training diverged at epoch {self._trainer.epoch} (NaN/inf): "
@@ -788,6 +805,7 @@ class Playground(widgets.VBox):
     def _on_loop_error(self, exc: BaseException) -> None:
         self._gate.stop()
         self._controls.set_playing(False)
+        self._network.set_playing(False)
         self._report_error(exc)
         if not self._closed:
             try:
@@ -798,6 +816,7 @@ class Playground(widgets.VBox):
     def _on_loop_stop(self) -> None:
         self._gate.stop()
         self._controls.set_playing(False)
+        self._network.set_playing(False)
 
     # -- drawing ----------------------------------------------------------------------
 
@@ -856,6 +875,8 @@ class Playground(widgets.VBox):
                 self._last_data = shown
             self._controls.set_epoch(frame.epoch)
             self._output.update(frame, config, heatmap=self._heatmap_grid(frame), live=live)
+            if self._drawn is not None:
+                self._output.clear_readouts()  # the trainer's numbers are for other data
             self._network.update(frame, config, trainer.feature_grids(),
                                  structure_changed=structure_changed)
         self._last_structure = structure

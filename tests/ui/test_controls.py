@@ -199,7 +199,27 @@ def test_hyperparameter_edit_and_invalid_input():
     h.controls.hyperparameters["momentum"].value = 1.5   # not in [0, 1)
     assert len(h.configs) == 2
     assert len(h.invalid) == 1 and "momentum" in str(h.invalid[0])
-    assert h.controls.hyperparameters["momentum"].value == 0.0  # snapped back to the config
+    # the bad text stays, with the reason under it, until a good value comes
+    assert h.controls.hyperparameters["momentum"].value == 1.5
+    assert "momentum" in h.controls.error_text("momentum") and h.controls.shown_last_error
+    h.controls.sync(h.controls.config)
+    assert h.controls.hyperparameters["momentum"].value == 1.5
+    h.controls.hyperparameters["momentum"].value = 0.5
+    assert h.last.momentum == 0.5 and h.controls.error_text("momentum") == ""
+
+
+def test_disabled_menus_say_why():
+    k = Harness().controls
+    assert not k.loss.disabled
+    k.sync(Config(seed="1", problem="regression"))
+    assert k.loss.disabled and "Regression" in k.loss.tooltip
+    k.sync(Config(seed="1", dataset="spiral3"))
+    assert k.loss.disabled and "3 classes" in k.loss.tooltip and "cross-entropy" in k.loss.tooltip
+
+
+def test_speed_menu_is_wide_enough_for_its_labels():
+    k = Harness().controls
+    assert k.speed.layout.width == "auto"
 
 
 def test_loss_menu_offers_only_allowed_losses():
