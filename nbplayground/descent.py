@@ -465,6 +465,10 @@ class Descent:
         """f along :attr:`path`."""
         return np.array(self._losses)
 
+    def tail(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The last ``n`` positions and their losses (what a trail draws), cheaply."""
+        return np.array(self._path[-n:]), np.array(self._losses[-n:])
+
     @property
     def steps(self) -> int:
         return len(self._path) - 1

@@ -436,3 +436,17 @@ def test_bad_race_input():
     with pytest.raises(ValueError, match=r"learning_rate=-1"):
         race.configure(learning_rate=-1)
     assert [r.learning_rate for r in race.runs] == [0.1, 0.1, 0.1]
+
+
+def test_the_engine_imports_no_widget_code():
+    import subprocess
+    import sys
+    code = ("import sys, nbplayground.descent as d; d.Race('ravine').step(3); "
+            "print(sorted(m for m in ('ipywidgets', 'bqplot', 'asyncio') if m in sys.modules))")
+    import os
+    from pathlib import Path
+    root = str(Path(__file__).resolve().parents[1])   # this checkout's package, not another
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=env)
+    assert out.stdout.strip() == "[]"

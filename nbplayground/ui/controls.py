@@ -206,8 +206,8 @@ class Controls:
             "playButton": self.play_button, "stepButton": self.step_button,
             "resetButton": self.reset_button, "sameWeights": self.same_weights,
             "learningRate": _labelled("Learning rate", self.learning_rate),
-            "activation": _labelled("Activation", widgets.HBox(
-                [self.activation, self.activation_figure.button])),
+            "activation": self.activation_figure.beside_caption(
+                _labelled("Activation", self.activation)),
             "regularization": _labelled("Regularization", self.regularization),
             "regularizationRate": _labelled("Regularization rate", self.regularization_rate),
             "problem": _labelled("Problem type", self.problem,
@@ -283,8 +283,8 @@ class Controls:
             "optimizer": optimizer_box,
             "decay": _labelled("Decay", self.decay, error=self._error_line_for("decay")),
             "init": _labelled("Initializer", self.init),
-            "loss": _labelled("Loss", widgets.HBox([self.loss, self.loss_figure.button]),
-                              error=self._error_line_for("loss")),
+            "loss": self.loss_figure.beside_caption(
+                _labelled("Loss", self.loss, error=self._error_line_for("loss"))),
             "speed": _labelled("Speed", speed_box),
         })
         self.extras = widgets.HBox([wrap["optimizer"], wrap["decay"], wrap["init"],

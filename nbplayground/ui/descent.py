@@ -62,7 +62,7 @@ MARGIN = {"top": 10, "bottom": 42, "left": 56, "right": 14}
 #: two messages fewer in most frames.
 TEXT_INTERVAL = 0.2
 #: Points of the trail sent at most (the most recent ones).
-TRAIL_POINTS = 300
+TRAIL_POINTS = 100
 #: One colour per run of a race (readable on light and dark themes and on the surface).
 RACE_COLORS = _render.CATEGORICAL_HEX
 BALL_COLOR = _render.ORANGE
@@ -141,6 +141,7 @@ class Descent(widgets.VBox):
         self._engine = self._make_engine(curve, runs, arguments)
         self._syncing = False
         self._text_time = -math.inf
+        self._last_drawn = None
         #: frames drawn so far
         self.frames_rendered = 0
 
@@ -237,8 +238,8 @@ class Descent(widgets.VBox):
         self.tangent = bqplot.Lines(x=np.zeros(0), y=np.zeros(0), scales=scales,
                                     colors=[TANGENT_COLOR], stroke_width=1.5,
                                     line_style="dashed")
-        self.arrow = bqplot.Lines(x=np.full((3, 2), np.nan), y=np.full((3, 2), np.nan), scales=scales,
-                                  colors=[ARROW_COLOR], stroke_width=2.5)
+        self.arrow = bqplot.Lines(x=np.zeros((3, 2)), y=np.zeros((3, 2)), scales=scales,
+                                  colors=[ARROW_COLOR], stroke_width=2.5, visible=False)
         self.trails: list[bqplot.Lines] = []
         self.balls: list[bqplot.Scatter] = []
         for i, _ in enumerate(self._balls):
@@ -534,10 +535,15 @@ class Descent(widgets.VBox):
     def _render_tick(self) -> None:
         if not self._loop.running:
             return
-        self._render(live=True)
-        self._gate.mark()
+        if self._drawn_key() != self._last_drawn:   # a ball that has settled sends nothing
+            self._render(live=True)
+            self._gate.mark()
         if self._engine.diverged:
             self._halt()
+
+    def _drawn_key(self) -> tuple:
+        """What a frame shows that can change: each ball's position."""
+        return tuple(ball.position.tobytes() for ball in self._balls)
 
     def _halt(self) -> None:
         self._loop.stop()
@@ -645,9 +651,10 @@ class Descent(widgets.VBox):
             return points[:, 0], losses
         return points[:, 0], points[:, 1]
 
-    def _arrow(self, ball) -> tuple[np.ndarray, np.ndarray]:
+    def _arrow(self, ball) -> tuple[np.ndarray, np.ndarray] | None:
         """Shaft and head of the negative-gradient arrow at the ball, in data coordinates
-        (its size is set in plot-fraction units, so it looks the same on every scale)."""
+        (its size is set in plot-fraction units, so it looks the same on every scale);
+        None where the gradient is 0 or not finite."""
         g = ball.gradient
         sx = self._sx.max - self._sx.min
         sy = self._sy.max - self._sy.min
@@ -664,7 +671,7 @@ class Descent(widgets.VBox):
         if self._gradient_ref is None:
             self._gradient_ref = magnitude or 1.0
         if size == 0.0 or not math.isfinite(size):
-            return np.full((3, 2), np.nan), np.full((3, 2), np.nan)
+            return None
         length = 0.16 * math.tanh(4.0 * magnitude / self._gradient_ref)
         u = u / size * length
         head = 0.3 * length
@@ -685,21 +692,23 @@ class Descent(widgets.VBox):
         playing): the text is redrawn at most every :data:`TEXT_INTERVAL` seconds."""
         if getattr(self, "_closed", True):
             return
+        self._last_drawn = self._drawn_key()
         balls = self._balls
         marks = [*self.balls, *self.trails, self.arrow, self.tangent]
         with contextlib.ExitStack() as stack:
             for m in marks:
                 stack.enter_context(m.hold_sync())
             for ball, dot, trail in zip(balls, self.balls, self.trails):
-                path = ball.path[-TRAIL_POINTS:]
-                losses = ball.losses[-TRAIL_POINTS:]
+                path, losses = ball.tail(TRAIL_POINTS)
                 tx, ty = self._xy(path, losses)
                 trail.x, trail.y = tx, ty
                 dot.x, dot.y = tx[-1:], ty[-1:]
             first = balls[0]
-            if not self.racing:   # (one arrow per ball would hide the race)
-                ax, ay = self._arrow(first)
-                self.arrow.x, self.arrow.y = ax, ay
+            arrow = None if self.racing else self._arrow(first)   # (one per ball: too many)
+            if arrow is not None:
+                self.arrow.x, self.arrow.y = arrow
+            if self.arrow.visible != (arrow is not None):
+                self.arrow.visible = arrow is not None
             if self._engine.dim == 1:
                 x, f, g = first.position[0], first.loss, first.gradient[0]
                 d = 0.08 * (self._sx.max - self._sx.min)

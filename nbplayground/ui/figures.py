@@ -200,6 +200,10 @@ def show_losses(highlight: str | None = None, *, target: float = 1.0,
     return box
 
 
+#: the small "?" button: its text centred in its 16 px
+_TOGGLE_CSS = ".nbp-figure-toggle { line-height: 14px !important; font-size: 11px !important; }"
+
+
 # --------------------------------------------------------------------------------------
 # The "?" button of the Playground's controls
 # --------------------------------------------------------------------------------------
@@ -217,13 +221,25 @@ class FigureToggle:
         self.menu = menu
         self.button = widgets.ToggleButton(
             value=False, description="?", tooltip=f"Show the {kind}",
-            layout=widgets.Layout(width="28px", padding="0"))
+            layout=widgets.Layout(width="18px", height="16px", padding="0", margin="0 0 0 4px"))
         self.button.add_class(f"nbp-show-{kind}")
+        self.button.add_class("nbp-figure-toggle")
         # in a wrapping row (the Playground's top bar), 100% wide: a line of its own below
         self.box = widgets.VBox([], layout=widgets.Layout(display="none", width="100%"))
         self.box.add_class("nbp-figure-popover")
         self.button.observe(lambda c: self._refresh(), "value")
         menu.observe(lambda c: self._refresh() if self.button.value else None, "value")
+
+    def beside_caption(self, labelled: widgets.Box) -> widgets.Box:
+        """Put the button beside the caption of a (caption, control) box: the control
+        keeps its width.  Returns the box."""
+        caption, *rest = labelled.children
+        # (a <style> applies even from a hidden element)
+        style = widgets.HTML(f"<style>{_TOGGLE_CSS}</style>", layout=widgets.Layout(display="none"))
+        row = widgets.HBox([caption, self.button, style],
+                           layout=widgets.Layout(align_items="center"))
+        labelled.children = [row, *rest]
+        return labelled
 
     @property
     def figure(self):
@@ -235,8 +251,10 @@ class FigureToggle:
         old = list(self.box.children)
         if self.button.value:
             show = show_activations if self.kind == "activations" else show_losses
-            self.box.children = [show(self.menu.value)]
+            # shown first: a bqplot figure drawn into a hidden box measures 0 px and
+            # logs negative sizes in the browser
             self.box.layout.display = None
+            self.box.children = [show(self.menu.value)]
         else:
             self.box.children = []
             self.box.layout.display = "none"

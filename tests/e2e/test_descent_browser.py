@@ -22,6 +22,7 @@ from e2e.helpers import (
     doc_screenshot,
     open_notebook,
     run_cell,
+    screenshot,
     set_theme,
     write_notebook,
 )
@@ -145,4 +146,29 @@ def test_views_render_and_play_moves_the_ball(page, jupyter_server):
     doc_screenshot(page, cell(page, D1).locator(ROOT), "descent-1d-dark")
     set_theme(jupyter_server.base_url, LIGHT_THEME, page)
 
+    assert page.console_errors == [], page.console_errors
+
+
+def test_the_playgrounds_question_mark_shows_the_activations(page, jupyter_server):
+    path = write_notebook(jupyter_server.root_dir, "figures.ipynb",
+                          ["from nbplayground import Playground\n"
+                           "pg = Playground(activation='relu', loss='cross_entropy')\npg"])
+    open_notebook(page, jupyter_server.base_url, path)
+    run_cell(page, 0)
+    root = page.locator(".nbp-playground")
+    root.wait_for(state="visible", timeout=30_000)
+    assert root.locator(".nbp-activations").count() == 0
+    root.locator(".nbp-show-activations").click()
+    acts = root.locator(".nbp-activations")
+    acts.wait_for(state="visible", timeout=15_000)
+    highlighted = acts.locator(".nbp-highlight")
+    assert highlighted.count() == 1 and "ReLU" in highlighted.inner_text()
+    assert acts.locator(".nbp-activation-relu .line").count() == 2
+    root.locator(".nbp-show-losses").click()
+    losses = root.locator(".nbp-losses")
+    losses.wait_for(state="visible", timeout=15_000)
+    assert "Cross-entropy (in use)" in losses.inner_text()
+    screenshot(page, "playground-figures", full_page=True)
+    root.locator(".nbp-show-activations").click()
+    acts.wait_for(state="detached", timeout=15_000)
     assert page.console_errors == [], page.console_errors

@@ -219,6 +219,20 @@ def test_a_race_has_one_trail_and_colour_per_run_and_a_legend():
         w.close()
 
 
+def test_a_race_on_a_curve_shows_the_chapters_momentum_figure():
+    w = Descent("local-minima", runs=[dict(), dict(momentum=0.9)])
+    try:
+        w.step(300)
+        (plain,), (heavy,) = w.position
+        assert plain == pytest.approx(-2.0, abs=1e-3) and heavy == pytest.approx(2.0, abs=1e-3)
+        assert w.engine.labels == ["SGD", "SGD, momentum 0.9"]
+        for trail, run in zip(w.trails, w.engine.runs):
+            np.testing.assert_allclose(trail.y, run.losses[-len(trail.y):])   # on the curve
+        assert not w.arrow.visible
+    finally:
+        w.close()
+
+
 # -- play / pause on the asyncio loop ------------------------------------------------------
 
 async def test_play_moves_the_ball_at_most_30_frames_a_second():
@@ -324,6 +338,21 @@ async def test_while_playing_the_text_is_redrawn_at_most_5_times_a_second(sent):
         balls = sum(1 for widget, _ in sent if widget is w.balls[0])
         w.pause()
         assert texts <= 6 and balls >= 10
+    finally:
+        w.close()
+
+
+async def test_a_ball_at_rest_sends_no_frames_while_playing(sent):
+    w = Descent("bowl", start=1.0, steps_per_second=60)      # on the minimum: it never moves
+    try:
+        frames = w.frames_rendered
+        sent.clear()
+        w.play()
+        await asyncio.sleep(0.5)
+        assert w.steps > 10 and w.frames_rendered == frames
+        assert not any(widget is w.balls[0] or widget is w.trails[0] for widget, _ in sent)
+        w.pause()
+        assert w.counter.value == f"step {w.steps}"         # Pause shows where it got to
     finally:
         w.close()
 
