@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nbplayground import Config, Trainer, study
+from nbplayground import Config, Runs, Trainer, study
 from nbplayground.lessons import (CHALLENGES, CHECK_SEEDS, START_SEED, Challenge, Quality,
                                   Result, check, register)
 from nbplayground.presets import names, preset
@@ -302,6 +302,21 @@ def test_lesson06_batches_of_one_need_the_fewest_epochs_and_thirty_the_most():
         assert s.successes >= 8, s.summary()
         medians[batch_size] = s.median_epochs
     assert medians[1] < medians[10] < medians[30], medians
+
+
+def test_lesson06_the_test_loss_climbs_back_while_the_training_loss_falls():
+    """Lesson 06: "the training loss keeps falling while the test loss climbs back up
+    from its best" (its Compare: Runs.seeds of overfitting, seed lesson-06, 8 starts,
+    1000 epochs)."""
+    runs = Runs.seeds(preset("overfitting", seed="lesson-06"), 8)
+    runs.step(1000)
+    climbed = 0
+    for h in runs.histories:
+        best = int(h.test_loss.argmin())
+        climbed += (h.test_loss[-1] > h.test_loss[best] + 0.02
+                    and h.train_loss[-1] < h.train_loss[best])
+    assert climbed >= 7, climbed
+    assert np.median(runs.test_loss - runs.train_loss) > 0.15
 
 
 def test_lesson09_the_two_curves_lie_on_top_of_each_other():
