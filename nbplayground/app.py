@@ -76,14 +76,19 @@ TEMPLATE = "nbplayground"
 APP_DATA = Path(__file__).resolve().parent / "app_data"
 #: The repository's lessons: (notebook file, title), linked from the page.
 LESSONS = (
-    ("01-one-neuron.ipynb", "One neuron"),
-    ("02-circle.ipynb", "The circle"),
-    ("03-xor.ipynb", "XOR"),
-    ("04-spiral.ipynb", "The spiral"),
-    ("05-learning-rate.ipynb", "Learning rate"),
-    ("06-optimizers.ipynb", "Optimizers"),
-    ("07-batch-size-epochs.ipynb", "Batch size and epochs"),
-    ("08-keras.ipynb", "To Keras"),
+    ("01-learning-process.ipynb", "The learning process"),
+    ("02-activations.ipynb", "Activation functions"),
+    ("03-loss-backprop.ipynb", "Loss and backpropagation"),
+    ("04-gradient-descent.ipynb", "Gradient descent"),
+    ("05-momentum-optimizers.ipynb", "Momentum"),
+    ("06-batch-size-epochs.ipynb", "Batch size and epochs"),
+    ("07-learning-rate.ipynb", "Learning rate"),
+    ("08-optimizers.ipynb", "Optimizers"),
+    ("09-one-neuron.ipynb", "One neuron"),
+    ("10-circle.ipynb", "The circle"),
+    ("11-xor.ipynb", "XOR"),
+    ("12-spiral.ipynb", "The spiral"),
+    ("13-keras.ipynb", "To Keras"),
 )
 #: Where the lessons are read (the repository's notebooks folder).
 LESSONS_URL = "https://github.com/nbplayground/nbplayground/blob/main/notebooks/"

@@ -288,7 +288,7 @@ def test_serves_the_playground_over_http():
         assert "<title>nbplayground" in page
         # the app's own template: no Font Awesome from a CDN; the title and lessons
         assert "cdn.jsdelivr.net" not in page, "a CDN link is still on the page"
-        assert "tinker with a neural network" in page and "01-one-neuron.ipynb" in page
+        assert "tinker with a neural network" in page and app.LESSONS[0][0] in page
         # the cell ran: its output is the widget, and the kernel's state lives on
         assert "application/vnd.jupyter.widget-view+json" in page
         # and its code is sent nowhere

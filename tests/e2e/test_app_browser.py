@@ -20,7 +20,7 @@ import urllib.request
 import pytest
 
 from e2e.helpers import REPO_ROOT, TIMEOUT_MS, screenshot
-from nbplayground.app import free_port
+from nbplayground.app import LESSONS, free_port
 
 ROOT = ".nbp-playground"
 EPOCH = f"{ROOT} .nbp-epoch"
@@ -129,7 +129,7 @@ def test_app_plays_in_a_browser(browser, app_url):
         # a title, a line of introduction and the lessons, centred with the widget
         header = page.locator(".nbp-app-header")
         assert "tinker with a neural network" in header.inner_text()
-        assert header.locator("a").count() == 8
+        assert header.locator("a").count() == len(LESSONS)
         width = page.viewport_size["width"]
         for box in (header.bounding_box(), page.locator(ROOT).bounding_box()):
             centre = box["x"] + box["width"] / 2
