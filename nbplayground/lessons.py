@@ -320,7 +320,8 @@ def _neurons(c: Config) -> int:
     return sum(c.network_shape)
 
 
-#: name -> Challenge, in lesson order.
+#: name -> Challenge, in the order registered (lessons 06 to 13, then 01 to 05 below);
+#: each challenge's ``notebook`` names its lesson.
 CHALLENGES: dict[str, Challenge] = {}
 
 
