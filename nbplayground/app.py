@@ -14,9 +14,26 @@ own network.
     nbplayground --port 0 --browser       # any free port, and open a browser
     nbplayground --list-presets
 
+Kernels nobody uses are shut down: a Playground pauses itself when its tab
+closes (no frame is acknowledged), its kernel then falls idle, and Voila's
+kernel manager culls kernels that have been idle and disconnected for
+``--cull-idle`` seconds (default :data:`CULL_IDLE_TIMEOUT`; 0 keeps them).
+
 Options are checked before Voila starts: an unknown preset, a URL the
 Playground cannot read or a busy port ends the command with a message (exit
 status 2) and no server.
+
+The page: a title, one line of introduction and links to the lessons
+(:data:`LESSONS`) above the Playground, centred (:func:`header_html`).  It is
+served with nbplayground's own Voila template (``app_data/voila/templates/
+nbplayground``), Voila's "lab" template without its Font Awesome links to a CDN
+(which fail offline; Voila's bundle carries the icons).  The browser's console
+still shows a dozen "Unsatisfied version ... of shared singleton module" warnings:
+webpack's module federation noting that the widget extensions (ipywidgets,
+bqplot, ipyevents) were built against other versions of the shared JupyterLab
+packages than Voila's page provides; the shared copy is used and works (the
+widget's tests play it), so they are warnings, not errors, and only a rebuild of
+those extensions against Voila's versions would silence them.
 
 Nothing here imports ipywidgets or Voila until the server starts, so the
 option checks work without them.
@@ -41,12 +58,41 @@ from .config import PLAYGROUND_URL, Config
 
 __all__ = ["HOST", "DEFAULT_PORT", "NOTEBOOK_NAME", "build_parser", "parse_args",
            "check_url", "free_port", "notebook_code", "make_notebook", "write_notebook",
-           "voila_argv", "main"]
+           "voila_argv", "main", "CULL_IDLE_TIMEOUT", "CULL_INTERVAL", "TEMPLATE",
+           "LESSONS", "header_html"]
 
 #: The app listens on the loopback interface only.
 HOST = "127.0.0.1"
 #: Voila's usual port.
 DEFAULT_PORT = 8866
+#: Seconds a kernel with no open page may stay idle before Voila shuts it down.
+CULL_IDLE_TIMEOUT = 300
+#: Seconds between two looks for such kernels.
+CULL_INTERVAL = 60
+
+#: The Voila template the app is served with (in app_data/voila/templates/).
+TEMPLATE = "nbplayground"
+#: Where that template lives: a Jupyter data directory inside the package.
+APP_DATA = Path(__file__).resolve().parent / "app_data"
+#: The repository's lessons: (notebook file, title), linked from the page.
+LESSONS = (
+    ("01-learning-process.ipynb", "The learning process"),
+    ("02-activations.ipynb", "Activation functions"),
+    ("03-loss-backprop.ipynb", "Loss and backpropagation"),
+    ("04-gradient-descent.ipynb", "Gradient descent"),
+    ("05-momentum-optimizers.ipynb", "Momentum"),
+    ("06-batch-size-epochs.ipynb", "Batch size and epochs"),
+    ("07-learning-rate.ipynb", "Learning rate"),
+    ("08-optimizers.ipynb", "Optimizers"),
+    ("09-one-neuron.ipynb", "One neuron"),
+    ("10-circle.ipynb", "The circle"),
+    ("11-xor.ipynb", "XOR"),
+    ("12-spiral.ipynb", "The spiral"),
+    ("13-keras.ipynb", "To Keras"),
+)
+#: Where the lessons are read (the repository's notebooks folder).
+LESSONS_URL = "https://github.com/nbplayground/nbplayground/blob/main/notebooks/"
+
 #: The generated notebook's file name (Voila shows it as the page title).
 NOTEBOOK_NAME = "nbplayground.ipynb"
 
@@ -78,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--browser", action=argparse.BooleanOptionalAction, default=False,
                         help="open the app in a web browser once started (default: no, "
                              "it is a server)")
+    parser.add_argument("--cull-idle", type=int, default=CULL_IDLE_TIMEOUT, metavar="SECONDS",
+                        help="shut a visitor's kernel down once its page is closed and it "
+                             f"has been idle this long (default {CULL_IDLE_TIMEOUT}; 0: never)")
     parser.add_argument("--theme", choices=("light", "dark"), default="light",
                         help="Voila's page theme (default light)")
     parser.add_argument("--list-presets", action="store_true",
@@ -160,6 +209,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if not 0 <= args.port <= 65535:
         parser.error(f"--port: port={args.port} is not a port number; allowed: 1..65535, "
                      f"or 0 for any free port")
+    if args.cull_idle < 0:
+        parser.error(f"--cull-idle: {args.cull_idle} is negative; allowed: seconds >= 1, "
+                     f"or 0 to keep idle kernels")
     if args.port == 0:
         args.port = free_port()
     elif not _port_is_free(args.port):
@@ -171,6 +223,33 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 # --------------------------------------------------------------------------------------
 # The notebook Voila serves
 # --------------------------------------------------------------------------------------
+
+def header_html() -> str:
+    """The page's head: title, one line of introduction, the lessons; and the CSS
+    that centres it and the Playground."""
+    links = " · ".join(
+        f'<a href="{LESSONS_URL}{name}" target="_blank" rel="noopener">{i}. {title}</a>'
+        for i, (name, title) in enumerate(LESSONS, 1))
+    return (
+        "<style>"
+        "body[data-voila] #rendered_cells .jp-OutputArea-output { display: flex; "
+        "flex-direction: column; align-items: center; }"
+        "body[data-voila] .nbp-playground { margin-left: auto; margin-right: auto; "
+        "width: 100%; }"
+        ".nbp-app-header { text-align: center; max-width: 1100px; margin: 0 auto 12px auto; "
+        "color: var(--jp-ui-font-color1); font-family: var(--jp-ui-font-family); }"
+        ".nbp-app-header h1 { font-size: 26px; font-weight: 400; margin: 8px 0 4px 0; }"
+        ".nbp-app-header p { margin: 2px 0; font-size: 14px; color: var(--jp-ui-font-color2); }"
+        ".nbp-app-header a { color: var(--jp-content-link-color, #1976d2); "
+        "text-decoration: none; }"
+        "</style>"
+        '<div class="nbp-app-header">'
+        "<h1>nbplayground: tinker with a neural network</h1>"
+        "<p>Pick data, shape the network, press play and watch it learn, as in "
+        "TensorFlow Playground, with the engine in plain NumPy.</p>"
+        f"<p>Lessons: {links}</p>"
+        "</div>")
+
 
 def notebook_code(preset: str | None = None, url: str | None = None) -> str:
     """The code of the served notebook's one cell.
@@ -198,7 +277,10 @@ def notebook_code(preset: str | None = None, url: str | None = None) -> str:
         lines = ["from nbplayground.ui import Playground",
                  "",
                  "pg = Playground()"]
-    return "\n".join(lines + ["pg"])
+    header = ["from IPython.display import HTML, display",
+              "from nbplayground.app import header_html",
+              "display(HTML(header_html()))"]
+    return "\n".join(header + lines + ["pg"])
 
 
 def make_notebook(preset: str | None = None, url: str | None = None) -> dict:
@@ -236,8 +318,23 @@ def write_notebook(directory: str | os.PathLike, preset: str | None = None,
 # --------------------------------------------------------------------------------------
 
 def voila_argv(notebook: str | os.PathLike, port: int, browser: bool = False,
-               theme: str = "light") -> list[str]:
-    """Voila's command-line arguments for serving ``notebook`` on HOST:port."""
+               theme: str = "light", cull_idle: int = CULL_IDLE_TIMEOUT) -> list[str]:
+    """Voila's command-line arguments for serving ``notebook`` on HOST:port.
+
+    ``cull_idle`` > 0: jupyter_server's kernel manager (which Voila uses)
+    shuts down kernels that have had no page connected and no activity for
+    that many seconds, looking every :data:`CULL_INTERVAL` seconds (or
+    sooner for a short timeout); a kernel still training (busy or sending
+    frames) is active, so only a paused one is culled.
+    """
+    cull = []
+    if cull_idle > 0:
+        cull = [
+            f"--MappingKernelManager.cull_idle_timeout={int(cull_idle)}",
+            f"--MappingKernelManager.cull_interval={max(1, min(CULL_INTERVAL, int(cull_idle)))}",
+            "--MappingKernelManager.cull_connected=False",
+            "--MappingKernelManager.cull_busy=False",
+        ]
     return [
         str(notebook),
         f"--port={port}",
@@ -246,6 +343,8 @@ def voila_argv(notebook: str | os.PathLike, port: int, browser: bool = False,
         f"--Voila.open_browser={browser}",
         "--strip_sources=True",    # the cell's code is never sent to the page
         f"--theme={theme}",
+        f"--template={TEMPLATE}",
+        *cull,
     ]
 
 
@@ -261,6 +360,15 @@ def _kernel_can_import_us() -> None:
         os.environ["PYTHONPATH"] = os.pathsep.join([root, *paths])
 
 
+def _voila_finds_our_template() -> None:
+    """Put the package's Jupyter data directory (with the app's Voila template) first
+    on JUPYTER_PATH, where Voila looks for templates."""
+    root = str(APP_DATA)
+    paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    if root not in paths:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([root, *paths])
+
+
 def _serve(notebook: Path, args: argparse.Namespace) -> int:
     try:
         from voila.app import Voila
@@ -269,7 +377,9 @@ def _serve(notebook: Path, args: argparse.Namespace) -> int:
               "pip install 'nbplayground[lab]' (or pip install voila)", file=sys.stderr)
         return 1
     _kernel_can_import_us()
-    Voila.launch_instance(argv=voila_argv(notebook, args.port, args.browser, args.theme))
+    _voila_finds_our_template()
+    Voila.launch_instance(argv=voila_argv(notebook, args.port, args.browser, args.theme,
+                                                  args.cull_idle))
     return 0
 
 

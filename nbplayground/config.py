@@ -492,7 +492,8 @@ class Config:
         see :data:`LOSSES`.  Regression needs "squared"; multi-class
         datasets need "cross_entropy" (softmax output).
     epochs_per_second
-        play speed; None = as fast as the machine goes (Playground: 60).
+        play speed; Playground's pace (60) by default; None = as fast as the
+        machine goes (``epochsPerSecond=max`` in a URL).
     """
 
     problem: str | None = None
@@ -520,7 +521,7 @@ class Config:
     beta_1: float | None = None
     beta_2: float | None = None
     loss: str | None = None
-    epochs_per_second: float | None = None
+    epochs_per_second: float | None = PLAYGROUND_EPOCHS_PER_SECOND
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
@@ -1022,8 +1023,17 @@ def _extra_writer(name: str):
         value = getattr(c, name)
         if name == "init":
             return None if value in ("playground", "zeros") else value
-        return None if value == getattr(_DEFAULTS, name) else _js(value)
+        if value == getattr(_DEFAULTS, name):
+            return None
+        if value is None and name == "epochs_per_second":
+            return "max"  # as fast as possible
+        return _js(value)
     return write
+
+
+def _parse_speed(key: str, value: str):
+    """epochsPerSecond: a number, or ``max`` for as fast as possible (None)."""
+    return None if value == "max" else _parse_number(key, value)
 
 
 def _feature_row(key: str) -> UrlKey:
@@ -1074,6 +1084,7 @@ def _make_url_table() -> dict:
         "nesterov": _parse_bool,
         "loss": _parse_choice(LOSSES, "a loss"),
         "init": _parse_choice(INITIALIZERS, "an initializer"),
+        "epochsPerSecond": _parse_speed,
     }
     for name, key in EXTRA_URL_KEYS.items():
         rows.append(UrlKey(key, name, extra_parsers.get(key, _parse_number),

@@ -76,11 +76,18 @@ __all__ = [
     "encode_png_rgba",
     "png_data_url",
     "block_average",
-    "thumbnail_png",
-    "AtlasLayout",
-    "thumbnail_atlas",
+    "block_averages",
     "dataset_thumbnail_png",
     "link_width",
+    "COLOR_CODE_MAX",
+    "color_codes",
+    "color_of_code",
+    "THUMBNAIL_OPACITY_FADED",
+    "ATLAS_FADED",
+    "ATLAS_EMPTY",
+    "ATLAS_PALETTE",
+    "ATLAS_ALPHA",
+    "atlas_indices",
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -660,142 +667,6 @@ def block_average(values, block: int = 10) -> np.ndarray:
     return _block_sum_mean(v, b)
 
 
-def thumbnail_png(
-    values, discretize: bool = False, *, block: int = 10, alpha: bool = False, background=WHITE
-) -> bytes:
-    """One node or feature thumbnail: block-average ``values`` (H, W), then quantize, as a PNG.
-
-    As in Playground, discretize is applied to the block averages, not to the full grid.
-    ``block=1`` encodes ``values`` at its own resolution. The default colours are blended over
-    white, like Playground's node boxes.
-    """
-    v = _as_real_array("values", values, ndim=2)
-    b = _check_block(block, *v.shape, name="values")
-    small = _block_sum_mean(v, b) if b > 1 else v
-    palette, trns = heatmap_palette(alpha, background)
-    return encode_png_indexed(heatmap_indices(small, discretize), palette, trns)
-
-
-@dataclass(frozen=True)
-class AtlasLayout:
-    """Where each node's thumbnail sits in the atlas image.
-
-    Node k is in grid cell ``(row, col) = (k // columns, k % columns)``. Its pixels are
-    ``x in [col * cell_width, (col + 1) * cell_width)`` and
-    ``y in [row * cell_height, (row + 1) * cell_height)``. The image is
-    ``columns * cell_width`` wide and ``rows * cell_height`` tall. Cells past ``count`` (in the
-    last row) are empty. Empty cells are transparent with ``alpha=True`` and have the background
-    colour otherwise.
-
-    To show node k at a scale of ``s`` CSS pixels per data pixel with a sprite, set
-    ``background-size: {width*s}px {height*s}px`` and
-    ``background-position: -{x*s}px -{y*s}px``, with ``(x, y) = box(k)[:2]``.
-    """
-
-    count: int
-    columns: int
-    rows: int
-    cell_width: int
-    cell_height: int
-
-    @property
-    def width(self) -> int:
-        """Atlas width in pixels."""
-        return self.columns * self.cell_width
-
-    @property
-    def height(self) -> int:
-        """Atlas height in pixels."""
-        return self.rows * self.cell_height
-
-    def cell(self, k: int) -> tuple[int, int]:
-        """(row, col) of node k."""
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-            raise TypeError(f"k must be an integer node number; got {k!r}")
-        if not 0 <= k < self.count:
-            raise ValueError(f"k must be a node number in 0..{self.count - 1}; got {k} "
-                             f"(the atlas holds {self.count} nodes)")
-        return divmod(int(k), self.columns)
-
-    def box(self, k: int) -> tuple[int, int, int, int]:
-        """(x, y, width, height) in pixels of node k's cell (x to the right, y down)."""
-        row, col = self.cell(k)
-        return (col * self.cell_width, row * self.cell_height, self.cell_width, self.cell_height)
-
-    def to_dict(self) -> dict:
-        """JSON-ready description, including every node's (row, col) as ``cells``."""
-        return {
-            "count": self.count,
-            "columns": self.columns,
-            "rows": self.rows,
-            "cell_width": self.cell_width,
-            "cell_height": self.cell_height,
-            "width": self.width,
-            "height": self.height,
-            "cells": [list(divmod(k, self.columns)) for k in range(self.count)],
-        }
-
-
-_EMPTY_INDEX = NAN_INDEX + 1  # atlas palette entry of unused cells
-
-
-def thumbnail_atlas(
-    node_grids,
-    discretize: bool = False,
-    columns: int | None = None,
-    *,
-    block: int = 10,
-    alpha: bool = False,
-    background=WHITE,
-) -> tuple[bytes, AtlasLayout]:
-    """All node thumbnails packed into one indexed PNG, so a frame sends one image.
-
-    ``node_grids`` is (N, H, W), one grid per node in the order the UI numbers them. Each grid
-    is block-averaged to (H/block, W/block) (10x10 for 100x100), optionally discretized, and
-    placed in cell k of a grid with ``columns`` cells per row, filled row by row. The default
-    ``columns=None`` puts all N cells in one row: a ``10*N`` x 10 image, where node k occupies
-    x in [10k, 10k+10). See :class:`AtlasLayout`.
-
-    N = 0 gives a 1x1 image with a single empty pixel and ``layout.count == 0``.
-    The palette is the 32 heatmap colours plus one "empty" entry (index 32).
-
-    Returns ``(png_bytes, layout)``.
-    """
-    grids = _as_real_array("node_grids", node_grids)
-    if grids.ndim != 3:
-        raise ValueError(f"node_grids must be a 3-D (N, H, W) array; got shape {grids.shape}")
-    n, h, w = grids.shape
-    if h == 0 or w == 0:
-        raise ValueError(f"node_grids must have H, W >= 1; got shape {grids.shape}")
-    b = _check_block(block, h, w, name="node_grids")
-    if columns is None:
-        cols = max(n, 1)
-    else:
-        cols = _check_int("columns", columns, 1, 1 << 16)
-    rows = max(1, -(-n // cols))
-    th, tw = h // b, w // b
-    layout = AtlasLayout(count=n, columns=cols, rows=rows, cell_width=tw, cell_height=th)
-
-    palette, trns = heatmap_palette(alpha, background)
-    bg = _as_rgb("background", background).astype(np.uint8)
-    palette = np.vstack([palette, bg[None, :]])
-    if trns is not None:
-        trns = np.append(trns, np.uint8(0))
-
-    if n == 0:
-        return encode_png_indexed(np.full((1, 1), _EMPTY_INDEX, np.uint8), palette, trns), layout
-
-    small = _block_sum_mean(grids, b) if b > 1 else grids
-    if discretize:
-        small = discretized(small)
-    idx = bucket_index(small)  # (n, th, tw)
-    padded = np.full((rows * cols, th, tw), _EMPTY_INDEX, dtype=np.uint8)
-    padded[:n] = idx
-    # (rows, cols, th, tw) -> (rows, th, cols, tw) -> image rows/cols
-    image = padded.reshape(rows, cols, th, tw).transpose(0, 2, 1, 3).reshape(rows * th, cols * tw)
-    return encode_png_indexed(image, palette, trns), layout
-
-
 # ---------------------------------------------------------------------------------------
 # Dataset-picker thumbnails
 # ---------------------------------------------------------------------------------------
@@ -905,3 +776,100 @@ def link_width(weight) -> float:
     if math.isnan(w):
         return 1.0
     return min(10.0, max(1.0, 1.0 + 9.0 * (w / 5.0)))
+
+
+def block_averages(grids, block: int = 10) -> np.ndarray:
+    """(N, H, W) -> (N, H/block, W/block) float64 block means, fast: summed along each
+    row inside a block (the contiguous axis), then down the block's rows.
+
+    The network panel's thumbnails, 30 times a second; the same means as
+    :func:`block_average` up to rounding (that one adds in Playground's order,
+    bit for bit, and is 10 times slower)."""
+    g = np.asarray(grids)
+    if g.ndim != 3:
+        raise ValueError(f"grids must be (N, H, W); got shape {g.shape}")
+    n, h, w = g.shape
+    b = _check_block(block, h, w, name="grids")
+    rows = g.reshape(n, h, w // b, b).sum(axis=-1, dtype=np.float64)      # (n, h, w/b)
+    return rows.reshape(n, h // b, b, w // b).sum(axis=2) / (b * b)
+
+
+# ---------------------------------------------------------------------------------------
+# Link and bias colours as codes (one byte each, drawn through a colour scale)
+# ---------------------------------------------------------------------------------------
+
+COLOR_CODE_MAX = 254
+"""Colour codes run 0..254: code = round(127 (clip(w, -1, 1) + 1)); 127 is w = 0."""
+
+
+def color_codes(values) -> np.ndarray:
+    """uint8 colour code of each weight or bias: ``round(127 * (clip(v, -1, 1) + 1))``.
+
+    0 is orange (v <= -1), 127 grey (v = 0), 254 blue (v >= 1); NaN gives 127. A
+    colour scale mapping [0, 127, 254] to the three anchors draws the continuous
+    scale of :func:`color_for` at a resolution of 1/127.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    v = np.where(np.isnan(v), 0.0, np.clip(v, -1.0, 1.0))
+    return np.floor(127.0 * (v + 1.0) + 0.5).astype(np.uint8)
+
+
+def color_of_code(code: int) -> str:
+    """The colour a colour code stands for (:func:`color_for` at code/127 - 1)."""
+    return color_for(int(code) / 127.0 - 1.0)
+
+
+# ---------------------------------------------------------------------------------------
+# The thumbnail atlas: every node's thumbnail in one indexed picture
+# ---------------------------------------------------------------------------------------
+
+THUMBNAIL_OPACITY_FADED = 0.4
+"""Opacity of an unselected feature's thumbnail (Playground)."""
+_ATLAS_OPAQUE, _ = heatmap_palette(alpha=False, background=WHITE)
+ATLAS_FADED = len(_ATLAS_OPAQUE)
+"""Offset of the faded copy of the palette (index + 32 draws the same colour at 40 %)."""
+ATLAS_EMPTY = 2 * len(_ATLAS_OPAQUE)
+"""Index of the transparent pixels between the nodes (64)."""
+ATLAS_PALETTE = np.vstack([_ATLAS_OPAQUE, _ATLAS_OPAQUE, np.zeros((1, 3), np.uint8)])
+"""(65, 3) uint8: the atlas's PLTE: 32 heatmap colours over white, the same 32 again
+(drawn faded through :data:`ATLAS_ALPHA`), one transparent entry."""
+ATLAS_ALPHA = np.concatenate([
+    np.full(ATLAS_FADED, 255, np.uint8),
+    np.full(ATLAS_FADED, int(round(255 * THUMBNAIL_OPACITY_FADED)), np.uint8),
+    np.zeros(1, np.uint8)])
+"""(65,) uint8: the atlas's tRNS (opaque, 40 % and transparent)."""
+ATLAS_PALETTE.setflags(write=False)
+ATLAS_ALPHA.setflags(write=False)
+
+
+def atlas_indices(shape, cells, small, faded=None, discretize: bool = False) -> np.ndarray:
+    """An atlas of thumbnails as palette indices of :data:`ATLAS_PALETTE`.
+
+    ``shape`` (rows, cols) of the picture; ``cells`` (N, 2) the top-left pixel of each
+    thumbnail; ``small`` (N, t, t) the thumbnails' values (block averages);
+    ``faded`` (N,) bools: drawn with the faded palette copy (+32). Each thumbnail is
+    quantized (:func:`bucket_index`, after :func:`discretized` when asked); pixels
+    outside every thumbnail are :data:`ATLAS_EMPTY` (transparent).
+    """
+    rows, cols = (int(v) for v in shape)
+    out = np.full((rows, cols), ATLAS_EMPTY, dtype=np.uint8)
+    small = np.asarray(small, dtype=np.float64)
+    cells = np.asarray(cells, dtype=np.int64).reshape(-1, 2)
+    if small.ndim != 3 or len(small) != len(cells):
+        raise ValueError(f"small must be (N, t, t) with N = len(cells) = {len(cells)}; "
+                         f"got shape {small.shape}")
+    if not len(cells):
+        return out
+    th, tw = small.shape[1:]
+    if (cells < 0).any() or (cells[:, 0] + th > rows).any() or (cells[:, 1] + tw > cols).any():
+        raise ValueError(f"cells must keep each {th}x{tw} thumbnail inside the {rows}x{cols} "
+                         f"atlas")
+    if discretize:
+        small = discretized(small)
+    idx = bucket_index(small)
+    if faded is not None:
+        idx[np.asarray(faded, dtype=bool)] += ATLAS_FADED
+    r0 = cells[:, 0, None, None] + np.arange(th)[None, :, None]
+    c0 = cells[:, 1, None, None] + np.arange(tw)[None, None, :]
+    out[r0, c0] = idx
+    return out

@@ -150,6 +150,42 @@ def test_voila_arguments():
         assert option in argv
 
 
+def test_voila_culls_idle_disconnected_kernels():
+    """The cull options reach jupyter_server's kernel manager through Voila's own
+    command-line parser (a misspelt option would be ignored silently)."""
+    voila_app = pytest.importorskip("voila.app")
+    argv = app.voila_argv("/tmp/x/nbplayground.ipynb", 9999, cull_idle=120)
+    assert "--MappingKernelManager.cull_idle_timeout=120" in argv
+    voila = voila_app.Voila()
+    voila.parse_command_line(argv)
+    # the class Voila's kernel manager derives from, configured as Voila configures it
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    mkm = AsyncMappingKernelManager(config=voila.config)
+    assert (mkm.cull_idle_timeout, mkm.cull_interval) == (120, 60)
+    assert mkm.cull_connected is False and mkm.cull_busy is False
+    assert not any("cull" in a for a in app.voila_argv("/x.ipynb", 9999, cull_idle=0))
+    assert app.parse_args(["--port", "0"]).cull_idle == app.CULL_IDLE_TIMEOUT
+
+
+def test_negative_cull_time_is_refused(capsys, port):
+    assert "--cull-idle" in parse_error(capsys, ["--port", str(port), "--cull-idle", "-5"])
+
+
+def test_the_app_has_its_voila_template_and_lessons():
+    conf = app.APP_DATA / "voila" / "templates" / app.TEMPLATE / "conf.json"
+    assert '"lab"' in conf.read_text()
+    index = (conf.parent / "index.html.j2").read_text()
+    assert "voila/templates/lab/index.html.j2" in index and "fontawesome" in index
+    assert f"--template={app.TEMPLATE}" in app.voila_argv("/x.ipynb", 9999)
+    notebooks = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    assert [name for name, _ in app.LESSONS] == notebooks
+    header = app.header_html()
+    for name, title in app.LESSONS:
+        assert name in header and title in header
+    code = app.notebook_code()
+    assert "display(HTML(header_html()))" in code and code.endswith("pg")
+
+
 # -- the generated notebook ------------------------------------------------------------
 
 def constructor_argument(code: str):
@@ -250,6 +286,9 @@ def test_serves_the_playground_over_http():
                 assert time.monotonic() < deadline, "no page within 60 s"
                 time.sleep(0.5)
         assert "<title>nbplayground" in page
+        # the app's own template: no Font Awesome from a CDN; the title and lessons
+        assert "cdn.jsdelivr.net" not in page, "a CDN link is still on the page"
+        assert "tinker with a neural network" in page and app.LESSONS[0][0] in page
         # the cell ran: its output is the widget, and the kernel's state lives on
         assert "application/vnd.jupyter.widget-view+json" in page
         # and its code is sent nowhere

@@ -70,7 +70,7 @@ def test_defaults_are_playgrounds():
     assert c.loss == "squared"
     assert c.optimizer == "sgd" and c.momentum == 0 and c.nesterov is False and c.decay == 0
     assert (c.rho, c.epsilon, c.beta_1, c.beta_2) == (None, None, None, None)
-    assert c.epochs_per_second is None
+    assert c.epochs_per_second == 60  # Playground's pace; None (as fast as possible) is a click away
 
 
 def test_float_fields_are_floats_and_int_fields_ints():
@@ -995,3 +995,9 @@ def test_a_value_whose_repr_fails_still_names_the_field(field):
     with pytest.raises(ConfigError) as e:
         Config(seed="1", **{field: 10**5000})
     assert e.value.field == field
+
+def test_as_fast_as_possible_is_remembered_in_the_url():
+    fast = Config(seed="1", epochs_per_second=None)
+    assert "epochsPerSecond=max" in fast.to_url()
+    assert Config.from_url(fast.to_url()).epochs_per_second is None
+    assert "epochsPerSecond" not in Config(seed="1").to_url()  # the default: Playground's 60

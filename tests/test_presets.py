@@ -8,17 +8,19 @@ import pytest
 
 from nbplayground.config import (BATCH_SIZE_RANGE, HIDEABLE_PARTS, LEARNING_RATES,
                                  MAX_HIDDEN_LAYERS, MAX_NEURONS, NOISE_RANGE, NOISE_STEP,
-                                 TRAIN_PERCENT_RANGE, TRAIN_PERCENT_STEP, Config,
+                                 PLAYGROUND_EPOCHS_PER_SECOND, TRAIN_PERCENT_RANGE,
+                                 TRAIN_PERCENT_STEP, Config,
                                  is_hideable)
 from nbplayground.presets import PRESETS, description, names, preset
 
 FIELDS = {f.name for f in dataclasses.fields(Config)}
 
-#: The presets the lessons use, in lesson order (the issue's list).
+#: The presets the lessons use, in lesson order (01 to 13).
 LESSON_PRESETS = (
-    "gauss-one-neuron", "circle-1", "circle-2", "circle-3", "xor-3", "xor-5",
-    "spiral-wide", "spiral-deep", "learning-rate-small", "learning-rate-big",
-    "learning-rate-decay", "momentum", "nesterov", "adam", "batch-size", "overfitting",
+    "learning-process", "activation-linear", "activation-tanh", "softmax-3", "deep-sigmoid",
+    "batch-size", "overfitting", "learning-rate-small", "learning-rate-big",
+    "learning-rate-decay", "sgd", "momentum", "nesterov", "adam", "gauss-one-neuron",
+    "circle-1", "circle-2", "circle-3", "xor-3", "xor-5", "spiral-wide", "spiral-deep",
     "keras-export", "playground",
 )
 
@@ -64,6 +66,7 @@ def test_presets_stay_within_playgrounds_controls(name):
     assert all(1 <= width <= MAX_NEURONS for width in c.network_shape)
     assert BATCH_SIZE_RANGE[0] <= c.batch_size <= BATCH_SIZE_RANGE[1]
     assert c.learning_rate in LEARNING_RATES
+    assert c.epochs_per_second is None or c.epochs_per_second > 0
     assert NOISE_RANGE[0] <= c.noise <= NOISE_RANGE[1] and c.noise % NOISE_STEP == 0
     assert TRAIN_PERCENT_RANGE[0] <= c.train_percent <= TRAIN_PERCENT_RANGE[1]
     assert c.train_percent % TRAIN_PERCENT_STEP == 0
@@ -146,15 +149,18 @@ def test_learning_rate_presets_change_only_the_rate_and_decay():
 
 
 def test_optimizer_presets():
-    momentum, nesterov, adam = (preset(n, seed="s") for n in ("momentum", "nesterov", "adam"))
+    sgd, momentum, nesterov, adam = (preset(n, seed="s")
+                                     for n in ("sgd", "momentum", "nesterov", "adam"))
+    assert sgd.optimizer == "sgd" and sgd.momentum == 0 and not sgd.nesterov
+    assert sgd.replace(momentum=0.9) == momentum
     assert momentum.optimizer == "sgd" and 0 < momentum.momentum < 1 and not momentum.nesterov
     assert nesterov.replace(nesterov=False) == momentum
     assert adam.optimizer == "adam"
-    for name in ("momentum", "nesterov", "adam"):
+    for name in ("sgd", "momentum", "nesterov", "adam"):
         assert shown(name, "optimizer") and shown(name, "learningRate")
 
 
-def test_lesson7_presets():
+def test_batch_size_and_overfitting_presets():
     batch = preset("batch-size")
     assert batch.batch_size != Config().batch_size and shown("batch-size", "batchSize")
     over = preset("overfitting")
@@ -169,6 +175,10 @@ def test_full_presets_hide_nothing():
     assert preset("playground", seed="s") == Config(seed="s")
 
 
+#: Basics a lesson deliberately keeps fixed (lesson 02's softmax: the learning rate).
+KEPT_FIXED = {"softmax-3": {"learningRate"}}
+
+
 @pytest.mark.parametrize("name", LESSON_PRESETS)
 def test_lessons_keep_the_basics_visible(name):
     """Every lesson needs the buttons, the learning rate and the test loss.
@@ -178,15 +188,30 @@ def test_lessons_keep_the_basics_visible(name):
     """
     for part in ("playButton", "stepButton", "resetButton", "learningRate", "percTrainData",
                  "lossChart", "x", "y"):
+        if part in KEPT_FIXED.get(name, ()):
+            continue
         assert shown(name, part), part
     assert preset(name).features == ("x", "y")
 
 
 @pytest.mark.parametrize("name", [n for n in LESSON_PRESETS[:-2]])
 def test_lessons_hide_what_the_chapter_leaves_out(name):
-    """Before the Keras lesson: no regression, no regularization, no extra features."""
+    """Before the Keras lesson: no regression, no regularization, no extra features
+    (the spiral lesson offers sin(X1) and sin(X2), the chapter's "any other parameter")."""
     hidden = preset(name).hide
     for part in ("problem", "regularization", "regularizationRate", "xSquared", "ySquared",
-                 "xTimesY", "sinX", "sinY"):
+                 "xTimesY"):
         assert part in hidden, part
-    assert hidden < set(HIDEABLE_PARTS) | {"numNodes1", "numNodes2"}
+    spiral = name.startswith("spiral")
+    for part in ("sinX", "sinY"):
+        assert (part in hidden) != spiral, part
+    assert all(is_hideable(part) for part in hidden) and hidden < set(HIDEABLE_PARTS) | {
+        f"numNodes{k}" for k in range(1, MAX_HIDDEN_LAYERS + 1)}
+
+
+@pytest.mark.parametrize("name", LESSON_PRESETS[:-1])
+def test_lessons_play_at_a_pace_a_student_can_watch(name):
+    """Playground's pace (60 epochs a second) or slower, and the Speed menu shows."""
+    pace = preset(name).epochs_per_second
+    assert pace is not None and 0 < pace <= PLAYGROUND_EPOCHS_PER_SECOND, pace
+    assert shown(name, "speed")

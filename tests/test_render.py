@@ -412,19 +412,6 @@ def test_block_average_errors():
         render.block_average(np.zeros((2, 10, 10)))
 
 
-def test_thumbnail_png_discretizes_after_averaging():
-    # Each 10x10 block: 60 cells of +1 and 40 of -1. Mean 0.2 > 0, so the thumbnail is all blue,
-    # although 40 % of the full grid is negative.
-    values = np.where((np.arange(100) % 10)[None, :] < 6, 1.0, -1.0) * np.ones((100, 1))
-    dec = decode_png(render.thumbnail_png(values, discretize=True))
-    assert (dec["width"], dec["height"]) == (10, 10)
-    assert (dec["indices"] == 30).all()
-    plain = decode_png(render.thumbnail_png(values))
-    assert (plain["indices"] == bucket_oracle(0.2)).all()
-    # Node boxes are white: blended over white by default.
-    assert tuple(plain["palette"][30]) == blend_oracle(BLUE, (255, 255, 255))
-
-
 def node_stack(n):
     x, y = grid()
     rng = np.random.default_rng(11)
@@ -432,47 +419,58 @@ def node_stack(n):
     return np.tanh(a * x + b * y + c)
 
 
-def test_atlas_single_row_placement():
-    grids = node_stack(7)
-    png, layout = render.thumbnail_atlas(grids)
-    dec = decode_png(png)
-    assert (layout.count, layout.columns, layout.rows) == (7, 7, 1)
-    assert (dec["width"], dec["height"]) == (70, 10) == (layout.width, layout.height)
-    for k in range(7):
-        assert layout.cell(k) == (0, k) and layout.box(k) == (10 * k, 0, 10, 10)
-        expected = [[bucket_oracle(v) for v in row] for row in playground_reduce(grids[k].tolist(), 10)]
-        assert dec["indices"][:, 10 * k : 10 * k + 10].tolist() == expected, k
+def test_fast_block_averages_match_playgrounds_reduce():
+    grids = node_stack(5)
+    fast = render.block_averages(grids)
+    assert fast.shape == (5, 10, 10)
+    for k in range(5):
+        assert np.allclose(fast[k], playground_reduce(grids[k].tolist(), 10), rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="grids"):
+        render.block_averages(np.zeros((100, 100)))
 
 
-def test_atlas_columns_and_empty_cells():
-    grids = node_stack(7)
-    png, layout = render.thumbnail_atlas(grids, columns=3, alpha=True)
-    dec = decode_png(png)
-    assert (layout.columns, layout.rows, dec["width"], dec["height"]) == (3, 3, 30, 30)
-    assert layout.to_dict()["cells"] == [[k // 3, k % 3] for k in range(7)]
-    for k in range(7):
-        row, col = layout.cell(k)
-        x0, y0, w, h = layout.box(k)
-        assert (x0, y0) == (10 * col, 10 * row)
-        expected = [[bucket_oracle(v) for v in r] for r in playground_reduce(grids[k].tolist(), 10)]
-        assert dec["indices"][y0 : y0 + h, x0 : x0 + w].tolist() == expected, k
-    # Cells 7 and 8 (row 2, columns 1 and 2) are empty and transparent; filled cells have alpha 160.
-    assert (dec["rgba"][20:30, 10:30, 3] == 0).all()
-    assert (dec["rgba"][0:10, 0:10, 3] == 160).all()
-    with pytest.raises(ValueError, match="k"):
-        layout.cell(7)
+def test_atlas_places_each_thumbnail_at_its_cell_and_leaves_the_rest_transparent():
+    grids = node_stack(3)
+    small = render.block_averages(grids)
+    cells = [(0, 0), (12, 3), (2, 20)]
+    atlas = render.atlas_indices((30, 40), cells, small, faded=[False, True, False])
+    for k, (r, c) in enumerate(cells):
+        expected = np.array([[bucket_oracle(v) for v in row]
+                             for row in playground_reduce(grids[k].tolist(), 10)])
+        offset = render.ATLAS_FADED if k == 1 else 0
+        assert np.array_equal(atlas[r:r + 10, c:c + 10], expected + offset), k
+    painted_cells = np.zeros((30, 40), bool)
+    for r, c in cells:
+        painted_cells[r:r + 10, c:c + 10] = True
+    assert (atlas[~painted_cells] == render.ATLAS_EMPTY).all()
+    # the palette: opaque, the same colours at 40 %, one transparent entry
+    png = render.encode_png_indexed(atlas, render.ATLAS_PALETTE, render.ATLAS_ALPHA)
+    rgba = decode_png(png)["rgba"]
+    assert (rgba[0:10, 0:10, 3] == 255).all() and (rgba[12:22, 3:13, 3] == 102).all()
+    assert (rgba[~painted_cells][:, 3] == 0).all()
 
 
-def test_atlas_discretize_and_empty():
-    grids = node_stack(4)
-    dec = decode_png(render.thumbnail_atlas(grids, discretize=True)[0])
-    for k in range(4):
-        means = np.array(playground_reduce(grids[k].tolist(), 10))
-        assert np.array_equal(dec["indices"][:, 10 * k : 10 * k + 10], np.where(means >= 0, 30, 0))
-    png, layout = render.thumbnail_atlas(np.zeros((0, 100, 100)))
-    assert layout.count == 0 and decode_png(png)["width"] == 1
-    with pytest.raises(ValueError, match="node_grids"):
-        render.thumbnail_atlas(np.zeros((100, 100)))
+def test_atlas_discretize_uses_the_two_end_colours_after_averaging():
+    # each block: 60 cells of +1 and 40 of -1; its mean 0.2 > 0 makes it all blue
+    values = np.where((np.arange(100) % 10)[None, :] < 6, 1.0, -1.0) * np.ones((100, 1))
+    small = render.block_averages(values[None])
+    atlas = render.atlas_indices((10, 10), [(0, 0)], small, discretize=True)
+    assert (atlas == 30).all()
+    assert (render.atlas_indices((10, 10), [(0, 0)], small) == bucket_oracle(0.2)).all()
+
+
+def test_atlas_refuses_cells_outside_the_picture():
+    with pytest.raises(ValueError, match="inside"):
+        render.atlas_indices((10, 10), [(5, 5)], np.zeros((1, 10, 10)))
+    with pytest.raises(ValueError, match="small"):
+        render.atlas_indices((10, 10), [(0, 0)], np.zeros((2, 10, 10)))
+
+
+def test_color_codes_follow_the_continuous_scale():
+    codes = render.color_codes([-2.0, -1.0, 0.0, 0.5, 1.0, float("nan")])
+    assert codes.tolist() == [0, 0, 127, 191, 254, 127]
+    assert render.color_of_code(0) == render.ORANGE and render.color_of_code(254) == render.BLUE
+    assert render.color_of_code(127) == render.color_for(0.0)
 
 
 # ---------------------------------------------------------------------------------------

@@ -4,8 +4,10 @@ One source of truth: every widget shows the :class:`~nbplayground.config.Config`
 last given to :meth:`Controls.sync`, and an edit never changes anything by
 itself.  It makes a NEW Config with ``config.replace(...)`` and hands it to
 ``on_config``; the Playground applies it to the trainer and calls
-:meth:`Controls.sync` with the result.  A value the Config rejects goes to
-``on_invalid(exc)`` and the widget snaps back to the config's value.  The
+:meth:`Controls.sync` with the result.  A value the Config rejects is shown
+where the user looks: the message appears under the control, which keeps the
+bad text (outlined) until a good value replaces it (:meth:`Controls.show_error`,
+:meth:`Controls.error_text`); ``on_invalid(exc)`` is told as well.  The
 buttons (reset, play/pause, step, regenerate) call ``on_action(name)``.
 
 :meth:`Controls.sync` updates the widgets without calling back (a re-entrancy
@@ -24,6 +26,8 @@ cross-entropy loss.
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any, Callable
 
 import ipywidgets as widgets
@@ -39,7 +43,8 @@ from .. import render as _render
 from ..custom_data import allowed_losses
 from ..config import (BATCH_SIZE_RANGE, DATASETS, DATASETS_BY_PROBLEM, HIDDEN_ACTIVATIONS,
                       INITIALIZERS, LEARNING_RATES, LOSSES, NOISE_RANGE, NOISE_STEP,
-                      OPTIMIZERS, PROBLEMS, REGULARIZATION_RATES, REGULARIZATIONS, SPEEDS,
+                      OPTIMIZERS, PLAYGROUND_EPOCHS_PER_SECOND, PROBLEMS,
+                      REGULARIZATION_RATES, REGULARIZATIONS, SPEEDS,
                       SPEED_LABELS, TRAIN_PERCENT_RANGE, TRAIN_PERCENT_STEP, Config,
                       js_number)
 from .figures import FigureToggle
@@ -83,10 +88,19 @@ def _number_options(values, current) -> list[tuple[str, Any]]:
     return [(js_number(v), v) for v in values]
 
 
-def _labelled(label: str, widget: widgets.Widget, cls: str | None = None) -> widgets.VBox:
-    """A caption above a control, as in Playground's top bar."""
+def _error_line() -> widgets.HTML:
+    """The message line under a control (empty, and taking no room, until an error)."""
+    line = widgets.HTML("", layout=widgets.Layout(display="none"))
+    line.add_class("nbp-error")
+    return line
+
+
+def _labelled(label: str, widget: widgets.Widget, cls: str | None = None,
+              error: widgets.HTML | None = None) -> widgets.VBox:
+    """A caption above a control, as in Playground's top bar (and its error line below)."""
     caption = widgets.HTML(f'<div class="nbp-caption">{label}</div>')
-    box = widgets.VBox([caption, widget], layout=widgets.Layout(width="auto"))
+    parts = [caption, widget] + ([error] if error is not None else [])
+    box = widgets.VBox(parts, layout=widgets.Layout(width="auto"))
     box.add_class("nbp-control")
     if cls:
         box.add_class(cls + "-control")
@@ -127,6 +141,12 @@ class Controls:
         self._syncing = False
         self._playing = False
         self._made: list[widgets.Widget] = []
+        #: field (or "play") -> the error line under its control
+        self._error_lines: dict[str, widgets.HTML] = {}
+        #: field -> the widget that holds a bad value the config refused
+        self._bad: dict[str, widgets.Widget] = {}
+        #: the last refused edit's message went under its control
+        self.shown_last_error = False
 
         # -- buttons --------------------------------------------------------------------
         self.reset_button = self._button("", "nbp-reset", icon="undo", tooltip="Reset the network")
@@ -144,7 +164,8 @@ class Controls:
         self.same_weights.add_class("nbp-same-weights")
         buttons = widgets.HBox([self.reset_button, self.play_button, self.step_button])
         buttons.add_class("nbp-buttons")
-        button_group = widgets.VBox([buttons, self.same_weights])
+        self._error_lines["play"] = _error_line()
+        button_group = widgets.VBox([buttons, self.same_weights, self._error_lines["play"]])
 
         self.epoch = widgets.HTML(format_epoch(0))
         self.epoch.add_class("nbp-epoch")
@@ -181,7 +202,8 @@ class Controls:
                 _labelled("Activation", self.activation)),
             "regularization": _labelled("Regularization", self.regularization),
             "regularizationRate": _labelled("Regularization rate", self.regularization_rate),
-            "problem": _labelled("Problem type", self.problem),
+            "problem": _labelled("Problem type", self.problem,
+                                 error=self._error_line_for("problem")),
         }
         self.top_bar = widgets.HBox([
             button_group, epoch_box, wrap["learningRate"], wrap["activation"],
@@ -216,7 +238,8 @@ class Controls:
             w.add_class(f"nbp-hp-{name.replace('_', '-')}")
             w.observe(lambda c, name=name: self._edit_hyperparameter(name, c["new"]), "value")
             self.hyperparameters[name] = w
-            self._hyperparameter_boxes[name] = _labelled(label, w)
+            self._error_lines[name] = _error_line()
+            self._hyperparameter_boxes[name] = _labelled(label, w, error=self._error_lines[name])
         self.decay = widgets.FloatText(value=0.0, layout=widgets.Layout(width="80px"))
         self.decay.add_class("nbp-decay")
         self.decay.observe(lambda c: self._edit(decay=c["new"]), "value")
@@ -227,20 +250,34 @@ class Controls:
                                    width="130px")
         self.loss.observe(lambda c: self._edit(loss=c["new"]), "value")
         self.loss_figure = FigureToggle("losses", self.loss)   # "?": the two losses, drawn
-        self.speed = self._dropdown("nbp-speed", self._speed_options(None), width="200px")
+        self.speed = self._dropdown("nbp-speed", self._speed_options(None), width="auto")
         self.speed.observe(
             lambda c: self._edit(epochs_per_second=None if c["new"] == _MAX_SPEED else c["new"]),
             "value")
+        #: one click between Playground's pace and as fast as possible (the menu
+        #: holds the other speeds); the choice is the config's epochs_per_second
+        self.fastest = widgets.ToggleButton(
+            value=False, description="Fastest", icon="forward",
+            tooltip="Train as fast as this machine goes (click again for Playground's pace)",
+            layout=widgets.Layout(width="auto"))
+        self.fastest.add_class("nbp-fastest")
+        self._made.append(self.fastest)
+        self.fastest.observe(
+            lambda c: self._edit(
+                epochs_per_second=None if c["new"] else PLAYGROUND_EPOCHS_PER_SECOND), "value")
+        speed_box = widgets.HBox([self.speed, self.fastest],
+                                 layout=widgets.Layout(align_items="center"))
         optimizer_box = widgets.HBox(
             [_labelled("Optimizer", self.optimizer), *self._hyperparameter_boxes.values()],
             layout=widgets.Layout(align_items="flex-end"))
         optimizer_box.add_class("nbp-optimizer-group")
         wrap.update({
             "optimizer": optimizer_box,
-            "decay": _labelled("Decay", self.decay),
+            "decay": _labelled("Decay", self.decay, error=self._error_line_for("decay")),
             "init": _labelled("Initializer", self.init),
-            "loss": self.loss_figure.beside_caption(_labelled("Loss", self.loss)),
-            "speed": _labelled("Speed", self.speed),
+            "loss": self.loss_figure.beside_caption(
+                _labelled("Loss", self.loss, error=self._error_line_for("loss"))),
+            "speed": _labelled("Speed", speed_box),
         })
         self.extras = widgets.HBox([wrap["optimizer"], wrap["decay"], wrap["init"],
                                     wrap["loss"], wrap["speed"], self.loss_figure.box])
@@ -285,9 +322,11 @@ class Controls:
         self.regenerate_button.on_click(lambda _: self._action("regenerate"))
         wrap.update({
             "dataset": dataset_box,
-            "percTrainData": widgets.VBox([self.train_percent_label, self.train_percent]),
-            "noise": widgets.VBox([self.noise_label, self.noise]),
-            "batchSize": widgets.VBox([self.batch_size_label, self.batch_size]),
+            "percTrainData": widgets.VBox([self.train_percent_label, self.train_percent,
+                                           self._error_line_for("train_percent")]),
+            "noise": widgets.VBox([self.noise_label, self.noise, self._error_line_for("noise")]),
+            "batchSize": widgets.VBox([self.batch_size_label, self.batch_size,
+                                       self._error_line_for("batch_size")]),
             "regenerate": self.regenerate_button,
         })
         self.data_column = widgets.VBox([
@@ -300,6 +339,12 @@ class Controls:
         self.sync(config)
 
     # -- building helpers -------------------------------------------------------------
+
+    def _error_line_for(self, field: str) -> widgets.HTML:
+        line = self._error_lines.get(field)
+        if line is None:
+            line = self._error_lines[field] = _error_line()
+        return line
 
     def _button(self, description: str, cls: str, *, icon: str = "",
                 tooltip: str = "") -> widgets.Button:
@@ -369,12 +414,57 @@ class Controls:
         try:
             new = self._config.replace(**changes)
         except (ValueError, TypeError) as exc:
+            field = next(iter(changes)) if len(changes) == 1 else None
+            widget = self._widget_of(field)
+            self.shown_last_error = field is not None and self.show_error(field, str(exc))
+            if self.shown_last_error and widget is not None:
+                self._bad[field] = widget  # keeps the bad text until a good value
+                widget.add_class("nbp-invalid")
             if self._on_invalid is not None:
                 self._on_invalid(exc)
             self.sync(self._config)
             return
+        for field in changes:
+            self.clear_error(field)
         if new != self._config:
             self._on_config(new)
+
+    def _widget_of(self, field: str | None) -> widgets.Widget | None:
+        if field in self.hyperparameters:
+            return self.hyperparameters[field]
+        return {"decay": self.decay}.get(field)
+
+    # -- messages where the user looks --------------------------------------------------
+
+    def show_error(self, field: str, message: str) -> bool:
+        """Show ``message`` under the control of ``field`` (a Config field, or "play"
+        for the buttons).  False when no control here owns ``field``."""
+        line = self._error_lines.get(field)
+        if line is None:
+            return False
+        line.value = f'<div class="nbp-error-text">{html.escape(str(message))}</div>'
+        line.layout.display = None
+        return True
+
+    def clear_error(self, field: str | None = None) -> None:
+        """Remove the message of ``field`` (every message when None); a control that
+        held a refused value shows the config's value again."""
+        fields = list(self._error_lines) if field is None else [field]
+        for name in fields:
+            line = self._error_lines.get(name)
+            if line is not None and line.value:
+                line.value = ""
+                line.layout.display = "none"
+            widget = self._bad.pop(name, None)
+            if widget is not None:
+                widget.remove_class("nbp-invalid")
+
+    def error_text(self, field: str) -> str:
+        """The plain text of the message under ``field``'s control ("" if none)."""
+        line = self._error_lines.get(field)
+        if line is None or not line.value:
+            return ""
+        return html.unescape(re.sub(r"<[^>]+>", "", line.value))
 
     def _edit_hyperparameter(self, name: str, value) -> None:
         if name == "nesterov":
@@ -402,6 +492,15 @@ class Controls:
                 continue
             allowed.append(loss)
         return allowed
+
+    def _loss_reason(self, config: Config, allowed: list) -> str:
+        """Why the loss menu offers one loss only."""
+        if config.problem == "regression":
+            return "Regression trains with squared error (the only loss for real values)"
+        k = self._custom.num_classes if self._custom is not None else config.num_classes
+        if k is not None and k > 2:
+            return f"{k} classes need cross-entropy (softmax output)"
+        return f"Only {LOSS_LABELS[allowed[0]]} fits this configuration"
 
     @property
     def custom(self):
@@ -458,6 +557,9 @@ class Controls:
         self.problem.value = c.problem
         custom = self._custom
         self.problem.disabled = custom is not None   # the problem follows the data
+        self.problem.tooltip = (
+            "The problem type follows your data; pick one of Playground's datasets to "
+            "change it" if custom is not None else "Classification or regression")
         self.noise.disabled = custom is not None     # noise is for generated data
         self.custom_button.layout.display = None if custom is not None else "none"
         for cls in ("nbp-dataset", "nbp-selected"):
@@ -498,19 +600,27 @@ class Controls:
         for name, w in self.hyperparameters.items():
             box = self._hyperparameter_boxes[name]
             box.layout.display = None if name in names else "none"
+            if name not in names:
+                self.clear_error(name)      # a hidden control has nothing to say
+            if name in self._bad:
+                continue                    # keeps the refused text until it is fixed
             value = getattr(c, name)
             if value is None:
                 value = defaults.get(name, 0.0)
             w.value = bool(value) if name == "nesterov" else float(value)
-        self.decay.value = float(c.decay)
+        if "decay" not in self._bad:
+            self.decay.value = float(c.decay)
         self.init.value = c.init
         allowed = self._allowed_losses(c)
         if c.loss not in allowed:
             allowed.append(c.loss)  # shown as it is (the owner decides whether it fits)
         self._set_options(self.loss, [(LOSS_LABELS[l], l) for l in allowed], c.loss)
         self.loss.disabled = len(allowed) < 2
+        self.loss.tooltip = self._loss_reason(c, allowed) if self.loss.disabled else (
+            "The loss the network minimizes")
         self._set_options(self.speed, self._speed_options(c.epochs_per_second),
                           _MAX_SPEED if c.epochs_per_second is None else c.epochs_per_second)
+        self.fastest.value = c.epochs_per_second is None
 
     def set_hidden(self, hide: frozenset) -> None:
         """``display: none`` on every part named in ``hide``."""

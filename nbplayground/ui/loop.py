@@ -23,6 +23,14 @@ sleep:
   machine cannot pay is dropped (at most ``max_debt_seconds`` worth is kept),
   so a slow machine trains slower instead of piling up work.
 
+A CPU budget (``max_cpu``, a share of one core, e.g. 0.25 on a shared server)
+caps the loop's duty cycle: after a tick of ``e`` seconds that kept the thread
+busy for ``b`` CPU seconds (training and rendering; ``b <= e``), the loop
+sleeps at least ``b / max_cpu - e``, so that ``b / (e + sleep) <= max_cpu``; the training budget is cut
+to ``max_cpu * T - r`` so that frames keep coming at about the same rate.
+:func:`max_cpu_from_env` reads an administrator's default from the environment
+variable ``NBPLAYGROUND_MAX_CPU``.
+
 The loop runs on the event loop that is running when :meth:`TrainingLoop.start`
 is called: ipykernel's in a notebook (a button click or a cell), pytest's in
 the tests.  Stopping cancels the task; while stopped nothing runs and nothing
@@ -35,15 +43,55 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import os
 import time
 from typing import Callable, Optional
 
-__all__ = ["TrainingLoop", "FrameGate", "FRAME_INTERVAL"]
+__all__ = ["TrainingLoop", "FrameGate", "FRAME_INTERVAL", "MAX_CPU_ENV", "check_max_cpu",
+           "max_cpu_from_env"]
 
 log = logging.getLogger("nbplayground")
 
 #: Seconds between frames at most 30 frames per second.
 FRAME_INTERVAL = 1.0 / 30.0
+
+
+#: The environment variable that caps a playing Playground's CPU share by default.
+MAX_CPU_ENV = "NBPLAYGROUND_MAX_CPU"
+
+
+def check_max_cpu(value, name: str = "max_cpu") -> float | None:
+    """``value`` as a CPU share in (0, 1], or None (no cap); else ValueError/TypeError
+    naming ``name``, the value and what is allowed."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name}={value!r}: must be a number in (0, 1] (the share of one CPU "
+                        f"core a playing Playground may use, e.g. 0.25), or None for no cap")
+    if not (math.isfinite(value) and 0 < value <= 1):
+        raise ValueError(f"{name}={value!r}: must be a number in (0, 1] (the share of one CPU "
+                         f"core a playing Playground may use, e.g. 0.25), or None for no cap")
+    return float(value)
+
+
+def max_cpu_from_env(environ=None) -> float | None:
+    """The cap set by ``NBPLAYGROUND_MAX_CPU`` (unset or empty: None, no cap).
+
+    Raises ValueError naming the variable and its text when it is not a number
+    in (0, 1]."""
+    environ = os.environ if environ is None else environ
+    text = environ.get(MAX_CPU_ENV, "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not (math.isfinite(value) and 0 < value <= 1):
+        raise ValueError(f"{MAX_CPU_ENV}={text!r}: must be a number in (0, 1] (the share of "
+                         f"one CPU core a playing Playground may use, e.g. 0.25), or unset "
+                         f"for no cap")
+    return value
 
 
 class TrainingLoop:
@@ -71,6 +119,9 @@ class TrainingLoop:
         while running.
     frame_interval : float
         Minimum seconds between two frames (1/30).
+    max_cpu : float or None
+        The largest share of one core the loop may keep busy (training and
+        rendering), in (0, 1]; None: no cap.  May be changed while running.
     """
 
     #: shortest sleep between ticks, so the event loop always handles messages
@@ -89,7 +140,8 @@ class TrainingLoop:
                  on_stop: Callable[[], None] | None = None,
                  ready: Callable[[], bool] | None = None,
                  epochs_per_second: float | None = None,
-                 frame_interval: float = FRAME_INTERVAL):
+                 frame_interval: float = FRAME_INTERVAL,
+                 max_cpu: float | None = None):
         if not callable(train) or not callable(render):
             raise TypeError("TrainingLoop: train and render must be callables")
         if not (isinstance(frame_interval, (int, float)) and frame_interval > 0):
@@ -102,6 +154,7 @@ class TrainingLoop:
         self._ready = ready
         self.epochs_per_second = epochs_per_second
         self.frame_interval = float(frame_interval)
+        self.max_cpu = max_cpu
         self._task: asyncio.Task | None = None
         self._render_cost = 0.0
         #: counters, handy for tests and benchmarks
@@ -129,6 +182,15 @@ class TrainingLoop:
             raise ValueError(f"epochs_per_second={value!r}: must be a finite number > 0, "
                              f"or None for as fast as possible")
         self._pace = None if value is None else float(value)
+
+    @property
+    def max_cpu(self) -> float | None:
+        """The CPU share cap in (0, 1], or None."""
+        return self._max_cpu
+
+    @max_cpu.setter
+    def max_cpu(self, value: float | None) -> None:
+        self._max_cpu = check_max_cpu(value)
 
     @property
     def render_cost(self) -> float:
@@ -203,6 +265,8 @@ class TrainingLoop:
     def _budget(self) -> float:
         """Seconds of training this tick: what is left of a frame after rendering."""
         budget = self.frame_interval - self._render_cost - self.min_sleep
+        if self._max_cpu is not None:
+            budget = min(budget, self._max_cpu * self.frame_interval - self._render_cost)
         return min(self.max_budget, max(self.min_budget, budget))
 
     async def _run(self) -> None:
@@ -213,6 +277,7 @@ class TrainingLoop:
         last = clock()
         while self._task is me:
             tick_start = clock()
+            tick_cpu = time.thread_time()
             pace = self._pace
             budget = self._budget()
             try:
@@ -257,6 +322,13 @@ class TrainingLoop:
                 # the browser is behind: keep training (it is what playing flat out
                 # asks for) and offer the frame again soon
                 delay = self.min_sleep
+            max_cpu = self._max_cpu
+            if max_cpu is not None and max_cpu < 1:
+                # busy / (tick + sleep) <= max_cpu, busy = the CPU time this thread used
+                # (on a busy machine less than the tick's wall time, which also counts
+                # the time the kernel waited for a core)
+                busy = min(elapsed, time.thread_time() - tick_cpu)
+                delay = max(delay, busy / max_cpu - elapsed)
             if pace is not None and owed < 1.0 and not dirty:
                 # nothing due: sleep until the next epoch is (at least one frame,
                 # at most max_idle_sleep, so that a change of pace applies soon)
@@ -308,6 +380,11 @@ class FrameGate:
     ``stall_seconds`` (the output was cleared, the tab closed), one frame
     per ``stall_seconds`` goes out.  The timer runs only between
     :meth:`start` and :meth:`stop`, so a paused Playground sends nothing.
+
+    :meth:`idle` says nobody watches: a front end was there (a tick was
+    seen, or :attr:`expect_frontend` was set when the widget was displayed)
+    but no tick has arrived for ``idle_seconds`` while playing (the tab or
+    the notebook was closed).  The Playground then pauses itself.
     """
 
     #: frame numbers are sent modulo WRAP (value = n * 1000 stays below 2**31)
@@ -315,12 +392,15 @@ class FrameGate:
     _SCALE = 1000
 
     def __init__(self, *, interval_ms: int = 30, max_in_flight: int = 4,
-                 stall_seconds: float = 2.0, clock: Callable[[], float] = time.monotonic):
+                 stall_seconds: float = 2.0, idle_seconds: float = 5.0,
+                 clock: Callable[[], float] = time.monotonic):
         import ipywidgets as widgets  # only the gate needs widgets
 
         self.max_in_flight = int(max_in_flight)
         self.stall_seconds = float(stall_seconds)
-        self._clock = clock
+        self.idle_seconds = float(idle_seconds)
+        #: the clock of the stall and idle rules (tests put a fake one here)
+        self.clock = clock
         self.widget = _ack_timer_class()(value=0, min=0, max=2**31 - 1, step=1,
                                    interval=int(interval_ms), show_repeat=False,
                                    layout=widgets.Layout(display="none"))
@@ -330,24 +410,36 @@ class FrameGate:
         self.sent = 0          # frames marked since start()
         self.acked = 0         # the last frame the browser acknowledged
         self.frontend = False  # a tick has been seen: a browser is drawing
+        #: a front end should tick (the widget was displayed), even if none has yet
+        self.expect_frontend = False
+        self._running = False
         self._last_tick = -math.inf
         self._last_forced = -math.inf
 
     def start(self) -> None:
         """Start the browser's timer (call when playing starts)."""
         self.sent = self.acked = 0
-        self._last_tick = self._clock()
+        self._last_tick = self.clock()
+        self._running = True
         self._set(value=0, playing=True)
 
     def stop(self) -> None:
         """Stop the browser's timer: no messages while paused."""
+        self._running = False
         self._set(playing=False)
+
+    def idle(self) -> bool:
+        """True when a front end is expected but none has ticked for ``idle_seconds``
+        since :meth:`start` or the last tick: nobody is watching."""
+        if not self._running or not (self.frontend or self.expect_frontend):
+            return False
+        return self.clock() - self._last_tick > self.idle_seconds
 
     def ready(self) -> bool:
         """May the next frame go out now?"""
         if not self.frontend or self.sent - self.acked <= self.max_in_flight:
             return True
-        now = self._clock()
+        now = self.clock()
         if (now - self._last_tick > self.stall_seconds
                 and now - self._last_forced > self.stall_seconds):
             self._last_forced = now
@@ -372,7 +464,7 @@ class FrameGate:
         if self._setting:
             return
         self.frontend = True
-        self._last_tick = self._clock()
+        self._last_tick = self.clock()
         frame = int(change["new"]) // self._SCALE
         # the largest frame number <= sent that is frame modulo WRAP
         acked = self.sent - ((self.sent - frame) % self.WRAP)

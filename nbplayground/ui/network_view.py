@@ -10,8 +10,10 @@ What it shows, as TensorFlow Playground does:
   where the big output heatmap sits;
 * the links, coloured by the sign of the weight and as thick as ``1 + 1.8|w|`` px, and the
   5x5 px bias squares at the lower left of each hidden node;
-* a weight editor: hovering a link or bias shows "Weight is 0.23"; clicking it selects it,
-  and a number typed in the box (then Enter) sets it.
+* a weight editor: hovering a link or bias highlights it and shows "Weight is 0.23" in a
+  tooltip at the pointer (and in the line under the panel); clicking it selects it, and a
+  number typed in the box (then Enter) sets it.  The box is empty until something is
+  selected; a text that is not a number stays in it, with the reason beside it.
 
 How it stays cheap (it redraws up to 30 times a second):
 
@@ -36,6 +38,11 @@ How it stays cheap (it redraws up to 30 times a second):
   state is always drawn (a timer on the running event loop).
 * every update happens inside ``hold_sync`` (one message per changed widget).
 
+Geometry (where everything sits, the hit test, link widths and buckets) is
+:mod:`nbplayground.ui.network_layout`, without widgets; the pictures (colour codes,
+block averages, the atlas) are :mod:`nbplayground.render`'s.  Both are re-exported
+here under their old names.
+
 Mouse: ipyevents sends ``mousemove`` (throttled), ``click`` and ``mouseleave`` from the
 figure; the hit test runs in Python on the known layout (:meth:`PanelLayout.hit_test`).
 
@@ -51,16 +58,27 @@ import contextlib
 import html
 import math
 import time
-from dataclasses import dataclass, field
 
 import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
+import traitlets
 
 from .. import render
 from ..config import MAX_HIDDEN_LAYERS, MAX_NEURONS, MIN_NEURONS, NEW_LAYER_NEURONS
 from ..features import FEATURE_IDS, FEATURES
+from ..render import (ATLAS_ALPHA, ATLAS_EMPTY, ATLAS_FADED, ATLAS_PALETTE, COLOR_CODE_MAX,
+                      color_codes, color_of_code)
+from ..render import block_averages as _block_averages
 from .closing import close_tree, widgets_in
+from .network_layout import (ATLAS_SCALE, BASIS_SAMPLES, BIAS_HIT_MARGIN, BIAS_OFFSET,  # noqa: F401
+                             BIAS_SIZE, BUCKET_HYSTERESIS, BUCKET_WIDTHS, DEAD_BUCKET,
+                             FAN_SPREAD, FEATURE_X, LABEL_GAP, LINK_HIT_TOLERANCE,
+                             MAX_SPACING, MIN_OUTPUT_GAP, NODE_SIZE, OUTPUT_PITCH,
+                             PANEL_WIDTH, ROW_PITCH, THUMBNAIL, TOP_PAD, WIDTH_EDGES,
+                             PanelLayout, assign_buckets, atlas_indices, basis_curve,
+                             compute_layout, feature_hide_keys, format_value, link_widths,
+                             node_name)
 
 try:  # DOM mouse events on any widget (hover end, clicks anywhere on the picture)
     import ipyevents
@@ -98,479 +116,30 @@ __all__ = [
     "NetworkOverlay",
 ]
 
-# ---------------------------------------------------------------------------------------
-# Geometry (panel pixels). Every node position is a multiple of ATLAS_SCALE.
-# ---------------------------------------------------------------------------------------
-
-NODE_SIZE = 30
-"""Side of a node thumbnail in panel pixels (Playground: 30 px)."""
-THUMBNAIL = 10
-"""Side of a thumbnail in data pixels: the 100x100 grid averaged over 10x10 blocks."""
-ATLAS_SCALE = NODE_SIZE // THUMBNAIL
-"""Panel pixels per atlas pixel (3)."""
-ROW_PITCH = 36
-"""Vertical distance between the tops of two nodes in a column."""
-TOP_PAD = 6
-"""Space above the first row."""
-BOTTOM_PAD = 6
-"""Space below the last row (the bias squares hang 3 px below their node)."""
-FEATURE_X = 60
-"""Left edge of the feature thumbnails; their labels end at FEATURE_X - LABEL_GAP."""
-LABEL_GAP = 6
-MIN_OUTPUT_GAP = 36
-"""Shortest horizontal run of the links from the last column to the right edge."""
-MAX_SPACING = 180
-"""Widest distance between two columns (small networks do not spread further)."""
-PANEL_WIDTH = 600
-"""Default figure width: 7 columns (features and 6 hidden layers) fit."""
-BIAS_SIZE = 5
-"""Side of a bias square. It sits at (x - 7, y + 28) of its node, as in Playground."""
-BIAS_OFFSET = (-BIAS_SIZE - 2, NODE_SIZE - BIAS_SIZE + 3)
-BIAS_HIT_MARGIN = 2
-"""The bias square reacts to the pointer this many px beyond its edge."""
-FAN_SPREAD = 12
-"""The links into one node arrive spread over +-6 px (Playground)."""
-LINK_HIT_TOLERANCE = 4.0
-"""A link reacts within this distance of its centre line (Playground's hit path is 8 px)."""
-OUTPUT_PITCH = 12
-"""Vertical distance between the right-edge end points of several output units."""
-BASIS_SAMPLES = 8
-"""Samples per Bezier piece when a link's curve is traced for hit testing."""
-
-# ---------------------------------------------------------------------------------------
-# Link styling
-# ---------------------------------------------------------------------------------------
-
-WIDTH_EDGES = np.array([1.5, 2.5, 4.0, 6.0, 8.0])
-"""Bucket edges on the link width in px: bucket b holds widths in [edge[b-1], edge[b])."""
-BUCKET_WIDTHS = (1.0, 2.0, 3.25, 5.0, 7.0, 9.0)
-"""Stroke width each bucket is drawn with (inside its range)."""
-DEAD_BUCKET = len(BUCKET_WIDTHS)
-"""Bucket number of dead links (drawn 1 px, dashed, faint grey)."""
-BUCKET_HYSTERESIS = 0.15
-"""A link leaves its bucket only when its width is this many px beyond the bucket's range."""
-COLOR_CODE_MAX = 254
-"""Colour codes run 0..254: code = round(127 (clip(w, -1, 1) + 1)); 127 is w = 0."""
 LINK_REFRESH_SECONDS = 0.25
-"""Links and biases are redrawn at most this often (the thumbnails every frame)."""
-FADED_OPACITY = 0.4
-"""Thumbnail opacity of an unselected feature (Playground)."""
+"""Links and biases are redrawn at most this often."""
+ATLAS_REFRESH_SECONDS = 0.1
+"""The thumbnails are redrawn at most this often (10 a second: each new atlas costs the
+browser two messages, an image decode and a repaint of the panel)."""
 FADED_NODE_OPACITY = 0.5
 """Border (and label) opacity of an unselected feature (Playground)."""
+FADED_ALPHA = int(ATLAS_ALPHA[ATLAS_FADED])
+"""Alpha of a faded (unselected) feature's thumbnail pixels."""
 DEAD_COLOR = "#a0a0a0"
-
-# ---------------------------------------------------------------------------------------
-# Atlas palette: 32 heatmap colours (opaque, over white like Playground's node boxes),
-# the same 32 faded, and one transparent entry.
-# ---------------------------------------------------------------------------------------
-
-_OPAQUE, _ = render.heatmap_palette(alpha=False, background=render.WHITE)
-ATLAS_FADED = len(_OPAQUE)
-"""Offset of the faded copy of the palette (index + 32 draws the same colour at 40 %)."""
-ATLAS_EMPTY = 2 * len(_OPAQUE)
-"""Index of the transparent pixels between the nodes (64)."""
-FADED_ALPHA = int(round(255 * FADED_OPACITY))
-ATLAS_PALETTE = np.vstack([_OPAQUE, _OPAQUE, np.zeros((1, 3), np.uint8)])
-"""(65, 3) uint8: the atlas's PLTE."""
-ATLAS_ALPHA = np.concatenate([
-    np.full(ATLAS_FADED, 255, np.uint8), np.full(ATLAS_FADED, FADED_ALPHA, np.uint8),
-    np.zeros(1, np.uint8)])
-"""(65,) uint8: the atlas's tRNS (opaque, 40 % and transparent)."""
-ATLAS_PALETTE.setflags(write=False)
 ATLAS_ZLIB_LEVEL = 6
 """zlib level of the atlas: 6 takes ~1 ms for 6x8 nodes; 9 saves ~4 % and takes ~7 ms."""
-ATLAS_ALPHA.setflags(write=False)
 
 _LABELS = {f.id: f.label for f in FEATURES}
 _TEXT = "var(--jp-ui-font-color1)"
 _TEXT_DIM = "var(--jp-ui-font-color2)"
-
-
-# ---------------------------------------------------------------------------------------
-# Pure helpers (no widgets): layout, hit test, link styling, atlas
-# ---------------------------------------------------------------------------------------
-
-
-def _floor_to(value: float, step: int) -> int:
-    return int(value // step) * step
-
-
-def basis_curve(points: np.ndarray, samples: int = BASIS_SAMPLES) -> np.ndarray:
-    """Trace d3's ``curveBasis`` through 4 control points, as bqplot draws it.
-
-    ``points`` is (M, 4, 2) (or (4, 2)); the result is (M, 3 * samples + 3, 2) points along
-    each curve (or (3 * samples + 3, 2)). For control points p0..p3 d3 draws:
-    a line p0 -> A = (5 p0 + p1) / 6, three cubic Bezier pieces
-    A -> B = (p0 + 4 p1 + p2) / 6 -> C = (p1 + 4 p2 + p3) / 6 -> D = (p2 + 5 p3) / 6, with
-    the inner controls (2 pa + pb) / 3 and (pa + 2 pb) / 3 of each pair (pa, pb) =
-    (p0, p1), (p1, p2), (p2, p3); and a line D -> p3. So the curve starts at p0, ends at p3,
-    and leaves and arrives horizontally when p1, p2 sit at the heights of p0, p3.
-    """
-    p = np.asarray(points, dtype=np.float64)
-    single = p.ndim == 2
-    if single:
-        p = p[None]
-    if p.ndim != 3 or p.shape[1:] != (4, 2):
-        raise ValueError(f"points must have shape (M, 4, 2) or (4, 2); got {np.shape(points)}")
-    p0, p1, p2, p3 = (p[:, i] for i in range(4))
-    starts = [(5 * p0 + p1) / 6, (p0 + 4 * p1 + p2) / 6, (p1 + 4 * p2 + p3) / 6]
-    ends = starts[1:] + [(p2 + 5 * p3) / 6]
-    pairs = [(p0, p1), (p1, p2), (p2, p3)]
-    t = (np.arange(1, samples + 1) / samples)[None, :, None]
-    pieces = [p0[:, None], starts[0][:, None]]
-    for (a, b), s, e in zip(pairs, starts, ends):
-        c1 = ((2 * a + b) / 3)[:, None]
-        c2 = ((a + 2 * b) / 3)[:, None]
-        s, e = s[:, None], e[:, None]
-        u = 1 - t
-        pieces.append(u**3 * s + 3 * u * u * t * c1 + 3 * u * t * t * c2 + t**3 * e)
-    pieces.append(p3[:, None])
-    out = np.concatenate(pieces, axis=1)
-    return out[0] if single else out
-
-
-def _segment_distances(px: float, py: float, polylines: np.ndarray) -> np.ndarray:
-    """Distance from (px, py) to each polyline of (M, S, 2): the nearest of its segments."""
-    a = polylines[:, :-1]
-    d = polylines[:, 1:] - a
-    rel = np.array([px, py]) - a
-    length2 = (d * d).sum(-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.where(length2 > 0, (rel * d).sum(-1) / length2, 0.0)
-    t = np.clip(t, 0.0, 1.0)
-    gap = rel - t[..., None] * d
-    return np.sqrt((gap * gap).sum(-1)).min(axis=1)
-
-
-@dataclass(frozen=True, eq=False)
-class PanelLayout:
-    """Where everything of the network panel sits, in panel pixels (x right, y down).
-
-    * ``features``: the feature ids drawn (Playground order, hidden features left out);
-      ``feature_boxes`` (F, 2) their top-left corners; ``selected`` which are inputs.
-    * ``network_shape``: hidden layer widths; ``node_boxes[l]`` (n_l, 2) top-left corners
-      of hidden layer l's nodes (l = 0 is the first hidden layer).
-    * ``output_points`` (K, 2): where the links into the K output units end (right edge).
-    * links, in the order of the flattened weight matrices (layer, then dest, then src):
-      ``link_layer``, ``link_dest``, ``link_src`` (M,), ``link_points`` (M, 4, 2) control
-      points, ``link_curves`` (M, S, 2) the traced curves for hit testing.
-    * ``bias_boxes[l]`` (n_l, 2): top-left corners of the 5x5 bias squares.
-    * ``column_x`` the left edge of each column (features first), ``spacing`` between them.
-    """
-
-    width: int
-    height: int
-    features: tuple
-    selected: tuple
-    feature_boxes: np.ndarray
-    network_shape: tuple
-    node_boxes: tuple
-    bias_boxes: tuple
-    n_outputs: int
-    output_points: np.ndarray
-    column_x: tuple
-    spacing: int
-    link_layer: np.ndarray
-    link_dest: np.ndarray
-    link_src: np.ndarray
-    link_points: np.ndarray
-    link_curves: np.ndarray
-    layer_offsets: tuple = field(default=())
-
-    @property
-    def key(self) -> tuple:
-        """What identifies the structure: equal keys mean the same picture geometry."""
-        return (self.width, self.features, self.selected, self.network_shape, self.n_outputs)
-
-    @property
-    def num_links(self) -> int:
-        return int(self.link_layer.size)
-
-    @property
-    def atlas_shape(self) -> tuple[int, int]:
-        """(rows, columns) of the atlas image: the panel at 1/ATLAS_SCALE."""
-        return (self.height // ATLAS_SCALE, self.width // ATLAS_SCALE)
-
-    def node_box(self, target) -> tuple[int, int]:
-        """Top-left corner of ``("feature", id)`` or ``("node", layer, index)``."""
-        if target[0] == "feature":
-            i = self.features.index(target[1])
-            return tuple(int(v) for v in self.feature_boxes[i])
-        _, layer, index = target
-        return tuple(int(v) for v in self.node_boxes[layer][index])
-
-    def link_index(self, layer: int, dest: int, src: int) -> int:
-        """Position of link ``src -> dest`` of weight ``layer`` in the link arrays."""
-        n_layers = len(self.layer_offsets) - 1
-        if not (isinstance(layer, (int, np.integer)) and 0 <= layer < n_layers):
-            raise ValueError(f"layer must be a weight layer 0..{n_layers - 1}; got {layer!r}")
-        n_out, n_in = self._layer_dims(layer)
-        if not (isinstance(dest, (int, np.integer)) and 0 <= dest < n_out):
-            raise ValueError(f"dest must be a node 0..{n_out - 1} of weight layer {layer}; got {dest!r}")
-        if not (isinstance(src, (int, np.integer)) and 0 <= src < n_in):
-            raise ValueError(f"src must be a node 0..{n_in - 1} of weight layer {layer}; got {src!r}")
-        return self.layer_offsets[layer] + int(dest) * n_in + int(src)
-
-    def _layer_dims(self, layer: int) -> tuple[int, int]:
-        sizes = (len(self.selected), *self.network_shape, self.n_outputs)
-        return sizes[layer + 1], sizes[layer]
-
-    def hit_test(self, x: float, y: float):
-        """What is under panel point (x, y)?
-
-        Returns None, ``("feature", feature_id)``, ``("node", hidden_layer, index)``,
-        ``("bias", hidden_layer, index)`` (whose weight layer is ``hidden_layer``) or
-        ``("link", weight_layer, dest, src)``. Nodes come first, then bias squares (with a
-        2 px margin), then the nearest link within :data:`LINK_HIT_TOLERANCE` px.
-        """
-        if not (math.isfinite(x) and math.isfinite(y)):
-            return None
-        for i, (bx, by) in enumerate(self.feature_boxes):
-            if bx <= x < bx + NODE_SIZE and by <= y < by + NODE_SIZE:
-                return ("feature", self.features[i])
-        for layer, boxes in enumerate(self.node_boxes):
-            for k, (bx, by) in enumerate(boxes):
-                if bx <= x < bx + NODE_SIZE and by <= y < by + NODE_SIZE:
-                    return ("node", layer, k)
-        m = BIAS_HIT_MARGIN
-        for layer, boxes in enumerate(self.bias_boxes):
-            for k, (bx, by) in enumerate(boxes):
-                if bx - m <= x < bx + BIAS_SIZE + m and by - m <= y < by + BIAS_SIZE + m:
-                    return ("bias", layer, k)
-        if self.num_links:
-            dist = _segment_distances(x, y, self.link_curves)
-            best = int(np.argmin(dist))
-            if dist[best] <= LINK_HIT_TOLERANCE:
-                return ("link", int(self.link_layer[best]), int(self.link_dest[best]),
-                        int(self.link_src[best]))
-        return None
-
-    def atlas_slots(self) -> list:
-        """The atlas cell of every drawn node: ``[(target, row, col), ...]``.
-
-        Features first (column order), then hidden layers; (row, col) is the top-left
-        atlas pixel of the node's 10x10 thumbnail: the node's box divided by ATLAS_SCALE.
-        """
-        slots = []
-        for fid, (bx, by) in zip(self.features, self.feature_boxes):
-            slots.append((("feature", fid), int(by) // ATLAS_SCALE, int(bx) // ATLAS_SCALE))
-        for layer, boxes in enumerate(self.node_boxes):
-            for k, (bx, by) in enumerate(boxes):
-                slots.append((("node", layer, k), int(by) // ATLAS_SCALE, int(bx) // ATLAS_SCALE))
-        return slots
-
-
-def compute_layout(features, selected, network_shape, n_outputs: int = 1,
-                   width: int = PANEL_WIDTH) -> PanelLayout:
-    """Place the panel's nodes, links and bias squares.
-
-    ``features``: the feature ids to draw (those not hidden), in any order (drawn in
-    Playground's order); ``selected``: the network's inputs (a subset of ``features``);
-    ``network_shape``: hidden layer widths; ``n_outputs``: output units (1, or K classes).
-
-    Columns: features at x = 60; hidden layer l at 60 + (l + 1) * spacing, where spacing is
-    the widest multiple of 3 (<= 180) that leaves >= 36 px of links to the right edge.
-    Rows: node i of a column at y = 6 + 36 i, so columns are top-aligned, as in Playground.
-    Height: 6 + 36 * rows with rows = the tallest column (>= 1).
-    A link leaves its source at the middle of the right edge and arrives at the left edge
-    of its destination, the arrivals into one node spread over +-6 px; the links into the
-    outputs end at the right edge, at y = 6 + 15 + 12 k for output k.
-    """
-    width = int(width)
-    if width < 300 or width % ATLAS_SCALE:
-        raise ValueError(f"width must be a multiple of {ATLAS_SCALE} and >= 300 px; got {width!r}")
-    unknown = [f for f in list(features) + list(selected) if f not in FEATURE_IDS]
-    if unknown:
-        raise ValueError(f"features must be feature ids ({', '.join(FEATURE_IDS)}); got {unknown[0]!r}")
-    features = tuple(f for f in FEATURE_IDS if f in set(features))
-    selected = tuple(f for f in FEATURE_IDS if f in set(selected))
-    missing = [f for f in selected if f not in features]
-    if missing:
-        raise ValueError(f"selected features must be drawn; {missing[0]!r} is selected but hidden")
-    shape = tuple(int(n) for n in network_shape)
-    if any(n < 1 for n in shape):
-        raise ValueError(f"network_shape must hold widths >= 1; got {tuple(network_shape)!r}")
-    if not (isinstance(n_outputs, (int, np.integer)) and n_outputs >= 1):
-        raise ValueError(f"n_outputs must be an integer >= 1; got {n_outputs!r}")
-
-    n_hidden = len(shape)
-    room = width - FEATURE_X - NODE_SIZE - MIN_OUTPUT_GAP
-    if n_hidden:
-        spacing = min(MAX_SPACING, _floor_to(room / n_hidden, ATLAS_SCALE))
-        if spacing < NODE_SIZE + 6:
-            raise ValueError(f"width={width} px is too narrow for {n_hidden} hidden layers")
-    else:
-        spacing = 0
-    column_x = tuple(FEATURE_X + c * spacing for c in range(n_hidden + 1))
-    rows = max([len(features), *shape, 1])
-    height = TOP_PAD + rows * ROW_PITCH + BOTTOM_PAD - (ROW_PITCH - NODE_SIZE)
-    height = -(-height // ATLAS_SCALE) * ATLAS_SCALE
-
-    def column(x: int, n: int) -> np.ndarray:
-        return np.array([(x, TOP_PAD + i * ROW_PITCH) for i in range(n)], dtype=np.int64).reshape(n, 2)
-
-    feature_boxes = column(FEATURE_X, len(features))
-    node_boxes = tuple(column(column_x[l + 1], n) for l, n in enumerate(shape))
-    bias_boxes = tuple(b + np.array(BIAS_OFFSET) for b in node_boxes)
-    output_points = np.array([(width, TOP_PAD + NODE_SIZE // 2 + k * OUTPUT_PITCH)
-                              for k in range(n_outputs)], dtype=np.float64)
-
-    # Link end points per weight layer, in (dest, src) row-major order.
-    input_boxes = feature_boxes[[features.index(f) for f in selected]] if selected else np.zeros((0, 2), np.int64)
-    sources = [input_boxes, *node_boxes]
-    layers, dests, srcs, ctrl, offsets = [], [], [], [], [0]
-    for layer in range(n_hidden + 1):
-        src_boxes = sources[layer]
-        n_in = len(src_boxes)
-        if layer < n_hidden:
-            dst = node_boxes[layer].astype(np.float64) + np.array([0.0, NODE_SIZE / 2])
-        else:
-            dst = output_points
-        n_out = len(dst)
-        if n_in:
-            start = src_boxes.astype(np.float64) + np.array([NODE_SIZE, NODE_SIZE / 2])
-            fan = (np.arange(n_in) / (n_in - 1) - 0.5) * FAN_SPREAD if n_in > 1 else np.zeros(1)
-            p0 = np.broadcast_to(start[None], (n_out, n_in, 2))
-            p3 = dst[:, None, :] + np.stack([np.zeros(n_in), fan], axis=1)[None]
-            xm = (p0[..., 0] + p3[..., 0]) / 2
-            p1 = np.stack([xm, p0[..., 1]], axis=-1)
-            p2 = np.stack([xm, p3[..., 1]], axis=-1)
-            ctrl.append(np.stack([p0, p1, p2, p3], axis=2).reshape(-1, 4, 2))
-            d, s = np.meshgrid(np.arange(n_out), np.arange(n_in), indexing="ij")
-            dests.append(d.ravel())
-            srcs.append(s.ravel())
-            layers.append(np.full(n_out * n_in, layer))
-        offsets.append(offsets[-1] + n_out * n_in)
-    if ctrl:
-        link_points = np.concatenate(ctrl)
-        link_layer = np.concatenate(layers)
-        link_dest = np.concatenate(dests)
-        link_src = np.concatenate(srcs)
-    else:
-        link_points = np.zeros((0, 4, 2))
-        link_layer = link_dest = link_src = np.zeros(0, np.int64)
-    link_curves = basis_curve(link_points) if len(link_points) else np.zeros((0, 3 * BASIS_SAMPLES + 3, 2))
-    return PanelLayout(
-        width=width, height=height, features=features, selected=selected,
-        feature_boxes=feature_boxes, network_shape=shape, node_boxes=node_boxes,
-        bias_boxes=bias_boxes, n_outputs=int(n_outputs), output_points=output_points,
-        column_x=column_x, spacing=spacing, link_layer=link_layer, link_dest=link_dest,
-        link_src=link_src, link_points=link_points, link_curves=link_curves,
-        layer_offsets=tuple(offsets))
-
-
-def link_widths(weights) -> np.ndarray:
-    """Stroke width of each link in px: ``clip(1 + 1.8 |w|, 1, 10)`` (NaN -> 1), as
-    :func:`nbplayground.render.link_width` for one weight."""
-    w = np.abs(np.asarray(weights, dtype=np.float64))
-    out = np.clip(1.0 + 1.8 * w, 1.0, 10.0)
-    out[np.isnan(w)] = 1.0
-    return out
-
-
-def color_codes(values) -> np.ndarray:
-    """uint8 colour code of each weight or bias: ``round(127 * (clip(v, -1, 1) + 1))``.
-
-    0 is orange (v <= -1), 127 grey (v = 0), 254 blue (v >= 1); NaN gives 127. The
-    ``ColorScale`` of the links maps [0, 127, 254] to Playground's three anchors, which is
-    the continuous scale of :func:`nbplayground.render.color_for` at a resolution of 1/127.
-    """
-    v = np.asarray(values, dtype=np.float64)
-    v = np.where(np.isnan(v), 0.0, np.clip(v, -1.0, 1.0))
-    return np.floor(127.0 * (v + 1.0) + 0.5).astype(np.uint8)
-
-
-def color_of_code(code: int) -> str:
-    """The colour the browser draws for a colour code (Playground's scale at code/127 - 1)."""
-    return render.color_for(int(code) / 127.0 - 1.0)
-
-
-def assign_buckets(widths, dead, previous=None, hysteresis: float = BUCKET_HYSTERESIS) -> np.ndarray:
-    """Width bucket of each link: ``searchsorted(WIDTH_EDGES, width, 'right')``; dead links
-    get :data:`DEAD_BUCKET`.
-
-    With ``previous`` (the last assignment), a live link keeps its bucket while its width
-    stays within ``hysteresis`` px of that bucket's range, so links near an edge do not
-    flip back and forth (each flip resends that bucket's positions).
-    """
-    w = np.asarray(widths, dtype=np.float64)
-    bucket = np.searchsorted(WIDTH_EDGES, w, side="right").astype(np.int64)
-    if previous is not None and len(previous) == len(w):
-        prev = np.asarray(previous)
-        live = prev < DEAD_BUCKET
-        lo = np.concatenate([[-np.inf], WIDTH_EDGES])[np.minimum(prev, DEAD_BUCKET - 1)]
-        hi = np.concatenate([WIDTH_EDGES, [np.inf]])[np.minimum(prev, DEAD_BUCKET - 1)]
-        keep = live & (w >= lo - hysteresis) & (w < hi + hysteresis)
-        bucket = np.where(keep, prev, bucket)
-    bucket[np.asarray(dead, dtype=bool)] = DEAD_BUCKET
-    return bucket
+#: node borders, output triangles, hover and selection frames: black on a light theme
+#: as in Playground, the theme's text colour on a dark one
+_INK = "var(--jp-ui-font-color0, #000)"
 
 
 def block_averages(grids) -> np.ndarray:
-    """(N, 100, 100) -> (N, 10, 10) float64 means of the 10x10 blocks (Playground's
-    ``reduceMatrix``), summed in float64: first along each row inside a block (the
-    contiguous axis, which is fast), then down the block's 10 rows."""
-    g = np.asarray(grids)
-    n, h, w = g.shape
-    bh, bw = h // THUMBNAIL, w // THUMBNAIL
-    rows = g.reshape(n, h, THUMBNAIL, bw).sum(axis=-1, dtype=np.float64)   # (n, h, 10)
-    return rows.reshape(n, THUMBNAIL, bh, THUMBNAIL).sum(axis=2) / (bh * bw)
-
-
-def atlas_indices(layout: PanelLayout, feature_small, hidden_small, discretize: bool = False) -> np.ndarray:
-    """The atlas as palette indices: (height/3, width/3) uint8.
-
-    ``feature_small`` (F, 10, 10) are the block averages of ``layout.features`` (in that
-    order), ``hidden_small`` (H, 10, 10) those of the hidden nodes, layer by layer. Each
-    node's quantized thumbnail (:func:`render.bucket_index`, after
-    :func:`render.discretized` when asked) lands at its :meth:`PanelLayout.atlas_slots`
-    cell; unselected features use the faded palette copy (+32); the rest is transparent.
-    """
-    rows, cols = layout.atlas_shape
-    out = np.full((rows, cols), ATLAS_EMPTY, dtype=np.uint8)
-    small = np.concatenate([np.asarray(feature_small, np.float64).reshape(-1, THUMBNAIL, THUMBNAIL),
-                            np.asarray(hidden_small, np.float64).reshape(-1, THUMBNAIL, THUMBNAIL)])
-    slots = layout.atlas_slots()
-    if len(small) != len(slots):
-        raise ValueError(f"got {len(small)} thumbnails for {len(slots)} drawn nodes")
-    if not len(slots):
-        return out
-    if discretize:
-        small = render.discretized(small)
-    idx = render.bucket_index(small)
-    faded = np.array([t[0] == "feature" and t[1] not in layout.selected for t, _, _ in slots])
-    idx[faded] += ATLAS_FADED
-    r0 = np.array([r for _, r, _ in slots])[:, None, None] + np.arange(THUMBNAIL)[None, :, None]
-    c0 = np.array([c for _, _, c in slots])[:, None, None] + np.arange(THUMBNAIL)[None, None, :]
-    out[r0, c0] = idx
-    return out
-
-
-def format_value(value) -> str:
-    """A weight or bias to 2 significant digits, without an exponent, as Playground shows
-    it: 0.2345 -> "0.23", -12.3 -> "-12", 0.000123 -> "0.00012", NaN -> "NaN"."""
-    v = float(value)
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "Infinity" if v > 0 else "-Infinity"
-    if v == 0:
-        return "0"
-    text = np.format_float_positional(v, precision=2, unique=False, fractional=False, trim="-")
-    return text
-
-
-def _feature_hide_keys(hide) -> set:
-    return {f.id for f in FEATURES if f.url_key in set(hide)}
-
-
-def _node_name(layout: PanelLayout, layer: int, index: int) -> str:
-    """Name of node ``index`` of network layer ``layer`` (0 = inputs) for the readout."""
-    if layer == 0:
-        return _LABELS[layout.selected[index]]
-    if layer == len(layout.network_shape) + 1:
-        return "output" if layout.n_outputs == 1 else f"output {index + 1}"
-    return f"neuron {layer}.{index + 1}"
+    """(N, 100, 100) -> (N, 10, 10) block means: :func:`nbplayground.render.block_averages`."""
+    return _block_averages(grids, THUMBNAIL)
 
 
 # ---------------------------------------------------------------------------------------
@@ -599,7 +168,7 @@ class NetworkView(widgets.VBox):
 
     def __init__(self, *, on_features, on_shape, on_hover, on_weight, on_bias,
                  width: int = PANEL_WIDTH, link_interval: float = LINK_REFRESH_SECONDS,
-                 clock=time.monotonic):
+                 atlas_interval: float = ATLAS_REFRESH_SECONDS, clock=time.monotonic):
         for name, fn in (("on_features", on_features), ("on_shape", on_shape), ("on_hover", on_hover),
                          ("on_weight", on_weight), ("on_bias", on_bias)):
             if not callable(fn):
@@ -611,6 +180,9 @@ class NetworkView(widgets.VBox):
         self._on_bias = on_bias
         self._width = int(width)
         self._link_interval = float(link_interval)
+        self._atlas_interval = float(atlas_interval)
+        self._last_atlas = -math.inf
+        self._pending_atlas = None  # an atlas waiting for the next refresh
         self._clock = clock
 
         self.panel_layout: PanelLayout | None = None
@@ -637,7 +209,8 @@ class NetworkView(widgets.VBox):
         self._left_at = None        # DOM timeStamp of the last mouseleave
 
         self._build_widgets()
-        super().__init__(children=[self._header, self._neuron_row, self.figure, self._editor],
+        super().__init__(children=[self._header, self._neuron_row, self.figure, self.captions,
+                                   self._editor],
                          layout=widgets.Layout(width=f"{self._width}px", overflow="visible"))
 
     # -- widgets -------------------------------------------------------------------------
@@ -645,7 +218,9 @@ class NetworkView(widgets.VBox):
     def _build_widgets(self) -> None:
         W = self._width
         text = f"color:{_TEXT};font-size:12px;letter-spacing:0.02em"
-        self._features_title = widgets.HTML(f"<div style='{text}'>FEATURES</div>",
+        self._features_title = widgets.HTML(f"<div style='{text}'>FEATURES</div>"
+                                            "<div class='nbp-caption nbp-features-caption'>"
+                                            "Which properties do you want to feed in?</div>",
                                             layout=widgets.Layout(width=f"{FEATURE_X + NODE_SIZE + 12}px"))
         self.add_layer_button = _small_button("+", "Add a hidden layer")
         self.remove_layer_button = _small_button("\u2212", "Remove the last hidden layer")
@@ -670,7 +245,7 @@ class NetworkView(widgets.VBox):
 
         self._images = (widgets.Image(format="png"), widgets.Image(format="png"))
         self.atlas_mark = bq.Image(image=self._images[0], scales=scales, x=[0.0, float(W)],
-                                   y=[0.0, 100.0], pixelated=True)
+                                   y=[0.0, 100.0], pixelated=False)
         self.link_marks = []
         for w in BUCKET_WIDTHS:
             self.link_marks.append(bq.Lines(
@@ -687,38 +262,73 @@ class NetworkView(widgets.VBox):
             visible=False)
         self._borders = bq.Scatter(
             x=np.zeros(0, np.float32), y=np.zeros(0, np.float32), scales=scales, marker="square",
-            default_size=NODE_SIZE * NODE_SIZE, fill=False, stroke="#000000", stroke_width=1.0,
-            colors=["#000000"])
+            default_size=NODE_SIZE * NODE_SIZE, fill=False, stroke=_INK, stroke_width=1.0,
+            colors=[_INK])
+        # Playground's node look: a soft shadow under each node and a small triangle at
+        # the middle of its right edge (where its output leaves); placed at relayout only
+        self._shadows = bq.Scatter(
+            x=np.zeros(0, np.float32), y=np.zeros(0, np.float32), scales=scales, marker="square",
+            default_size=NODE_SIZE * NODE_SIZE, stroke=None, colors=["#000000"])
+        # bqplot rotates a marker through a rotation scale onto [0, 180] degrees:
+        # 0.5 on a [0, 1] scale turns the upward triangle to point right
+        self._triangles = bq.Scatter(
+            x=np.zeros(0, np.float32), y=np.zeros(0, np.float32),
+            scales={**scales, "rotation": bq.LinearScale(min=0.0, max=1.0)},
+            marker="triangle-up", rotation=np.zeros(0, np.float32), default_size=22,
+            stroke=None, colors=[_INK])
         self._hover_mark = bq.Scatter(
             x=np.zeros(1, np.float32), y=np.zeros(1, np.float32), scales=scales, marker="square",
-            default_size=(NODE_SIZE + 2) ** 2, fill=False, stroke="#000000", stroke_width=2.5,
-            colors=["#000000"], visible=False)
+            default_size=(NODE_SIZE + 2) ** 2, fill=False, stroke=_INK, stroke_width=2.5,
+            colors=[_INK], visible=False)
         self._bias_mark = bq.Scatter(
             x=np.zeros(0, np.float32), y=np.zeros(0, np.float32), color=np.zeros(0, np.uint8),
             scales=cscales, marker="square", default_size=BIAS_SIZE * BIAS_SIZE, stroke=None,
             colors=[render.GREY])
         self._bias_selection = bq.Scatter(
             x=np.zeros(1, np.float32), y=np.zeros(1, np.float32), scales=scales, marker="square",
-            default_size=(BIAS_SIZE + 4) ** 2, fill=False, stroke="#000000", stroke_width=1.5,
-            colors=["#000000"], visible=False)
+            default_size=(BIAS_SIZE + 4) ** 2, fill=False, stroke=_INK, stroke_width=1.5,
+            colors=[_INK], visible=False)
+        self._hover_link_mark = bq.Lines(
+            x=np.zeros(4, np.float32), y=np.zeros(4, np.float32), scales=scales,
+            stroke_width=5.0, interpolation="basis", colors=["#000000"], opacities=[0.25],
+            visible=False)
+        #: the tooltip at the pointer: a link's or bias's value
+        self.tooltip_mark = bq.Label(x=np.zeros(1), y=np.zeros(1), text=np.array([""]),
+                                     scales=scales, align="start", default_size=12.0,
+                                     font_weight="bold", colors=[_TEXT], apply_clip=False,
+                                     visible=False)
         self._labels = bq.Label(x=np.zeros(0), y=np.zeros(0), text=np.array([], dtype="U1"),
                                 scales=scales, align="end", default_size=12.0,
                                 font_weight="normal", colors=[_TEXT])
         self.figure = bq.Figure(
-            marks=[self._selection_mark, *self.link_marks, self.atlas_mark, self._borders,
-                   self._hover_mark, self._bias_mark, self._bias_selection, self._labels],
+            marks=[self._selection_mark, self._hover_link_mark, *self.link_marks, self._shadows,
+                   self.atlas_mark, self._borders, self._triangles, self._hover_mark,
+                   self._bias_mark,
+                   self._bias_selection, self._labels, self.tooltip_mark],
             fig_margin={"top": 0, "bottom": 0, "left": 0, "right": 0}, padding_x=0.0,
             padding_y=0.0, animation_duration=0, min_aspect_ratio=0.01, max_aspect_ratio=100.0,
             background_style={"fill": "none"}, display_toolbar=False,
             layout=widgets.Layout(width=f"{W}px", height="100px", min_width="0px",
                                   overflow="visible"))
+        self.figure.add_class("nbp-network-figure")
+        # Playground's captions under the panel
+        self.captions = widgets.HTML(
+            "<div class='nbp-network-captions'>"
+            "<span class='nbp-note nbp-note-neuron'>This is the output from one neuron. "
+            "Hover to see it larger.</span>"
+            "<span class='nbp-note nbp-note-weights'>The outputs are mixed with varying "
+            "weights, shown by the thickness of the lines.</span></div>",
+            layout=widgets.Layout(width=f"{W}px"))
 
         self.readout = widgets.HTML("", layout=widgets.Layout(flex="1 1 auto"))
-        self.weight_input = widgets.FloatText(value=0.0, continuous_update=False, disabled=True,
-                                              step=None, tooltip="Type a value, then Enter",
-                                              layout=widgets.Layout(width="90px"))
+        self.weight_input = WeightBox(value="", continuous_update=False, disabled=True,
+                                      placeholder="select a line", tooltip="Type a value, then Enter",
+                                      layout=widgets.Layout(width="90px"))
+        self.weight_input.add_class("nbp-weight-input")
         self.weight_input.observe(self._on_input, names="value")
-        self._editor = widgets.HBox([self.readout, self.weight_input],
+        self.weight_error = widgets.HTML("", layout=widgets.Layout(display="none"))
+        self.weight_error.add_class("nbp-error")
+        self._editor = widgets.HBox([self.readout, self.weight_input, self.weight_error],
                                     layout=widgets.Layout(width=f"{W}px", align_items="center"))
         self._editor.add_class("nbp-weight-editor")
         self._set_readout()
@@ -781,7 +391,7 @@ class NetworkView(widgets.VBox):
         fg = np.asarray(feature_grids)
         if fg.ndim != 3 or fg.shape[0] != len(FEATURE_IDS):
             raise ValueError(f"feature_grids must be (7, H, W); got shape {fg.shape}")
-        hide_features = _feature_hide_keys(config.hide)
+        hide_features = feature_hide_keys(config.hide)
         drawn = tuple(f for f in FEATURE_IDS if f not in hide_features)
         selected = tuple(config.features)
         n_outputs = int(np.asarray(frame.weights[-1]).shape[0])
@@ -804,15 +414,25 @@ class NetworkView(widgets.VBox):
             h_small = (np.concatenate([block_averages(h) for h in hidden]) if hidden
                        else np.zeros((0, 10, 10)))
             atlas = atlas_indices(lay, f_small, h_small, bool(config.discretize))
+            if self.atlas_mark.pixelated != bool(config.discretize):
+                stack.enter_context(self.atlas_mark.hold_sync())
+                self.atlas_mark.pixelated = bool(config.discretize)  # smooth unless discretized
+            now = self._clock()
             if self._atlas is None or not np.array_equal(atlas, self._atlas):
-                self._send_atlas(atlas, stack)
+                if (force or now - self._last_atlas >= self._atlas_interval
+                        or not self._can_defer()):
+                    self._send_atlas(atlas, stack)
+                else:
+                    self._pending_atlas = atlas
+                    self._schedule_flush(now)
+            else:
+                self._pending_atlas = None
             # Links and biases: copies, since frame arrays are reused buffers.
             weights = np.concatenate([np.asarray(w, np.float64).ravel() for w in frame.weights])
             dead = np.concatenate([np.asarray(d, bool).ravel() for d in frame.dead])
             biases = (np.concatenate([np.asarray(b, np.float64).ravel() for b in frame.biases[:-1]])
                       if len(frame.biases) > 1 else np.zeros(0))
             self._pending = (weights, biases, dead)
-            now = self._clock()
             if force or now - self._last_links >= self._link_interval or not self._can_defer():
                 self._refresh_links(stack, force=force)
             else:
@@ -829,13 +449,23 @@ class NetworkView(widgets.VBox):
         self._feature_cache = (grids, drawn, small)
         return small
 
+    def set_playing(self, playing: bool) -> None:
+        """While training, the links flow (a CSS animation of their dashes, style.py);
+        paused, they stand still."""
+        if playing:
+            self.add_class("nbp-flowing")
+        else:
+            self.remove_class("nbp-flowing")
+
     def flush(self) -> None:
         """Draw links and biases held back by the refresh limit now."""
         self._timer = None
-        if self._closed:
+        if self._closed or self.panel_layout is None:
             return
-        if self._pending is not None and self.panel_layout is not None:
-            with contextlib.ExitStack() as stack:
+        with contextlib.ExitStack() as stack:
+            if self._pending_atlas is not None:
+                self._send_atlas(self._pending_atlas, stack)
+            if self._pending is not None:
                 self._refresh_links(stack, force=False)
 
     def set_hidden(self, hide) -> None:
@@ -899,7 +529,7 @@ class NetworkView(widgets.VBox):
         if self.panel_layout is None:
             return
         hit = self.panel_layout.hit_test(x, y)
-        self._set_pointer(hit)
+        self._set_pointer(hit, (x, y))
 
     def pointer_leave(self) -> None:
         """The pointer left the picture."""
@@ -975,14 +605,57 @@ class NetworkView(widgets.VBox):
 
     # -- internals: pointer and editor -------------------------------------------------
 
-    def _set_pointer(self, hit) -> None:
+    def _set_pointer(self, hit, at=None) -> None:
+        before = self._pointer
         self._pointer = hit
         hover = hit if hit is not None and hit[0] in ("feature", "node") else None
         if hover != self._hover:
             self._hover = hover
             self._draw_hover()
             self._on_hover(hover)
+        clickable = hit is not None and (hit[0] == "feature" or (
+            hit[0] in ("link", "bias") and "weightEditor" not in self._hide))
+        if clickable:
+            self.figure.add_class("nbp-clickable")       # a pointer cursor (style.py)
+        else:
+            self.figure.remove_class("nbp-clickable")
+        self._draw_pointer_item(hit, before, at)
         self._set_readout()
+
+    @property
+    def tooltip(self) -> str:
+        """The text of the tooltip at the pointer ("" when none is shown)."""
+        return str(self.tooltip_mark.text[0]) if self.tooltip_mark.visible else ""
+
+    def _draw_pointer_item(self, hit, before, at) -> None:
+        """Highlight the link under the pointer and show its (or a bias's) value at
+        the pointer."""
+        lay = self.panel_layout
+        item = hit if hit is not None and hit[0] in ("link", "bias") else None
+        tip, link = self.tooltip_mark, self._hover_link_mark
+        if item is None or lay is None or self._weights is None or at is None:
+            if tip.visible:
+                tip.visible = False
+            if link.visible:
+                link.visible = False
+            return
+        with tip.hold_sync(), link.hold_sync():
+            if item[0] == "link" and item != before:
+                p = lay.link_points[lay.link_index(*item[1:])]
+                link.x = p[:, 0].astype(np.float32)
+                link.y = (lay.height - p[:, 1]).astype(np.float32)
+                link.visible = True
+            elif item[0] != "link" and link.visible:
+                link.visible = False
+            word = "Weight" if item[0] == "link" else "Bias"
+            x, y = at
+            # right of the pointer, or left of it near the right edge; above it
+            left = x > lay.width - 110
+            tip.align = "end" if left else "start"
+            tip.x = np.array([x - 8 if left else x + 12])
+            tip.y = np.array([min(lay.height - 4.0, lay.height - y + 10)])
+            tip.text = np.array([f"{word} is {format_value(self.value_of(item))}"])
+            tip.visible = True
 
     def _draw_hover(self) -> None:
         lay = self.panel_layout
@@ -1016,21 +689,42 @@ class NetworkView(widgets.VBox):
         try:
             with self.weight_input.hold_sync():
                 if target is None:
+                    self.weight_input.value = ""      # nothing selected: nothing to show
                     self.weight_input.disabled = True
                 else:
-                    value = self.value_of(target)
-                    self.weight_input.value = float(format_value(value)) if math.isfinite(value) else 0.0
+                    self.weight_input.value = format_value(self.value_of(target))
                     self.weight_input.disabled = False
         finally:
             self._setting_input = False
+        self._show_input_error("")
         self._set_readout()
+
+    def _show_input_error(self, message: str) -> None:
+        if not message and not self.weight_error.value:
+            return
+        self.weight_error.value = (f"<span class='nbp-error-text'>{html.escape(message)}</span>"
+                                   if message else "")
+        self.weight_error.layout.display = None if message else "none"
+        if message:
+            self.weight_input.add_class("nbp-invalid")
+        else:
+            self.weight_input.remove_class("nbp-invalid")
 
     def _on_input(self, change) -> None:
         if self._setting_input or self._selection is None:
             return
-        value = float(change["new"])
-        if not math.isfinite(value):
+        text = str(change["new"]).strip()
+        if not text:
             return
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            # the text stays, so that it can be corrected; the reason sits beside it
+            self._show_input_error(f"{text!r} is not a number; type a finite number")
+            return
+        self._show_input_error("")
         target = self._selection
         if target[0] == "link":
             self._on_weight(target[1], target[2], target[3], value)
@@ -1042,11 +736,11 @@ class NetworkView(widgets.VBox):
         value = format_value(self.value_of(target))
         if target[0] == "link":
             layer, dest, src = target[1:]
-            where = f"{_node_name(lay, layer, src)} \u2192 {_node_name(lay, layer + 1, dest)}"
+            where = f"{node_name(lay, layer, src)} \u2192 {node_name(lay, layer + 1, dest)}"
             return f"Weight is {value} <span style='color:{_TEXT_DIM}'>({html.escape(where)})</span>"
         layer, node = target[1:]
         return (f"Bias is {value} <span style='color:{_TEXT_DIM}'>"
-                f"({_node_name(lay, layer + 1, node)})</span>")
+                f"({node_name(lay, layer + 1, node)})</span>")
 
     def _set_readout(self) -> None:
         if self._overlay is not None:  # Step inside: the overlay's numbers
@@ -1089,6 +783,18 @@ class NetworkView(widgets.VBox):
         self._borders.y = (H - boxes[:, 1] - NODE_SIZE / 2).astype(np.float32)
         self._borders.opacities = ([1.0 if f in lay.selected else FADED_NODE_OPACITY for f in lay.features]
                                    + [1.0] * sum(lay.network_shape))
+        # shadows (2 px right and down) and output triangles (right edge, middle)
+        with self._shadows.hold_sync(), self._triangles.hold_sync():
+            self._shadows.x = (boxes[:, 0] + NODE_SIZE / 2 + 2).astype(np.float32)
+            self._shadows.y = (H - boxes[:, 1] - NODE_SIZE / 2 - 2).astype(np.float32)
+            self._shadows.opacities = ([0.18 if f in lay.selected else 0.0 for f in lay.features]
+                                       + [0.18] * sum(lay.network_shape))
+            drawn = np.concatenate([boxes[:len(lay.features)][[lay.features.index(f)
+                                                              for f in lay.selected]],
+                                    *lay.node_boxes]) if len(boxes) else boxes
+            self._triangles.x = (drawn[:, 0] + NODE_SIZE + 2).astype(np.float32)
+            self._triangles.y = (H - drawn[:, 1] - NODE_SIZE / 2).astype(np.float32)
+            self._triangles.rotation = np.full(len(drawn), 0.5, np.float32)
         # bias squares
         bb = np.concatenate(lay.bias_boxes) if lay.bias_boxes else np.zeros((0, 2))
         self._bias_mark.x = (bb[:, 0] + BIAS_SIZE / 2).astype(np.float32)
@@ -1105,10 +811,9 @@ class NetworkView(widgets.VBox):
         self._build_header()
         # hover and selection refer to the old structure
         if self._selection is not None:
-            self._selection = None
-            self._selection_mark.visible = False
-            self._bias_selection.visible = False
-            self.weight_input.disabled = True
+            self._select(None)
+        self._hover_link_mark.visible = False
+        self.tooltip_mark.visible = False
         if self._hover is not None:
             try:
                 lay.node_box(self._hover)
@@ -1171,6 +876,8 @@ class NetworkView(widgets.VBox):
         stack.enter_context(self.atlas_mark.hold_sync())
         self.atlas_mark.image = image        # ... then show it
         self._atlas = atlas
+        self._pending_atlas = None
+        self._last_atlas = self._clock()
 
     def _can_defer(self) -> bool:
         try:
@@ -1182,7 +889,12 @@ class NetworkView(widgets.VBox):
     def _schedule_flush(self, now: float) -> None:
         if self._timer is not None:
             return
-        delay = max(0.0, self._link_interval - (now - self._last_links))
+        due = []
+        if self._pending is not None:
+            due.append(self._link_interval - (now - self._last_links))
+        if self._pending_atlas is not None:
+            due.append(self._atlas_interval - (now - self._last_atlas))
+        delay = max(0.0, min(due, default=0.0))
         self._timer = asyncio.get_running_loop().call_later(delay, self.flush)
 
     def _refresh_links(self, stack: contextlib.ExitStack, force: bool) -> None:
@@ -1193,7 +905,7 @@ class NetworkView(widgets.VBox):
         b)``: when they change it gets their control points and colour codes; otherwise
         only their colour codes, and only when one of them changed.
         """
-        if self._timer is not None:
+        if self._timer is not None and self._pending_atlas is None:
             self._timer.cancel()
             self._timer = None
         weights, biases, dead = self._pending
@@ -1471,6 +1183,13 @@ class NetworkOverlay:
         self.nodes, self.link_units, self.link_widths = nodes, link_units, link_widths
         self.link_faint, self.bias_units = link_faint, bias_units
         self.describe, self.hint = describe, hint
+
+
+class WeightBox(widgets.Text):
+    """The weight editor's input: text (empty until a link or bias is selected).  A
+    number assigned from Python is shown as its text."""
+
+    value = traitlets.CUnicode("", help="String value").tag(sync=True)
 
 
 def _small_button(text: str, tooltip: str) -> widgets.Button:

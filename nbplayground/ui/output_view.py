@@ -226,6 +226,7 @@ class OutputView(widgets.VBox):
         self._legend_key = None
         self._last_chart = -math.inf     # clock time of the last chart update
         self._pending_curve = None       # a curve held back by the chart's rate limit
+        self._pending_readouts = None    # readouts held back with it
         #: bytes of the PNG(s) sent by the last update (for tests and benchmarks)
         self.last_sent_bytes = 0
         self.frames = 0
@@ -276,7 +277,8 @@ class OutputView(widgets.VBox):
         self._front = 0
         hx, hy = self._half_cells(self._domain)
         self.heatmap_image = bqplot.Image(
-            image=self._buffers[0], x=(x0 - hx, x1 + hx), y=(y0 - hy, y1 + hy), scales=scales)
+            image=self._buffers[0], x=(x0 - hx, x1 + hx), y=(y0 - hy, y1 + hy), scales=scales,
+            pixelated=bool(config.discretize))
         self.train_points = bqplot.Scatter(
             x=np.zeros(0), y=np.zeros(0), scales=scales, default_size=30,
             stroke="#ffffff", stroke_width=1.0, colors=[_render.GREY])
@@ -384,6 +386,9 @@ class OutputView(widgets.VBox):
             self.show_test_data.value = config.show_test_data
             self.discretize.value = config.discretize
             self.test_points.visible = config.show_test_data
+            # smooth, as Playground's canvas; "discretize" shows crisp cells
+            if self.heatmap_image.pixelated != bool(config.discretize):
+                self.heatmap_image.pixelated = bool(config.discretize)
         finally:
             self._syncing = False
         self.set_hidden(config.hide)
@@ -662,30 +667,60 @@ class OutputView(widgets.VBox):
         its last update; the curve is otherwise kept for :meth:`flush_chart`.
         """
         self._config = config
-        self.test_loss.value = f"Test loss {format_loss(frame.test_loss)}"
-        self.train_loss.value = f"Training loss {format_loss(frame.train_loss)}"
-        classification = frame.train_accuracy is not None
-        self.accuracy.value = (
-            f'<span title="training / test accuracy">Accuracy '
-            f'<span class="nbp-train-accuracy">{format_accuracy(frame.train_accuracy)}</span>'
-            f' / <span class="nbp-test-accuracy">{format_accuracy(frame.test_accuracy)}'
-            f'</span></span>' if classification else "")
-        if frame.curve:
-            now = self._clock()
-            if live and now - self._last_chart < CHART_INTERVAL:
-                self._pending_curve = frame.curve
-            else:
+        readouts = (frame.test_loss, frame.train_loss, frame.test_accuracy,
+                    frame.train_accuracy)
+        # the readouts and the chart change with the chart's rate while playing: three
+        # numbers redrawn 30 times a second cost the browser a layout each and cannot
+        # be read anyway; the last values are drawn by flush_chart (pause)
+        now = self._clock()
+        if live and now - self._last_chart < CHART_INTERVAL:
+            self._pending_curve = frame.curve
+            self._pending_readouts = readouts
+        else:
+            self._set_readouts(*readouts)
+            if frame.curve:
                 self._update_chart(frame.curve)
         self.show_grid(frame.output if heatmap is None else heatmap, config.discretize)
         self.frames += 1
 
+    def _set_readouts(self, test_loss, train_loss, test_accuracy, train_accuracy) -> None:
+        self._pending_readouts = None
+        self._set_text(self.test_loss, f"Test loss {format_loss(test_loss)}")
+        self._set_text(self.train_loss, f"Training loss {format_loss(train_loss)}")
+        # test first, as the losses above (Playground: "Test loss", then "Training loss")
+        self._set_text(self.accuracy, (
+            f'<span title="test / training accuracy">Accuracy '
+            f'<span class="nbp-test-accuracy">{format_accuracy(test_accuracy)}</span>'
+            f' / <span class="nbp-train-accuracy">{format_accuracy(train_accuracy)}'
+            f'</span></span>' if train_accuracy is not None else ""))
+
+    @staticmethod
+    def _set_text(widget, text: str) -> None:
+        if widget.value != text:   # an unchanged text sends nothing
+            widget.value = text
+
+    def clear_readouts(self) -> None:
+        """No network trains on what is shown (points being drawn): no loss, no
+        accuracy, an empty chart, rather than the numbers of data that are gone."""
+        self.test_loss.value = f"Test loss {format_loss(None)}"
+        self.train_loss.value = f"Training loss {format_loss(None)}"
+        self.accuracy.value = ""
+        self._pending_curve = self._pending_readouts = None
+        self._last_chart = -math.inf
+        with self.loss_lines.hold_sync():
+            self.loss_lines.x = np.zeros(0, np.float32)
+            self.loss_lines.y = np.zeros((2, 0), np.float32)
+
     @property
     def chart_pending(self) -> bool:
-        """True when a curve waits for :meth:`flush_chart`."""
-        return self._pending_curve is not None
+        """True when a curve (or readouts) wait for :meth:`flush_chart`."""
+        return self._pending_curve is not None or self._pending_readouts is not None
 
     def flush_chart(self) -> None:
-        """Draw the curve held back by the chart's rate limit (nothing if none)."""
+        """Draw the curve and readouts held back by the chart's rate limit (nothing if
+        none)."""
+        if self._pending_readouts is not None:
+            self._set_readouts(*self._pending_readouts)
         if self._pending_curve is not None:
             self._update_chart(self._pending_curve)
 

@@ -68,7 +68,7 @@ from ..datasets import Dataset
 from ..trainer import Trainer
 from .closing import close_tree
 from .controls import Controls
-from .loop import FrameGate, TrainingLoop
+from .loop import FrameGate, TrainingLoop, check_max_cpu, max_cpu_from_env
 from .network_view import NetworkView
 from .output_view import CHART_POINTS, OutputView, StatusLine
 from .step_inside import StepInside
@@ -85,6 +85,12 @@ log = logging.getLogger("nbplayground")
 #: notebook cell (JupyterLab in a 1400 px window with the file browser open gives an
 #: output area of ~968 px).  A narrower cell wraps the OUTPUT column below.
 NETWORK_WIDTH = 516
+
+#: ``max_cpu`` not given: the environment's cap (NBPLAYGROUND_MAX_CPU), if any
+_FROM_ENV = object()
+
+#: how the status line begins when the Playground paused itself (nobody watched)
+_UNWATCHED = "Paused by itself"
 
 #: ``max_epochs`` passed to Trainer.step when the loop trains as fast as it can
 #: (the time budget ends the call long before).
@@ -168,7 +174,8 @@ class Playground(widgets.VBox):
     """
 
     def __init__(self, config: Config | None = None, *, data=None,
-                 trainer: Trainer | None = None, **changes):
+                 trainer: Trainer | None = None, max_cpu=_FROM_ENV, **changes):
+        max_cpu = max_cpu_from_env() if max_cpu is _FROM_ENV else check_max_cpu(max_cpu)
         if trainer is not None:
             if not isinstance(trainer, Trainer):
                 raise TypeError(f"trainer must be a Trainer, got {type(trainer).__name__}")
@@ -199,11 +206,12 @@ class Playground(widgets.VBox):
         self._loop = TrainingLoop(self._train_tick, self._render_tick,
                                   on_error=self._on_loop_error, on_stop=self._on_loop_stop,
                                   ready=self._gate.ready,
-                                  epochs_per_second=cfg.epochs_per_second)
+                                  epochs_per_second=cfg.epochs_per_second,
+                                  max_cpu=max_cpu)
         self._status = StatusLine()
         self._controls = Controls(cfg, on_config=self._guarded(self._apply),
                                   on_action=self._guarded(self._on_action),
-                                  on_invalid=self._report_invalid,
+                                  on_invalid=self._report_control_invalid,
                                   on_dataset=self._guarded(self.use_dataset))
         self._output = OutputView(cfg, on_config=self._guarded(self._apply),
                                   on_add_point=self._guarded(self.add_point),
@@ -340,6 +348,19 @@ class Playground(widgets.VBox):
     def loop(self) -> TrainingLoop:
         return self._loop
 
+    @property
+    def max_cpu(self) -> float | None:
+        """The share of one CPU core a playing Playground may use (None: no cap).
+
+        ``Playground(max_cpu=0.25)``; the default comes from the environment
+        variable ``NBPLAYGROUND_MAX_CPU`` (a JupyterHub administrator's cap).
+        Training slows down to stay within it; frames keep coming."""
+        return self._loop.max_cpu
+
+    @max_cpu.setter
+    def max_cpu(self, value: float | None) -> None:
+        self._loop.max_cpu = value
+
     # -- buttons ----------------------------------------------------------------------
 
     @_locked
@@ -359,11 +380,13 @@ class Playground(widgets.VBox):
         if self._trainer.diverged:
             self._report_diverged()
             return
-        if self._status.kind != "info":
+        if self._status.kind != "info" or self._status.text.startswith(_UNWATCHED):
             self._status.clear()
+        self._controls.clear_error("play")
         self._loop.start()
         self._gate.start()
         self._controls.set_playing(True)
+        self._network.set_playing(True)
 
     @_locked
     def pause(self) -> None:
@@ -383,6 +406,7 @@ class Playground(widgets.VBox):
         self._loop.stop()
         self._gate.stop()
         self._controls.set_playing(False)
+        self._network.set_playing(False)
 
     @_locked
     def step(self, n: int = 1) -> int:
@@ -465,6 +489,8 @@ class Playground(widgets.VBox):
         self._halt()
         self._trainer.reset(same_weights=same_weights)
         self._status.clear()
+        self._controls.clear_error("play")
+        self._network.clear_selection()  # the old weight means nothing now
         self._sync_all()
         self._render()
 
@@ -552,6 +578,7 @@ class Playground(widgets.VBox):
             return
         trainer = Trainer(_custom.fit_config(custom, self.config), data=custom)
         self._drawn = self._drawn_data = None
+        self._controls.clear_error("play")
         self._replace_trainer(trainer)
 
     def _report_drawn(self) -> None:
@@ -561,6 +588,8 @@ class Playground(widgets.VBox):
         except _custom.CustomDataError as exc:
             message = str(exc)
         self._status.show(f"Add points before training: {message}", "info")
+        # and beside the button that was pressed
+        self._controls.show_error("play", f"Nothing to train yet: {message}")
 
     def _replace_trainer(self, trainer: Trainer) -> None:
         """Put ``trainer`` behind the widget and draw it (a playing loop goes on with it)."""
@@ -627,7 +656,8 @@ class Playground(widgets.VBox):
         try:
             self._check_custom(config)
         except ValueError as exc:
-            self._report_invalid(exc)
+            changed = self.config.diff(config)
+            self._report_invalid(exc, next(iter(changed)) if len(changed) == 1 else None)
             self._sync_all()
             return "none"
         result = self._trainer.apply(config, same_weights=self._controls.same_start)
@@ -711,8 +741,16 @@ class Playground(widgets.VBox):
         if not self._closed:
             self._status.show(f"Error: {type(exc).__name__}: {exc}", "error")
 
-    def _report_invalid(self, exc: BaseException) -> None:
+    def _report_invalid(self, exc: BaseException, field: str | None = None) -> None:
+        """A refused value: under the control of ``field`` when there is one, else on
+        the status line."""
+        if field is not None and self._controls.show_error(field, str(exc)):
+            return
         self._status.show(f"Invalid value: {exc}", "warning")
+
+    def _report_control_invalid(self, exc: BaseException) -> None:
+        if not self._controls.shown_last_error:  # shown under the control already
+            self._report_invalid(exc)
 
     def _report_diverged(self) -> None:
         self._status.show(f"Training diverged at epoch {self._trainer.epoch} (NaN/inf): "
@@ -724,6 +762,9 @@ class Playground(widgets.VBox):
     def _train_tick(self, max_epochs: int | None, seconds: float) -> int:
         if self._trainer.diverged or not self._loop.running:
             return 0  # paused from another thread while this tick waited for the lock
+        if self._gate.idle():
+            self._pause_unwatched()
+            return 0
         epochs = _UNBOUNDED_EPOCHS if max_epochs is None else max_epochs
         done = self._trainer.step(epochs, seconds=seconds)
         if done:
@@ -741,9 +782,21 @@ class Playground(widgets.VBox):
             self._output.flush_chart()
             self._report_diverged()
 
+    def _pause_unwatched(self) -> None:
+        """Nobody has drawn a frame for a while (tab or notebook closed): pause, so
+        that the kernel stops using CPU, and say so to the view that comes back."""
+        self._halt()
+        if self._dirty:
+            self._render()  # the state reached, for the view that comes back
+        self._status.show(
+            f"{_UNWATCHED} at epoch {self._trainer.epoch}: no view drew a frame for "
+            f"{self._gate.idle_seconds:g} s (tab or notebook closed?). Press play to go on.",
+            "info")
+
     def _on_loop_error(self, exc: BaseException) -> None:
         self._gate.stop()
         self._controls.set_playing(False)
+        self._network.set_playing(False)
         self._report_error(exc)
         if not self._closed:
             try:
@@ -754,6 +807,7 @@ class Playground(widgets.VBox):
     def _on_loop_stop(self) -> None:
         self._gate.stop()
         self._controls.set_playing(False)
+        self._network.set_playing(False)
 
     # -- drawing ----------------------------------------------------------------------
 
@@ -812,6 +866,8 @@ class Playground(widgets.VBox):
                 self._last_data = shown
             self._controls.set_epoch(frame.epoch)
             self._output.update(frame, config, heatmap=self._heatmap_grid(frame), live=live)
+            if self._drawn is not None:
+                self._output.clear_readouts()  # the trainer's numbers are for other data
             self._network.update(frame, config, trainer.feature_grids(),
                                  structure_changed=structure_changed)
         self._last_structure = structure
@@ -831,6 +887,7 @@ class Playground(widgets.VBox):
         if self._displayed:
             self.pause()
         self._displayed = True
+        self._gate.expect_frontend = True  # a view will tick while playing
         cell, msg = _display_context()
         if cell is None:
             return

@@ -102,6 +102,9 @@ _CSS = """
   max-width: 1100px;
   gap: 6px;
   --nbp-network-overlap: 10px;
+  /* Playground's grey work area (#f7f7f7 on white), a shade off the page in any theme */
+  --nbp-work-bg: color-mix(in srgb, var(--jp-layout-color0, #fff) 96%,
+                           var(--jp-ui-font-color0, #000));
 }
 .nbp-playground .nbp-topbar {
   align-items: flex-end;
@@ -159,6 +162,11 @@ _CSS = """
   height: 32px;
   font-size: 14px;
 }
+/* text that changes while playing lays out only itself */
+.nbp-playground .nbp-epoch,
+.nbp-playground .nbp-readout {
+  contain: layout paint;
+}
 .nbp-playground .nbp-epoch {
   font-size: 24px;
   line-height: 28px;
@@ -172,19 +180,33 @@ _CSS = """
 .nbp-playground .nbp-same-weights {
   font-size: 11px;
 }
+/* The three columns stay side by side: when the row is too narrow, the network panel
+   shrinks (its content scrolls sideways) before anything wraps; narrower still (a
+   laptop with the file browser open), the DATA column moves below and the OUTPUT stays
+   next to the network.  The root is the size container of these rules. */
+.nbp-playground {
+  container-type: inline-size;
+  container-name: nbp;
+}
 .nbp-playground .nbp-main {
   align-items: flex-start;
-  flex-wrap: wrap;
+  flex-wrap: nowrap;
   gap: 8px;
-  padding-top: 8px;
+  padding: 8px;
+  background: var(--nbp-work-bg);
+  border-radius: 3px;
 }
 .nbp-playground .nbp-data-column {
   width: 118px;
-  flex: 0 0 auto;
+  flex: 0 0 118px;
   gap: 2px;
 }
 .nbp-playground .nbp-network-column {
-  flex: 0 0 auto;
+  flex: 0 1 auto;
+  min-width: 0;
+  /* (the panel's Layout says overflow: visible inline) */
+  overflow-x: auto !important;
+  overflow-y: hidden !important;
   /* pull the OUTPUT column left so that the output links, which end at the network
      figure's right edge, meet the heatmap's plot area: 8 px gap + 4 px heatmap margin
      - 2 px widget margin = 10 px (measured in JupyterLab 4.6 with ipywidgets 8.1) */
@@ -196,7 +218,25 @@ _CSS = """
 }
 .nbp-playground .nbp-output-column {
   width: 300px;
-  flex: 0 0 auto;
+  flex: 0 0 300px;
+}
+@container nbp (max-width: 820px) {
+  .nbp-playground .nbp-main {
+    flex-wrap: wrap;
+  }
+  .nbp-playground .nbp-network-column {
+    flex: 1 1 0;
+    max-width: 516px;
+  }
+  .nbp-playground .nbp-data-column {
+    order: 3;
+    flex: 1 0 100%;
+    width: auto;
+    flex-direction: row;
+    flex-wrap: wrap;
+    align-items: flex-start;
+    gap: 4px 18px;
+  }
 }
 .nbp-playground .nbp-datasets {
   display: grid;
@@ -264,9 +304,7 @@ _CSS = """
 .nbp-playground .nbp-loss-chart .curve:nth-of-type(2) .line {
   stroke: var(--jp-ui-font-color0, #000) !important;
 }
-.nbp-playground .nbp-heatmap image {
-  image-rendering: pixelated;
-}
+/* pictures are smooth (bqplot's Image pixelated=False) except when discretized */
 .nbp-playground .nbp-heatmap .tick text,
 .nbp-playground .nbp-heatmap .axis text {
   font-size: 9px;
@@ -325,6 +363,64 @@ _CSS = """
   font-size: 13px;
   min-height: 18px;
 }
+/* messages beside the control that caused them */
+.nbp-playground .nbp-error .widget-html-content,
+.nbp-playground .nbp-error-text {
+  color: var(--jp-error-color1, #d32f2f);
+  font-size: 11px;
+  line-height: 14px;
+  white-space: normal;
+  max-width: 220px;
+}
+.nbp-playground .nbp-invalid input,
+.nbp-playground input.nbp-invalid,
+.nbp-playground .nbp-invalid.widget-text input {
+  outline: 2px solid var(--jp-error-color1, #d32f2f);
+  outline-offset: -1px;
+}
+.nbp-playground .nbp-dim { color: var(--nbp-fg-muted); font-size: 11px; }
+/* the network panel: a pointer over what can be clicked, the tooltip readable */
+.nbp-playground .nbp-network-figure.nbp-clickable,
+.nbp-playground .nbp-network-figure.nbp-clickable svg {
+  cursor: pointer;
+}
+.nbp-playground .nbp-network-figure .label text,
+.nbp-playground .nbp-network-figure text.object_label {
+  paint-order: stroke;
+  stroke: var(--jp-layout-color0, #fff);
+  stroke-width: 3px;
+  stroke-linejoin: round;
+}
+.nbp-playground .nbp-features-caption { margin-top: 2px; white-space: normal; }
+.nbp-playground .nbp-network-captions {
+  display: flex;
+  justify-content: space-around;
+  gap: 24px;
+  padding: 0 40px 0 90px;
+}
+.nbp-playground .nbp-note {
+  font-size: 11px;
+  line-height: 14px;
+  font-style: italic;
+  color: var(--nbp-fg-muted);
+  max-width: 150px;
+}
+/* the links flow while training (Playground's dashed, moving links); still when paused.
+   One animation on the figure's svg, whose stroke-dashoffset the link paths inherit
+   (one animated element rather than one per link); steps() keeps the repaints to 8 a
+   second */
+.nbp-playground .nbp-flowing .nbp-network-figure .curve .line {
+  stroke-dasharray: 9 3 !important;  /* bqplot writes "none" inline for solid lines */
+}
+.nbp-playground .nbp-flowing .nbp-network-figure svg.svg-figure,
+.nbp-playground .nbp-flowing .nbp-network-figure > svg {
+  animation: nbp-flow 1s steps(8) infinite;
+}
+@keyframes nbp-flow {
+  from { stroke-dashoffset: 0; }
+  to { stroke-dashoffset: -24; }
+}
+.nbp-playground .nbp-speed select { min-width: 150px; }
 .nbp-playground .nbp-status-error { color: var(--jp-error-color1, #d32f2f); }
 .nbp-playground .nbp-status-warning { color: var(--jp-warn-color1, #c76f00); }
 .nbp-playground .nbp-status-info { color: var(--nbp-fg-muted); }

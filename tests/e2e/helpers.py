@@ -213,6 +213,25 @@ _STATE_JS = (
 }"""
 )
 
+# JS: each code cell's execution count from the notebook model (null: never run), or null
+# when there is no notebook.
+_COUNTS_JS = (
+    "() => {"
+    + _FIND_PANEL
+    + """
+    const app = window.jupyterapp;
+    const panel = app ? findPanel(app) : null;
+    if (!panel || !panel.content.model) return null;
+    const cells = panel.content.model.cells;
+    const counts = [];
+    for (let i = 0; i < cells.length; i++) {
+        const cell = cells.get(i);
+        if (cell.type === "code") counts.push(cell.executionCount ?? null);
+    }
+    return counts;
+}"""
+)
+
 _COMMAND_JS = (
     "([command, args, codeCellIndex]) => {"
     + _FIND_PANEL
@@ -315,7 +334,15 @@ def prompt_texts(page) -> list[str]:
 
 
 def execution_counts(page) -> list[int | None]:
-    """Each code cell's execution count (``None`` for never run or still queued)."""
+    """Each code cell's execution count (``None`` for never run or still queued).
+
+    Read from the notebook's model, not the page: JupyterLab 4 renders only the cells near
+    the viewport, so the prompts of cells scrolled off screen are empty in the DOM although
+    the cells ran. Falls back to the prompts when the model cannot be reached.
+    """
+    counts = page.evaluate(_COUNTS_JS)
+    if counts is not None:
+        return [None if c is None else int(c) for c in counts]
     counts = []
     for text in prompt_texts(page):
         match = _PROMPT_NUMBER.search(text)
@@ -353,10 +380,15 @@ def execute_command(
 
 
 def run_all_cells(page, timeout: float = TIMEOUT_MS) -> None:
-    """Run every cell (``notebook:run-all-cells``) and wait until all have run and idle."""
+    """Run every cell (``notebook:run-all-cells``) and wait until all have run and idle.
+
+    Waits on the notebook model's execution counts (every code cell's count above the
+    highest before the run) and the kernel's idle status, so cells that JupyterLab has not
+    rendered (scrolled off screen, empty prompts) do not hold the wait to its timeout.
+    """
     wait_for_idle(page, timeout=timeout)
     floor = max([c for c in execution_counts(page) if c is not None], default=0)
-    cells = range(len(prompt_texts(page)))
+    cells = range(len(execution_counts(page)))
     execute_command(page, "notebook:run-all-cells")
     _wait_for_counts_above(page, cells, floor, timeout)
 

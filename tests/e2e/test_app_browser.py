@@ -20,17 +20,15 @@ import urllib.request
 import pytest
 
 from e2e.helpers import REPO_ROOT, TIMEOUT_MS, screenshot
-from nbplayground.app import free_port
+from nbplayground.app import LESSONS, free_port
 
 ROOT = ".nbp-playground"
 EPOCH = f"{ROOT} .nbp-epoch"
 PLAY = f"{ROOT} .nbp-play"
 HEATMAP_IMAGE = f"{ROOT} .nbp-heatmap svg image"
-#: Voila's "lab" template links Font Awesome's CSS from a CDN (``<link href=
-#: "https://cdn.jsdelivr.net/npm/@fortawesome/...">`` in voila/templates/lab/index.html.j2).
-#: Without internet access (CI, this sandbox) the browser logs "Failed to load resource"
-#: for it. Harmless: Voila's own bundle carries Font Awesome 5 (the widget's icons show).
-#: Only console errors located at exactly that URL prefix are ignored.
+#: Voila's "lab" template links Font Awesome's CSS from a CDN; the app's own template
+#: (nbplayground/app_data/voila/templates/nbplayground) leaves those links out, so the
+#: page asks no other host for anything.
 OFFLINE_CDN = "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@"
 START_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 20.0
@@ -116,6 +114,9 @@ def test_app_plays_in_a_browser(browser, app_url):
     page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
     failed_requests: list[str] = []
     page.on("requestfailed", lambda r: failed_requests.append(f"{r.url} ({r.failure})"))
+    elsewhere: list[str] = []
+    page.on("request", lambda r: elsewhere.append(r.url)
+            if not r.url.startswith((app_url, "data:", "blob:")) else None)
     try:
         page.goto(app_url)
         page.locator(ROOT).wait_for(state="visible")
@@ -125,6 +126,15 @@ def test_app_plays_in_a_browser(browser, app_url):
         assert page.locator(EPOCH).inner_text().strip() == "000,000"
         # Voila strips the code: the page shows the widget, not the cell
         assert "from nbplayground" not in page.content()
+        # a title, a line of introduction and the lessons, centred with the widget
+        header = page.locator(".nbp-app-header")
+        assert "tinker with a neural network" in header.inner_text()
+        assert header.locator("a").count() == len(LESSONS)
+        width = page.viewport_size["width"]
+        for box in (header.bounding_box(), page.locator(ROOT).bounding_box()):
+            centre = box["x"] + box["width"] / 2
+            assert abs(centre - width / 2) < 40, (box, width)
+        assert elsewhere == [], elsewhere   # no CDN (Font Awesome) or other host
 
         page.locator(PLAY).click()
         page.locator(f"{PLAY}.nbp-playing").wait_for(state="attached", timeout=15_000)

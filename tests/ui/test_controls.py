@@ -64,7 +64,7 @@ def test_menus_hold_playgrounds_values():
                                                                  "Linear"]
     assert [label for label, _ in k.regularization.options] == ["None", "L1", "L2"]
     assert [label for label, _ in k.speed.options] == [SPEED_LABELS[s] for s in SPEEDS]
-    assert k.speed.label == SPEED_LABELS[None]  # default: as fast as possible
+    assert k.speed.label == SPEED_LABELS[60]  # default: Playground's pace
     assert (k.batch_size.min, k.batch_size.max) == BATCH_SIZE_RANGE
     assert (k.noise.min, k.noise.max, k.noise.step) == (0, 50, 5)
     assert (k.train_percent.min, k.train_percent.max, k.train_percent.step) == (10, 90, 10)
@@ -111,6 +111,17 @@ def test_regularization_none_and_speed_max_map_to_none():
     assert h.last.regularization is None
     h.controls.speed.value = "max"
     assert h.last.epochs_per_second is None
+
+
+def test_fastest_is_one_click_away_and_back():
+    h = Harness()
+    assert h.controls.config.epochs_per_second == 60 and not h.controls.fastest.value
+    h.controls.fastest.value = True
+    assert h.last.epochs_per_second is None
+    h.controls.sync(h.last)
+    assert h.controls.speed.value == "max" and h.controls.fastest.value
+    h.controls.fastest.value = False
+    assert h.last.epochs_per_second == 60
 
 
 def test_problem_change_picks_the_problems_default_dataset():
@@ -188,7 +199,27 @@ def test_hyperparameter_edit_and_invalid_input():
     h.controls.hyperparameters["momentum"].value = 1.5   # not in [0, 1)
     assert len(h.configs) == 2
     assert len(h.invalid) == 1 and "momentum" in str(h.invalid[0])
-    assert h.controls.hyperparameters["momentum"].value == 0.0  # snapped back to the config
+    # the bad text stays, with the reason under it, until a good value comes
+    assert h.controls.hyperparameters["momentum"].value == 1.5
+    assert "momentum" in h.controls.error_text("momentum") and h.controls.shown_last_error
+    h.controls.sync(h.controls.config)
+    assert h.controls.hyperparameters["momentum"].value == 1.5
+    h.controls.hyperparameters["momentum"].value = 0.5
+    assert h.last.momentum == 0.5 and h.controls.error_text("momentum") == ""
+
+
+def test_disabled_menus_say_why():
+    k = Harness().controls
+    assert not k.loss.disabled
+    k.sync(Config(seed="1", problem="regression"))
+    assert k.loss.disabled and "Regression" in k.loss.tooltip
+    k.sync(Config(seed="1", dataset="spiral3"))
+    assert k.loss.disabled and "3 classes" in k.loss.tooltip and "cross-entropy" in k.loss.tooltip
+
+
+def test_speed_menu_is_wide_enough_for_its_labels():
+    k = Harness().controls
+    assert k.speed.layout.width == "auto"
 
 
 def test_loss_menu_offers_only_allowed_losses():

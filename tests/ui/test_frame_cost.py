@@ -101,7 +101,8 @@ def test_live_frames_update_the_chart_at_most_every_chart_interval():
     view.update(trainer.frame(), trainer.config, live=True)
     assert view.chart_updates == 1 and view.chart_pending      # held back
     assert view.loss_lines.x[-1] == 3
-    assert view.test_loss.value == f"Test loss {trainer.test_loss:.3f}"   # readouts go on
+    # the readouts wait with the chart (they are drawn with it, or by flush_chart)
+    assert view._pending_readouts[0] == trainer.test_loss
     clock["now"] += CHART_INTERVAL       # 1.5 intervals after the last update
     trainer.step(1)
     view.update(trainer.frame(), trainer.config, live=True)
@@ -117,6 +118,7 @@ def test_live_frames_update_the_chart_at_most_every_chart_interval():
     assert view.chart_pending
     view.flush_chart()
     assert view.chart_updates == 4 and view.loss_lines.x[-1] == 7
+    assert view.test_loss.value == f"Test loss {trainer.test_loss:.3f}"
     view.flush_chart()
     assert view.chart_updates == 4
     view.close()

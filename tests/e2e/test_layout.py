@@ -1,0 +1,113 @@
+"""The Playground on a laptop screen, and when nobody watches (JupyterLab + Chromium).
+
+* At 1280x800 with JupyterLab's file browser open, the DATA, network and OUTPUT
+  columns stay side by side: the output heatmap is right of the network panel, its
+  top within the network's height (not wrapped below it).
+* At 1000x800 the output still sits next to the network; the DATA column has moved
+  (below the two).
+* Links flow while playing and stand still when paused.
+* Closing the tab while playing: the Playground pauses itself within a few seconds and
+  says so when the notebook is opened again.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from e2e.helpers import (
+    cell_output_text,
+    execute_command,
+    open_notebook,
+    run_all_cells,
+    run_cell,
+    screenshot,
+    write_notebook,
+)
+
+ROOT = ".nbp-playground"
+HEATMAP = f"{ROOT} .nbp-heatmap"
+NETWORK = f"{ROOT} .nbp-network-column"
+DATA = f"{ROOT} .nbp-data-column"
+EPOCH = f"{ROOT} .nbp-epoch"
+
+CELLS = [
+    'from nbplayground import Playground\npg = Playground(dataset="spiral", network_shape=(8,)*6)',
+    "pg",
+    "import json; print(json.dumps({'playing': pg.playing, 'status': pg.status, "
+    "'epoch': pg.trainer.epoch}))",
+]
+
+
+def _open_with_file_browser(page, jupyter_server, name, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    path = write_notebook(jupyter_server.root_dir, name, CELLS)
+    open_notebook(page, jupyter_server.base_url, path)
+    execute_command(page, "filebrowser:activate")   # the file browser open, as on a laptop
+    page.wait_for_selector("#filebrowser", state="visible")
+    run_cell(page, 0)
+    run_cell(page, 1)
+    page.wait_for_selector(f"{HEATMAP} svg image")
+    page.wait_for_timeout(500)  # let the flex layout settle
+    return {sel: page.locator(sel).first.bounding_box() for sel in (HEATMAP, NETWORK, DATA)}
+
+
+def _side_by_side(left, right) -> bool:
+    """``right`` starts right of ``left``'s left edge and its top is level with it."""
+    return (right["x"] > left["x"] + 0.5 * left["width"]
+            and abs(right["y"] - left["y"]) < left["height"] / 2)
+
+
+@pytest.mark.e2e
+def test_at_1280x800_with_the_file_browser_the_three_columns_stay_side_by_side(
+        page, jupyter_server):
+    boxes = _open_with_file_browser(page, jupyter_server, "laptop-1280.ipynb", 1280, 800)
+    screenshot(page, "layout-1280x800")
+    heat, net, data = boxes[HEATMAP], boxes[NETWORK], boxes[DATA]
+    assert _side_by_side(net, heat), boxes        # the output did not wrap below
+    assert data["x"] + data["width"] <= net["x"] + 1 and abs(data["y"] - net["y"]) < 40, boxes
+    assert heat["x"] + heat["width"] <= 1280, boxes  # in view, not cut off
+    assert page.console_errors == []
+
+
+@pytest.mark.e2e
+def test_at_1000x800_the_output_stays_next_to_the_network_and_the_data_moves(
+        page, jupyter_server):
+    boxes = _open_with_file_browser(page, jupyter_server, "laptop-1000.ipynb", 1000, 800)
+    screenshot(page, "layout-1000x800")
+    heat, net, data = boxes[HEATMAP], boxes[NETWORK], boxes[DATA]
+    assert _side_by_side(net, heat), boxes
+    assert heat["x"] + heat["width"] <= 1000, boxes
+    assert data["y"] >= net["y"] + net["height"] - 2, boxes   # the DATA column went below
+    assert page.console_errors == []
+
+
+@pytest.mark.e2e
+def test_closing_the_tab_while_playing_pauses_the_playground(page, jupyter_server):
+    path = write_notebook(jupyter_server.root_dir, "idle.ipynb", CELLS)
+    open_notebook(page, jupyter_server.base_url, path)
+    run_all_cells(page)
+    page.locator(f"{ROOT} .nbp-play").first.click()
+    page.wait_for_function(
+        "sel => { const e = document.querySelector(sel); return e && e.textContent.trim() "
+        "!== '0,000,000' && e.textContent.trim() !== '000,000'; }", arg=EPOCH)
+    # the links flow while playing (Playground's dashed, moving links)
+    flow = ("sel => { const p = document.querySelector(sel); const s = getComputedStyle(p);"
+            " const svg = getComputedStyle(p.ownerSVGElement.closest('.nbp-network-figure svg'));"
+            " return [svg.animationName, s.strokeDasharray]; }")
+    name, dashes = page.evaluate(flow, f"{ROOT} .nbp-network-figure .curve .line")
+    assert name == "nbp-flow" and dashes not in ("none", ""), (name, dashes)
+    page.goto("about:blank")      # the tab goes away; the kernel keeps running
+    time.sleep(9)                 # idle_seconds (5) and a tick
+    open_notebook(page, jupyter_server.base_url, path)   # the same kernel, a new view
+    run_cell(page, 2)
+    state = json.loads(cell_output_text(page, 2).splitlines()[-1])
+    assert state["playing"] is False, state
+    assert "Paused by itself" in state["status"], state
+    run_cell(page, 1)             # the view comes back: it says why it stopped
+    page.wait_for_selector(f"{ROOT} .nbp-status:has-text('Paused by itself')")
+    name, _ = page.evaluate(flow, f"{ROOT} .nbp-network-figure .curve .line")
+    assert name == "none"         # still while paused
+    screenshot(page, "idle-paused")
