@@ -27,8 +27,9 @@ The page: a title, one line of introduction and links to the lessons
 (:data:`LESSONS`) above the Playground, centred (:func:`header_html`).  It is
 served with nbplayground's own Voila template (``app_data/voila/templates/
 nbplayground``), Voila's "lab" template without its Font Awesome links to a CDN
-(which fail offline; Voila's bundle carries the icons).  The browser's console
-still shows a dozen "Unsatisfied version ... of shared singleton module" warnings:
+(which fail offline; Voila's bundle carries the icons).  The page loads only the
+widget's own JupyterLab extensions (:data:`LAB_EXTENSIONS`).  The browser's
+console still shows some "Unsatisfied version ... of shared singleton module" warnings:
 webpack's module federation noting that the widget extensions (ipywidgets,
 bqplot, ipyevents) were built against other versions of the shared JupyterLab
 packages than Voila's page provides; the shared copy is used and works (the
@@ -74,6 +75,12 @@ CULL_INTERVAL = 60
 TEMPLATE = "nbplayground"
 #: Where that template lives: a Jupyter data directory inside the package.
 APP_DATA = Path(__file__).resolve().parent / "app_data"
+#: The JupyterLab extensions the page loads: Voila's widget managers and the widget's
+#: own (ipywidgets, bqplot, ipyevents).  Others installed next to them (Notebook 7's, the Voila preview) are
+#: not needed, and some fail in Voila's page ("The getter for the shared module is not
+#: a function"); each loaded extension also adds to the page's start-up.
+LAB_EXTENSIONS = ("@voila-dashboards/widgets-manager8", "@voila-dashboards/widgets-manager7",
+                  "@jupyter-widgets/jupyterlab-manager", "bqplot", "bqscales", "ipyevents")
 #: The repository's lessons: (notebook file, title), linked from the page.
 LESSONS = (
     ("01-learning-process.ipynb", "The learning process"),
@@ -344,6 +351,7 @@ def voila_argv(notebook: str | os.PathLike, port: int, browser: bool = False,
         "--strip_sources=True",    # the cell's code is never sent to the page
         f"--theme={theme}",
         f"--template={TEMPLATE}",
+        *(f"--VoilaConfiguration.extension_allowlist={name}" for name in LAB_EXTENSIONS),
         *cull,
     ]
 

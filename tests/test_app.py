@@ -164,6 +164,10 @@ def test_voila_culls_idle_disconnected_kernels():
     assert (mkm.cull_idle_timeout, mkm.cull_interval) == (120, 60)
     assert mkm.cull_connected is False and mkm.cull_busy is False
     assert not any("cull" in a for a in app.voila_argv("/x.ipynb", 9999, cull_idle=0))
+    # and the page loads the widget's extensions only
+    from voila.configuration import VoilaConfiguration
+    assert list(VoilaConfiguration(config=voila.config).extension_allowlist) == list(
+        app.LAB_EXTENSIONS)
     assert app.parse_args(["--port", "0"]).cull_idle == app.CULL_IDLE_TIMEOUT
 
 

@@ -30,6 +30,16 @@ diverges pauses and says so in the status line; an exception in the loop
 pauses, goes to the status line (type and message) and to the ``logging``
 module (logger ``"nbplayground"``).
 
+Nobody watching: when a view was there (the widget was displayed, or the
+gate heard from a browser) but no frame has been acknowledged for 5 s while
+playing (the tab or the notebook was closed), the Playground pauses itself and
+its status line says so to the view that comes back.  A browser tab in the
+background ticks at least once a second, so it keeps playing (Chrome's
+intensive throttling of tabs hidden for 5 minutes may pause it).
+``Playground(max_cpu=0.25)`` (default: the environment variable
+``NBPLAYGROUND_MAX_CPU``, else no cap) caps the share of a core a playing
+Playground uses; it trains less per tick, frames keep coming.
+
 Your own data: ``Playground(data=(X, y))`` (or ``Playground(config,
 data=...)``) trains on the user's points (:mod:`nbplayground.custom_data`);
 the heatmap and its axes span the data's domain (``trainer.domain``), the
@@ -158,7 +168,7 @@ def _display_context() -> tuple[str | None, str | None]:
 class Playground(widgets.VBox):
     """TensorFlow Playground as a widget.
 
-    ``Playground(config=None, *, data=None, trainer=None, **changes)``: like
+    ``Playground(config=None, *, data=None, trainer=None, max_cpu=..., **changes)``: like
     :class:`Trainer`, e.g. ``Playground(dataset="xor", network_shape=(5,))``
     or ``Playground(data=(X, y))`` for your own points; ``trainer=`` wraps an
     existing :class:`Trainer` (then give nothing else).  Also
@@ -170,7 +180,7 @@ class Playground(widgets.VBox):
     :meth:`regenerate`, :meth:`add_point`, :meth:`clear_points`,
     :meth:`use_dataset`, :attr:`custom_data`, :meth:`to_keras`,
     :meth:`save`, :attr:`playing`, :attr:`url`, :attr:`status`,
-    :meth:`close`.
+    :attr:`max_cpu`, :meth:`close`.
     """
 
     def __init__(self, config: Config | None = None, *, data=None,

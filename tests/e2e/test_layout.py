@@ -111,3 +111,33 @@ def test_closing_the_tab_while_playing_pauses_the_playground(page, jupyter_serve
     name, _ = page.evaluate(flow, f"{ROOT} .nbp-network-figure .curve .line")
     assert name == "none"         # still while paused
     screenshot(page, "idle-paused")
+
+
+@pytest.mark.e2e
+def test_hovering_a_link_shows_its_weight_at_the_pointer(page, jupyter_server):
+    cells = CELLS[:2] + [
+        "import json\nfrom nbplayground.ui.network_layout import basis_curve\n"
+        "_lay = pg.network_view.panel_layout\n"
+        "_x, _y = basis_curve(_lay.link_points[_lay.link_index(0, 3, 1)])[14]\n"
+        "print(json.dumps({'x': float(_x), 'y': float(_y), 'w': _lay.width, 'h': _lay.height,"
+        " 'weight': pg.trainer.weights[0][3, 1]}))"]
+    path = write_notebook(jupyter_server.root_dir, "tooltip.ipynb", cells)
+    open_notebook(page, jupyter_server.base_url, path)
+    run_all_cells(page)
+    spot = json.loads(cell_output_text(page, 2).splitlines()[-1])
+    figure = page.locator(f"{ROOT} .nbp-network-figure").first
+    figure.scroll_into_view_if_needed()
+    box = figure.bounding_box()
+    page.mouse.move(box["x"] + spot["x"] * box["width"] / spot["w"],
+                    box["y"] + spot["y"] * box["height"] / spot["h"])
+    from nbplayground.ui.network_layout import format_value
+    expected = f"Weight is {format_value(spot['weight'])}"
+    page.wait_for_function(
+        "([sel, text]) => [...document.querySelectorAll(sel)].some(t => t.textContent === text)",
+        arg=[f"{ROOT} .nbp-network-figure text", expected])
+    cursor = page.evaluate(
+        "sel => getComputedStyle(document.querySelector(sel)).cursor",
+        f"{ROOT} .nbp-network-figure svg")
+    assert cursor == "pointer"
+    screenshot(page, "link-tooltip")
+    assert page.console_errors == []
