@@ -458,7 +458,7 @@ class StackedGroup:
         self._positive = (self._labels > 0).reshape(1, K, total)
         bufs = self._buffers(total)
         self._eval_z = None if self._squared else np.empty((self.head.outputs, K, total))
-        self._eval_calls = [(fn, *args) for fn, args in self._forward(x, bufs, self._eval_z)]
+        self.eval_calls = [(fn, *args) for fn, args in self._forward(x, bufs, self._eval_z)]
         self._eval_out = bufs[0][-1]                       # (outputs, K, N)
         self._sq = np.empty((1, K, total))
         self._hits = np.empty((1, K, total), dtype=bool)
@@ -501,7 +501,7 @@ class StackedGroup:
                 t.end_epoch()
                 diverged = diverged or t.diverged
             return diverged
-        _run(self._eval_calls)
+        _run(self.eval_calls)
         train, test, acc_train, acc_test = self._losses()
         finite = np.isfinite(self.P).all(axis=1) & np.isfinite(train) & np.isfinite(test)
         for t, tr, te, a_tr, a_te, ok in zip(self.trainers, train.tolist(), test.tolist(),
