@@ -169,18 +169,25 @@ def profile(repeats: int) -> None:
         batches = group.full_batches + (1 if group.leftover else 0)
         print(f"{name}: {len(calls)} calls per epoch, {len(calls) / batches:.0f} per batch "
               f"({batches} batches); one Trainer's epoch for comparison below")
+        took = {}
         with runs[0].one_blas_thread(), np.errstate(all="ignore"):
             for kind, subset in kinds.items():
-                t = statistics.median(_both(partial(run_calls, subset, 20))[1] / 20
-                                      for _ in range(repeats))
+                t = took[kind] = statistics.median(
+                    _both(partial(run_calls, subset, 20))[1] / 20 for _ in range(repeats))
                 print(f"  {kind:<34} {len(subset):4d} calls {t * 1e3:7.3f} ms")
         trainers = [Trainer(c) for c in configs]
         for tr in trainers:
             tr.step(2)
         t = statistics.median(_both(partial(_step_each, trainers, 5))[1] / 5
                               for _ in range(repeats))
+        evaluation = took["the per-epoch evaluation"]
+        floor = took["batched products (np.matmul)"] + took["tanh"] + evaluation
+        no_update = took["all but the Python update steps"] + evaluation
         print(f"  {len(trainers)} Trainers, one epoch each (incl. evaluation): "
-              f"{t * 1e3:.3f} ms", flush=True)
+              f"{t * 1e3:.3f} ms\n  the products, tanh and evaluation alone: "
+              f"{floor * 1e3:.3f} ms, so these calls cannot beat {t / floor:.1f}x; without "
+              f"the Python update steps: {t / no_update:.1f}x",
+              flush=True)
 
 
 def exercises() -> None:
