@@ -123,6 +123,19 @@ class Network:
         return [flat[a:b].reshape(shape)
                 for a, b, shape in zip(self.offsets[:-1], self.offsets[1:], self.shapes)]
 
+    def use_params(self, params: np.ndarray) -> None:
+        """Keep the parameters in ``params`` from now on (a flat float64 array of
+        :attr:`size`, e.g. a row of an engine's stacked buffer); the current values are
+        copied in, and :attr:`W` views it."""
+        if not isinstance(params, np.ndarray) or params.shape != (self.size,) \
+                or params.dtype != np.float64:
+            raise ValueError(f"use_params: params must be a float64 array of shape "
+                             f"({self.size},), got {getattr(params, 'shape', params)!r}")
+        np.copyto(params, self.params)
+        self.params = params
+        self.W = self.views(params)
+        self._eval_cache.clear()
+
     def weights(self, layer: int) -> np.ndarray:
         """View of the weights into layer ``layer + 1``: shape (n_out, n_in)."""
         return self.W[layer][:, :-1]

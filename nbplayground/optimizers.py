@@ -315,6 +315,50 @@ class Optimizer:
             return {}
         return dict(zip(self._slot_names, self._state))
 
+    @property
+    def slot_names(self) -> tuple:
+        """Keras's names of the slots, in the order of the rows :meth:`bind_slots` takes."""
+        return self._slot_names
+
+    def bind_slots(self, slots: np.ndarray) -> None:
+        """Keep the slots in ``slots`` from now on: a float64 array of shape
+        ``(len(slot_names), size)``, one row per slot, e.g. a view into a buffer that
+        other optimizers' slots share (so that one call can update them all).
+
+        The current slot values are copied in (before the first step: their initial
+        values, built for ``size`` parameters); ``iterations`` and the other scalars stay.
+        """
+        rows = len(self._slot_names)
+        if not isinstance(slots, np.ndarray) or slots.ndim != 2 or slots.shape[0] != rows \
+                or slots.dtype != np.float64:
+            raise ValueError(f"{self.name}.bind_slots: slots must be a float64 array of shape "
+                             f"({rows}, size), got {getattr(slots, 'shape', type(slots))!r}")
+        size = slots.shape[1]
+        if self._state is None:
+            self._allocate(size)  # the initial values (keeps iterations as they are)
+        elif self._shape != (size,):
+            raise ValueError(f"{self.name}.bind_slots: slots for {size} parameters but the "
+                             f"optimizer was built for {self._shape[0]}")
+        values = self._state.copy()
+        self._state = slots
+        self._inverse_mask = None  # the masked step's buffers follow the new slots
+        self._bind()
+        self._refresh()
+        np.copyto(slots, values)  # after _bind, which may fill a slot with its initial value
+
+    def scalars(self) -> dict:
+        """The scalar state a step advances: ``iterations``, ``last_learning_rate`` and
+        the optimizer's own (Nadam's ``momentum_cache``)."""
+        return {"iterations": self.iterations, "last_learning_rate": self.last_learning_rate,
+                **self._extra_state()}
+
+    def set_scalars(self, scalars: dict) -> None:
+        """Take the scalar state :meth:`scalars` gave, e.g. that of an optimizer that
+        stepped for this one (its slots bound into a shared buffer)."""
+        self.iterations = scalars["iterations"]
+        self.last_learning_rate = scalars["last_learning_rate"]
+        self._set_extra_state(scalars)
+
     def config(self) -> dict:
         """The hyperparameters, in Keras's order; ``get(opt.name, **opt.config())`` rebuilds it."""
         return {key: getattr(self, key) for key in self._hyperparameter_names}

@@ -322,7 +322,7 @@ class Runs:
         groups = self._live_groups()
         if not groups:
             return 0
-        with self._trainers[0]._one_blas_thread(), np.errstate(all="ignore"):
+        with self._trainers[0].one_blas_thread(), np.errstate(all="ignore"):
             while done < epochs:
                 diverged = False
                 for g in groups:

@@ -30,17 +30,22 @@ is Playground's, per run:
 * each of the other runs takes its own optimizer's ``step`` on its rows of ``P`` and ``G``
   (one small call per run: their optimizers differ);
 * a regularized run (or one with dead links) goes through its own trainer's
-  ``_update(count)`` (the regularization step and L1's dead links are the trainer's code);
+  ``apply_gradient(count)`` (the regularization step and L1's dead links are the
+  trainer's code);
 * one call ``P -= G`` on the plain runs' rows.
 
 The epoch's leftover points are carried into the next epoch's first batch as the trainer
 does (spec 7.3).  After the epoch, the losses and accuracies of all K runs come from one
 stacked forward pass over every point and a handful of calls (the trainer's formulas).
+
+The group uses only the trainers' and optimizers' public state: ``Trainer.training_arrays``,
+``carry``/``carry_count``, ``update_kind``, ``use_buffers``, ``apply_gradient`` and
+``end_epoch``; ``Network.use_params``; ``Optimizer.bind_slots``, ``scalars`` and
+``set_scalars``.
 """
 
 from __future__ import annotations
 
-import math
 import operator
 from collections import deque
 from itertools import starmap
@@ -60,14 +65,14 @@ def _run(calls) -> None:
 
 def group_key(trainer) -> tuple:
     """Trainers with equal keys can be stacked into one :class:`StackedGroup`."""
-    c = trainer.config
-    n_total = trainer._all_x.shape[1]
+    arrays = trainer.training_arrays()
     return (trainer.network.layer_sizes, trainer.network.activation.name, trainer.head,
-            c.batch_size, trainer._n_train, n_total, trainer._carry_count)
+            trainer.config.batch_size, arrays.n_train, arrays.all_x.shape[1],
+            trainer.carry_count)
 
 
 def _stackable(trainer) -> bool:
-    return getattr(trainer, "_engine", "fast") == "fast" and not getattr(trainer, "_batch", 0)
+    return trainer.engine == "fast" and not trainer.mid_epoch
 
 
 def stack_key(trainer) -> tuple:
@@ -76,27 +81,25 @@ def stack_key(trainer) -> tuple:
     return group_key(trainer) if _stackable(trainer) else ("solo", id(trainer))
 
 
+#: Trainer.update_kind -> how the group updates that run (see the module docstring)
+_KINDS = {"plain": "plain", "optimizer": "simple", "full": "own"}
+
+
 def _update_kind(trainer) -> str:
     """How a trainer's update is made: "plain" (Playground's two-call SGD rule),
-    "simple" (its optimizer's step, nothing else) or "own" (the trainer's ``_update``:
-    regularization, dead links)."""
-    if trainer._regularizing() or trainer._any_dead:
-        return "own"
-    return "plain" if trainer._plain_sgd(trainer._optimizer) else "simple"
+    "simple" (its optimizer's step, nothing else) or "own" (the trainer's
+    ``apply_gradient``: regularization, dead links)."""
+    return _KINDS[trainer.update_kind]
 
 
 def _optimizer_key(opt):
-    """Optimizers with equal keys (not None) can step as one over their runs' rows."""
-    if not all(hasattr(opt, a) for a in ("_state", "_bind", "_refresh", "_copy_extra")):
-        return None
-    extra = getattr(opt, "_momentum_cache", None)
-    return (type(opt), tuple(opt.config().items()), opt.iterations, opt.last_learning_rate,
-            extra)
+    """Optimizers with equal keys can step as one over their runs' rows."""
+    return (type(opt), tuple(opt.config().items()), tuple(opt.scalars().items()))
 
 
 def _row_order(trainer):
     """Sort key of a group's rows: runs that may share an optimizer state side by side."""
-    opt = trainer._optimizer
+    opt = trainer.optimizer
     return (opt.name, repr(opt.config()), opt.iterations)
 
 
@@ -117,9 +120,7 @@ class Solo:
 
     def epoch(self) -> bool:
         t = self.trainers[0]
-        if t._tapes_stale:
-            t._build_tapes()
-        t._epoch()
+        t.step(1)
         return t.diverged
 
 
@@ -150,8 +151,8 @@ class StackedGroup:
         self.activation = net0.activation
         self.head = t0.head
         self.batch_size = t0.config.batch_size
-        self.n_train = t0._n_train
-        self.carry_count = t0._carry_count
+        self.n_train = t0.training_arrays().n_train
+        self.carry_count = t0.carry_count
         # the stacked state: rows are the trainers' buffers from now on
         self.P = np.empty((K, size))
         self.G = np.zeros((K, size))
@@ -159,9 +160,9 @@ class StackedGroup:
         self.C_tmp = np.zeros((K, size))
         self.rows = []
         for k, t in enumerate(self.trainers):
-            self.P[k] = t.network.params
-            self.C[k] = t._carry
-            self._rebind(t, k)
+            row = self.P[k]
+            t.use_buffers(row, self.G[k], self.C[k], self.C_tmp[k])
+            self.rows.append(row)  # still_valid: the trainer still keeps its weights here
         self.W = self._views(self.P)
         self._data = [t.data for t in self.trainers]
         self._start_epochs = [t.epoch for t in self.trainers]
@@ -172,15 +173,14 @@ class StackedGroup:
         self.plain = [k for k in range(K) if kind[k] == "plain"]
         simple = [k for k in range(K) if kind[k] == "simple"]
         self.shared, simple = self._shared_optimizers(simple)
-        self.simple = [(self.trainers[k]._optimizer, self.P[k], self.G[k]) for k in simple]
+        self.simple = [(self.trainers[k].optimizer, self.P[k], self.G[k]) for k in simple]
         self.own = [t for k, t in enumerate(self.trainers) if kind[k] == "own"]
-        self._plain_optimizers = [self.trainers[k]._optimizer for k in self.plain]
+        self._plain_optimizers = [self.trainers[k].optimizer for k in self.plain]
         self._plain_mask = np.array([[k == "plain"] for k in kind])
         self._all_plain = len(self.plain) == K
-        self._any_scaled = bool(self.plain or self.simple or self.shared)
         # per-run factors of the summed gradient: plain lr / count, simple 1 / count,
         # own 1 (the trainer scales its own row)
-        self._lr = np.array([[t._optimizer.learning_rate if kind[k] == "plain" else 1.0]
+        self._lr = np.array([[t.optimizer.learning_rate if kind[k] == "plain" else 1.0]
                              for k, t in enumerate(self.trainers)])
         self._own_row = np.array([[k == "own"] for k in kind])
         self._scale = np.empty((K, 1))
@@ -200,51 +200,27 @@ class StackedGroup:
         S = self.size
         while i < len(rows):
             j = i + 1
-            key = _optimizer_key(self.trainers[rows[i]]._optimizer)
-            while (j < len(rows) and rows[j] == rows[j - 1] + 1 and key is not None
-                   and _optimizer_key(self.trainers[rows[j]]._optimizer) == key):
+            key = _optimizer_key(self.trainers[rows[i]].optimizer)
+            while (j < len(rows) and rows[j] == rows[j - 1] + 1
+                   and _optimizer_key(self.trainers[rows[j]].optimizer) == key):
                 j += 1
             if j - i < 2 or S == 0:
                 left += rows[i:j]
                 i = j
                 continue
             a, b = rows[i], rows[j - 1] + 1
-            members = [self.trainers[k]._optimizer for k in range(a, b)]
+            members = [self.trainers[k].optimizer for k in range(a, b)]
             first = members[0]
             combined = type(first)(**first.config())
-            combined.build((b - a) * S)
-            for n, m in enumerate(members):
-                if m._state is None:  # the slots' initial values, as its first step
-                    iterations, last = m.iterations, m.last_learning_rate
-                    m.build(S)        # makes them (and would restart the count)
-                    m.iterations, m.last_learning_rate = iterations, last
-                values = m._state.copy()
-                m._state = combined._state[:, n * S:(n + 1) * S]
-                m._bind()       # slot views into the shared state (may refill it...)
-                m._refresh()
-                np.copyto(m._state, values)  # ...so the values go back in after
-            combined.iterations = first.iterations
-            combined.last_learning_rate = first.last_learning_rate
-            first._copy_extra(combined)
+            slots = np.zeros((len(first.slot_names), (b - a) * S))
+            combined.bind_slots(slots)
+            for n, m in enumerate(members):  # each keeps its values, in its part
+                m.bind_slots(slots[:, n * S:(n + 1) * S])
+            combined.set_scalars(first.scalars())
             shared.append((combined, self.P[a:b].reshape(-1), self.G[a:b].reshape(-1),
                            members))
             i = j
         return shared, left
-
-    # -- binding the trainers to the stacked buffers ---------------------------------------
-
-    def _rebind(self, t, k) -> None:
-        net = t.network
-        row = self.P[k]
-        net.params = row
-        net.W = net.views(row)
-        net._eval_cache.clear()
-        t._grad = self.G[k]
-        t._carry = self.C[k]
-        t._carry_tmp = self.C_tmp[k]
-        t._tapes_stale = True  # the trainer's own tapes (if it steps alone) see the rows
-        t._program = None
-        self.rows.append(row)
 
     def still_valid(self) -> bool:
         """False when a trainer was changed behind the group's back (stepped alone,
@@ -253,7 +229,7 @@ class StackedGroup:
         for k, t in enumerate(self.trainers):
             if (t.epoch != self._start_epochs[k] + done
                     or t.network.params is not self.rows[k] or t.data is not self._data[k]
-                    or t.config is not self._configs[k] or t._carry_count != self.carry_count
+                    or t.config is not self._configs[k] or t.carry_count != self.carry_count
                     or t.diverged or not _stackable(t)):
                 return False
         return True
@@ -268,10 +244,18 @@ class StackedGroup:
     def _build_batches(self) -> None:
         K, bs, n = self.K, self.batch_size, self.n_train
         # node-major data: (features + 1, K, n) and (outputs, K, n)
-        xs = np.stack([t._train_x for t in self.trainers], axis=1)
+        xs = np.stack([t.training_arrays().train_x for t in self.trainers], axis=1)
         ts = np.stack([t.head.targets(t.data.train_y) for t in self.trainers], axis=1)
         full, left = divmod(n, bs)
         self.full_batches, self.leftover = full, left
+        self._scale_bs = self._factors(bs, np.empty((K, 1)))
+        # after the first batch, each batch scales its gradients and, when every run is
+        # on plain SGD, updates with one more call: no Python between the NumPy calls
+        update = [(np.multiply, self.G, self._scale_bs, self.G)]
+        if self._all_plain:
+            update.append((np.subtract, self.P, self.G, self.P))
+        else:
+            update.append((self._step_scaled, bs))
         buffers: dict = {}
         calls = []
         for i in range(full):
@@ -279,14 +263,13 @@ class StackedGroup:
             xb = np.ascontiguousarray(xs[:, :, cols])
             tb = np.ascontiguousarray(ts[:, :, cols])
             calls += self._tape(xb, tb, self.G, buffers)
-            calls.append((self._first_update,) if i == 0 else (self._update, bs))
+            calls += [(self._first_update,)] if i == 0 else update
         if left:
             xb = np.ascontiguousarray(xs[:, :, full * bs:])
             tb = np.ascontiguousarray(ts[:, :, full * bs:])
             calls += self._tape(xb, tb, self.C_tmp, buffers)
             calls.append((self._stash_leftover,))
         self.calls = calls
-        self._scale_bs = self._factors(bs, np.empty((K, 1)))
 
     def _buffers(self, b):
         """Work buffers for batches of ``b`` points, node-major: ``(units, K, b)``.
@@ -420,24 +403,24 @@ class StackedGroup:
             count = self.batch_size + self.carry_count
             self.carry_count = 0
             for t in self.trainers:
-                t._carry_count = 0
+                t.carry_count = 0
             self._apply(count, self._factors(count, self._scale))
         else:
             self._apply(self.batch_size, self._scale_bs)
 
-    def _update(self, count) -> None:
-        self._apply(count, self._scale_bs)
-
     def _apply(self, count, scale) -> None:
+        np.multiply(self.G, scale, self.G)
+        self._step_scaled(count)
+
+    def _step_scaled(self, count) -> None:
+        """The update from ``G`` already scaled by the per-run factors."""
         G = self.G
-        if self._any_scaled:
-            np.multiply(G, scale, G)
         for opt, params, grad, _ in self.shared:  # runs with one optimizer state, as one
             opt.step(params, grad)
         for opt, params, grad in self.simple:  # the trainer's update without its checks
             opt.step(params, grad)
         for t in self.own:                      # regularized or with dead links
-            t._update(count)
+            t.apply_gradient(count)
         if self.plain:
             # Playground's rule, w - (lr / count) * sum, on the plain runs' rows only
             if self._all_plain:
@@ -452,14 +435,15 @@ class StackedGroup:
             np.copyto(self.C, self.C_tmp)
         self.carry_count += self.leftover
         for t in self.trainers:
-            t._carry_count = self.carry_count
+            t.carry_count = self.carry_count
 
     # -- evaluation ------------------------------------------------------------------------
 
     def _build_eval(self) -> None:
         """The stacked forward pass over every point (train then test, per run)."""
         t0 = self.trainers[0]
-        n, total = self.n_train, t0._all_x.shape[1]
+        arrays = [t.training_arrays() for t in self.trainers]
+        n, total = self.n_train, arrays[0].all_x.shape[1]
         self.fast_eval = 0 < n < total and self.size > 0
         if not self.fast_eval:
             return
@@ -467,13 +451,14 @@ class StackedGroup:
         # the trainer's own rule for Playground's heads (squared loss, one output), its
         # general one (per-example losses of the head) for the others
         self._squared = self.head.loss == "squared" and self.head.outputs == 1
-        x = np.stack([t._all_x for t in self.trainers], axis=1)          # (f+1, K, N)
-        self._eval_t = np.stack([t.head.targets(t._all_y) for t in self.trainers], axis=1)
-        self._labels = np.stack([t._all_y for t in self.trainers])          # (K, N)
+        x = np.stack([a.all_x for a in arrays], axis=1)                    # (f+1, K, N)
+        self._eval_t = np.stack([t.head.targets(a.all_y)
+                                 for t, a in zip(self.trainers, arrays)], axis=1)
+        self._labels = np.stack([a.all_y for a in arrays])                  # (K, N)
         self._positive = (self._labels > 0).reshape(1, K, total)
         bufs = self._buffers(total)
         self._eval_z = None if self._squared else np.empty((self.head.outputs, K, total))
-        self._eval_calls = [(fn, *args) for fn, args in self._forward(x, bufs, self._eval_z)]
+        self.eval_calls = [(fn, *args) for fn, args in self._forward(x, bufs, self._eval_z)]
         self._eval_out = bufs[0][-1]                       # (outputs, K, N)
         self._sq = np.empty((1, K, total))
         self._hits = np.empty((1, K, total), dtype=bool)
@@ -483,7 +468,7 @@ class StackedGroup:
     def _losses(self) -> tuple:
         """Per-run (train loss, test loss, train accuracy, test accuracy) as lists."""
         n, n_test = self.n_train, self._n_test
-        if self._squared:  # Trainer._evaluate_squared
+        if self._squared:  # the trainer's rule for squared loss and one output
             sq = self._sq
             np.subtract(self._eval_out, self._eval_t, sq)
             np.multiply(sq, sq, sq)
@@ -496,7 +481,7 @@ class StackedGroup:
                 acc_train = (np.count_nonzero(hits[0, :, :n], axis=-1) / n).tolist()
                 acc_test = (np.count_nonzero(hits[0, :, n:], axis=-1) / n_test).tolist()
                 return train, test, acc_train, acc_test
-        else:  # Trainer._evaluate_any, the classes on axis 0 as there
+        else:  # the trainer's general rule, the classes on axis 0 as there
             losses = self.head.example_losses(self._eval_z, self._eval_out, self._eval_t)
             train = np.add.reduce(losses[:, :n], axis=-1) / n
             test = np.add.reduce(losses[:, n:], axis=-1) / n_test
@@ -513,27 +498,16 @@ class StackedGroup:
         if not self.fast_eval:
             diverged = False
             for t in self.trainers:
-                t.epoch += 1
-                t._evaluate(record=True)
+                t.end_epoch()
                 diverged = diverged or t.diverged
             return diverged
-        _run(self._eval_calls)
+        _run(self.eval_calls)
         train, test, acc_train, acc_test = self._losses()
         finite = np.isfinite(self.P).all(axis=1) & np.isfinite(train) & np.isfinite(test)
-        nan = math.nan
-        for t, tr, te, a_tr, a_te in zip(self.trainers, train.tolist(), test.tolist(),
-                                         acc_train, acc_test):
-            t.epoch += 1
-            t.train_loss, t.test_loss = tr, te
-            t.train_accuracy, t.test_accuracy = a_tr, a_te
-            t.history.append(t.epoch, tr, te, nan if a_tr is None else a_tr,
-                             nan if a_te is None else a_te)
-        if finite.all():
-            return False
-        for t, ok in zip(self.trainers, finite.tolist()):
-            if not ok:
-                t.diverged = True
-        return True
+        for t, tr, te, a_tr, a_te, ok in zip(self.trainers, train.tolist(), test.tolist(),
+                                             acc_train, acc_test, finite.tolist()):
+            t.end_epoch((tr, te, a_tr, a_te), diverged=not ok)
+        return not finite.all()
 
     # -- one epoch -------------------------------------------------------------------------
 
@@ -545,8 +519,7 @@ class StackedGroup:
         for opt in self._plain_optimizers:  # the others count their own steps
             opt.iterations += full
         for opt, _, _, members in self.shared:
+            scalars = opt.scalars()
             for m in members:  # the scalar state the shared step advanced
-                m.iterations = opt.iterations
-                m.last_learning_rate = opt.last_learning_rate
-                opt._copy_extra(m)
+                m.set_scalars(scalars)
         return self.evaluate()

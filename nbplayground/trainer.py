@@ -26,6 +26,7 @@ import time
 from collections import deque
 from itertools import starmap
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -49,6 +50,19 @@ DOMAIN = (-6.0, 6.0)
 #: How :meth:`Trainer.step` trains: the compiled tape of :mod:`nbplayground.network`
 #: ("fast"), or the readable stages of :mod:`nbplayground.reference`.
 ENGINES = ("fast", "reference")
+
+
+class TrainingArrays(NamedTuple):
+    """What :meth:`Trainer.training_arrays` gives: the columns an epoch works on."""
+
+    #: (features + 1, n_train): the training points' features, one column each, with a
+    #: last row of ones (the bias row of :mod:`nbplayground.network`), in batch order
+    train_x: np.ndarray
+    #: (features + 1, n_train + n_test): the training then the test columns
+    all_x: np.ndarray
+    #: (n_train + n_test,): their labels (or values), in the same order
+    all_y: np.ndarray
+    n_train: int
 
 
 class DivergedError(FloatingPointError):
@@ -490,11 +504,106 @@ class Trainer:
         if not finite:
             self.diverged = True
 
-    def _one_blas_thread(self):
-        """Hold BLAS to one thread: on these tiny matrices a second thread costs 10x."""
+    def one_blas_thread(self):
+        """A context manager holding BLAS to one thread: on these tiny matrices a second
+        thread costs 10x (``with trainer.one_blas_thread(): ...``)."""
         if self._controller is None:
             self._controller = _blas_controller()
         return self._controller.limit(limits=1, user_api="blas")
+
+    _one_blas_thread = one_blas_thread
+
+    # -- for an engine that trains this trainer's network from outside ------------------
+    # (nbplayground.stacked trains K trainers in one pass: it reads these arrays, keeps
+    # the buffers in its own stacked ones, and closes each epoch here; the trainer stays
+    # the state)
+
+    def training_arrays(self) -> "TrainingArrays":
+        """The arrays an epoch trains and evaluates on (read them, never write them)."""
+        return TrainingArrays(self._train_x, self._all_x, self._all_y, self._n_train)
+
+    @property
+    def carry_count(self) -> int:
+        """How many training examples' summed gradient waits in :attr:`carry` for the
+        next epoch's first batch (the leftover ``n_train % batch_size`` of each epoch,
+        docs/playground.md §7.3).  An engine that updates from :attr:`carry` itself
+        sets it (to 0 after that update, or to the new count after an epoch)."""
+        return self._carry_count
+
+    @carry_count.setter
+    def carry_count(self, count: int) -> None:
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
+            raise ValueError(f"carry_count={count!r}: must be an integer >= 0")
+        self._carry_count = int(count)
+
+    @property
+    def carry(self) -> np.ndarray:
+        """The carried summed gradient (flat, in the parameter layout), valid while
+        :attr:`carry_count` > 0 (read it; :meth:`use_buffers` moves it)."""
+        return self._carry
+
+    @property
+    def mid_epoch(self) -> bool:
+        """True when :meth:`step_batch` stopped inside an epoch (the next step ends it)."""
+        return self._batch != 0
+
+    @property
+    def update_kind(self) -> str:
+        """How one weight update from a summed gradient of ``count`` examples is made:
+
+        * ``"plain"``: Playground's rule, ``params -= (learning_rate / count) * sum``
+          (SGD without momentum or decay, no regularization, no dead link);
+        * ``"optimizer"``: the gradient times ``1.0 / count``, then
+          ``optimizer.step(params, gradient)``, nothing else;
+        * ``"full"``: regularization or L1's dead links too: only
+          :meth:`apply_gradient` makes it.
+        """
+        if self._regularizing() or self._any_dead:
+            return "full"
+        return "plain" if self._plain_sgd(self._optimizer) else "optimizer"
+
+    def use_buffers(self, params: np.ndarray, gradient: np.ndarray, carry: np.ndarray,
+                    carry_scratch: np.ndarray) -> None:
+        """Keep the parameters, the summed gradient and the carried gradient (and its
+        scratch) in these flat arrays of ``network.size`` from now on, e.g. rows of an
+        engine's stacked buffers.  The parameters and the carried gradient are copied
+        in; the compiled tapes are rebuilt on the next step."""
+        size = self.network.size
+        for name, a in (("params", params), ("gradient", gradient), ("carry", carry),
+                        ("carry_scratch", carry_scratch)):
+            if not isinstance(a, np.ndarray) or a.shape != (size,) or a.dtype != np.float64:
+                raise ValueError(f"use_buffers: {name} must be a float64 array of shape "
+                                 f"({size},), got {getattr(a, 'shape', type(a).__name__)}")
+        np.copyto(carry, self._carry)
+        self.network.use_params(params)
+        self._grad, self._carry, self._carry_tmp = gradient, carry, carry_scratch
+        self._tapes_stale = True
+        self._program = None
+
+    def apply_gradient(self, count: int) -> None:
+        """One weight update from the summed gradient of ``count`` examples waiting in
+        the gradient buffer, by this trainer's rule (:attr:`update_kind`,
+        docs/playground.md §6.7)."""
+        self._update(count)
+
+    def end_epoch(self, losses=None, diverged: bool = False) -> None:
+        """Close an epoch an outside engine trained: count it, take its losses, append
+        the history row.  ``losses`` is ``(train_loss, test_loss, train_accuracy,
+        test_accuracy)`` computed with this trainer's formulas (accuracies None for
+        regression), ``diverged`` whether they or the weights are not finite; with
+        ``losses=None`` the trainer evaluates its network itself."""
+        self.epoch += 1
+        if losses is None:
+            self._evaluate(record=True)
+            return
+        self.train_loss, self.test_loss, self.train_accuracy, self.test_accuracy = losses
+        nan = math.nan
+        self.history.append(
+            self.epoch, self.train_loss, self.test_loss,
+            nan if self.train_accuracy is None else self.train_accuracy,
+            nan if self.test_accuracy is None else self.test_accuracy)
+        if diverged:
+            self.diverged = True
 
     # -- one mini-batch at a time (the readable engine, nbplayground.reference) ------
 

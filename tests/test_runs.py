@@ -35,7 +35,7 @@ def _assert_same(runs, trainers):
         np.testing.assert_allclose(h.test_accuracy, ht.test_accuracy, rtol=0, atol=TOL)
         np.testing.assert_allclose(r.network.params, t.network.params, rtol=0, atol=1e-7)
         assert np.array_equal(r.network.dead, t.network.dead)
-        assert r._carry_count == t._carry_count
+        assert r.carry_count == t.carry_count
 
 
 def _step_both(runs, trainers, *chunks):
@@ -53,10 +53,16 @@ def _step_both(runs, trainers, *chunks):
 def test_seeds_match_trainers_and_stack_in_one_group():
     runs = Runs.seeds(Config(seed="7"), 5)
     assert runs.groups == [[0, 1, 2, 3, 4]], "Playground's default network stacks"
+    runs.step(1)
+    group = runs._groups[0]
+    runs.step(1)
+    assert runs._groups[0] is group, "an untouched group is kept between steps"
     trainers = _solo(runs)
+    for t in trainers:
+        t.step(2)
     _assert_same(runs, trainers)
     _step_both(runs, trainers, 1, 12, 30)
-    assert runs.epoch == 43
+    assert runs.epoch == 45
     assert len({c.seed for c in runs.configs}) == 5
     # different seeds: different data and different weights
     assert not np.array_equal(runs[0].data.train_x, runs[1].data.train_x)
@@ -72,7 +78,7 @@ def test_every_optimizer_in_one_stacked_group():
     trainers = _solo(runs)
     _step_both(runs, trainers, 7, 25)
     for r, t in zip(runs, trainers):  # optimizer state advanced alike
-        assert r._optimizer.iterations == t._optimizer.iterations
+        assert r.optimizer.iterations == t.optimizer.iterations
 
 
 @pytest.mark.parametrize("reg", ["L1", "L2"])
@@ -98,9 +104,9 @@ def test_batch_sizes_with_carried_leftovers(batch_size, train_percent):
     runs = Runs.seeds(Config(seed="bs", batch_size=batch_size, train_percent=train_percent), 3)
     trainers = _solo(runs)
     _step_both(runs, trainers, 1, 2, 9 if batch_size > 1 else 3)
-    n_train = runs[0]._n_train
+    n_train = runs[0].training_arrays().n_train
     if n_train % batch_size:
-        assert runs[0]._carry_count or trainers[0]._carry_count == 0
+        assert runs[0].carry_count or trainers[0].carry_count == 0
 
 
 @pytest.mark.parametrize("changes", [
@@ -376,7 +382,7 @@ def test_custom_data_for_every_run():
     X = rng.uniform(-5, 5, size=(120, 2))
     y = np.where(X[:, 0] * X[:, 1] > 0, 1, -1)
     runs = Runs.seeds(Config(seed="own", batch_size=8), 3, data=(X, y))
-    assert runs.groups == [[0, 1, 2]] and runs[0]._n_train == 60
+    assert runs.groups == [[0, 1, 2]] and runs[0].training_arrays().n_train == 60
     trainers = [Trainer(c, data=(X, y)) for c in runs.configs]
     _step_both(runs, trainers, 12)
     assert Runs.vary(Config(seed="own"), data=(X, y), learning_rate=[0.1, 0.3])[1].custom_data
@@ -411,11 +417,11 @@ def test_seeds_of_one_optimizer_step_as_one(changes):
     group = runs._groups[0]
     assert len(group.shared) == 1 and len(group.shared[0][3]) >= 3
     for r, t in zip(runs, trainers):
-        assert r._optimizer.iterations == t._optimizer.iterations
-        for name, slot in t._optimizer.slots.items():
-            np.testing.assert_allclose(r._optimizer.slots[name], slot, rtol=0, atol=1e-12)
-        if hasattr(t._optimizer, "momentum_cache"):
-            assert r._optimizer.momentum_cache == t._optimizer.momentum_cache
+        assert r.optimizer.iterations == t.optimizer.iterations
+        for name, slot in t.optimizer.slots.items():
+            np.testing.assert_allclose(r.optimizer.slots[name], slot, rtol=0, atol=1e-12)
+        if hasattr(t.optimizer, "momentum_cache"):
+            assert r.optimizer.momentum_cache == t.optimizer.momentum_cache
     # one run stepped alone (no leftover changes here: the epoch tells), then together
     runs[1].step(2)
     trainers[1].step(2)
@@ -432,6 +438,101 @@ def test_optimizer_switched_mid_run_keeps_its_step_count():
     for r, t in zip(runs, trainers):
         r.apply(r.config.replace(optimizer="rmsprop"))
         t.apply(t.config.replace(optimizer="rmsprop"))
-    assert runs[0]._optimizer.iterations == trainers[0]._optimizer.iterations > 0
+    assert runs[0].optimizer.iterations == trainers[0].optimizer.iterations > 0
     _step_both(runs, trainers, 5)
     assert len(runs._groups[0].shared) == 1
+
+
+# -- the public interface the stacked engine uses ------------------------------------------
+
+
+def test_stacked_engine_uses_no_private_attribute_of_another_object():
+    """DESIGN.md: other modules use a class's public state, never its private attributes."""
+    import inspect
+    import re
+
+    from nbplayground import runs as runs_module
+    from nbplayground import stacked
+    for module in (stacked, runs_module):
+        source = re.sub(r"\bself\._", "self.", inspect.getsource(module))
+        found = re.findall(r"[\w\])]+\._[a-z]\w*", source)
+        assert not found, f"{module.__name__} reads private attributes: {found}"
+
+
+@pytest.mark.parametrize("optimizer", [o for o in OPTIMIZERS])
+def test_bind_slots_keeps_the_state_and_the_steps(optimizer):
+    """An optimizer whose slots move into a shared buffer steps exactly as before."""
+    from nbplayground import optimizers
+    rng = np.random.default_rng(3)
+    a, b = optimizers.get(optimizer), optimizers.get(optimizer)
+    pa, pb = rng.normal(size=6), None
+    pb = pa.copy()
+    for _ in range(2):
+        g = rng.normal(size=6)
+        a.step(pa, g)
+        b.step(pb, g)
+    shared = np.full((len(b.slot_names), 20), 7.0)
+    b.bind_slots(shared[:, 4:10])
+    assert np.array_equal(shared[:, :4], np.full((len(b.slot_names), 4), 7.0))
+    for name in b.slot_names:
+        assert np.shares_memory(b.slots[name], shared)
+    assert b.scalars() == a.scalars() and b.scalars()["iterations"] == 2
+    for _ in range(3):
+        g = rng.normal(size=6)
+        a.step(pa, g)
+        b.step(pb, g)
+    assert np.array_equal(pa, pb)
+    for name in a.slot_names:
+        assert np.array_equal(a.slots[name], b.slots[name])
+    # before any step: the initial slot values go in, the step count stays
+    c = optimizers.get(optimizer)
+    c.iterations = 5
+    fresh = np.zeros((len(c.slot_names), 6))
+    c.bind_slots(fresh)
+    assert c.iterations == 5
+    d = optimizers.get(optimizer)
+    d.build(6)
+    for name in d.slot_names:
+        assert np.array_equal(c.slots[name], d.slots[name])
+    with pytest.raises(ValueError, match="bind_slots"):
+        a.bind_slots(np.zeros((len(a.slot_names), 7)))
+    with pytest.raises(ValueError, match="bind_slots"):
+        a.bind_slots(np.zeros(6))
+    # scalars go across
+    e = optimizers.get(optimizer)
+    e.set_scalars(a.scalars())
+    assert e.scalars() == a.scalars()
+
+
+def test_trainer_buffers_and_epochs_from_outside():
+    """use_buffers moves the state without changing it; end_epoch records an epoch;
+    carry_count and update_kind say what they are."""
+    config = Config(seed="buf", batch_size=7)  # 250 points: 5 carried each epoch
+    a, b = Trainer(config), Trainer(config)
+    a.step(1)
+    b.step(1)
+    assert a.carry_count == b.carry_count == 250 % 7
+    size = b.network.size
+    P, G, C, T = (np.zeros((2, size)) for _ in range(4))
+    b.use_buffers(P[1], G[1], C[1], T[1])
+    assert np.shares_memory(b.network.params, P[1]) and np.array_equal(P[1], a.network.params)
+    assert np.shares_memory(b.carry, C[1]) and np.array_equal(C[1], a.carry)
+    a.step(3)
+    b.step(3)
+    assert np.array_equal(a.network.params, b.network.params) and a.test_loss == b.test_loss
+    with pytest.raises(ValueError, match="params must be a float64 array"):
+        b.use_buffers(np.zeros(size + 1), G[1], C[1], T[1])
+    with pytest.raises(ValueError, match="carry_count=-1"):
+        b.carry_count = -1
+    arrays = b.training_arrays()
+    assert arrays.train_x.shape == (3, arrays.n_train) and np.all(arrays.train_x[-1] == 1)
+    assert arrays.all_x.shape[1] == arrays.all_y.size == 500
+    epoch = b.epoch
+    b.end_epoch((0.5, 0.25, 0.75, None))
+    assert b.epoch == epoch + 1 and b.history.test_loss[-1] == 0.25 and not b.diverged
+    b.end_epoch((float("nan"), 0.25, None, None), diverged=True)
+    assert b.diverged
+    assert Trainer(config).update_kind == "plain"
+    assert Trainer(config.replace(optimizer="adam")).update_kind == "optimizer"
+    assert Trainer(config.replace(regularization="L2", regularization_rate=0.01)
+                   ).update_kind == "full"
