@@ -35,7 +35,7 @@ is Playground's, per run:
 * one call ``P -= G`` on the plain runs' rows.
 
 The epoch's leftover points are carried into the next epoch's first batch as the trainer
-does (spec 7.3).  After the epoch, the losses and accuracies of all K runs come from one
+does (docs/playground.md §7.3).  After the epoch, the losses and accuracies of all K runs come from one
 stacked forward pass over every point and a handful of calls (the trainer's formulas).
 
 The group uses only the trainers' and optimizers' public state: ``Trainer.training_arrays``,
