@@ -116,6 +116,9 @@ class Trainer:
     dataset, the dataset's default loss).  An explicit value the data
     contradict is an error that says what to pass; it is never replaced.
     ``Trainer(data=(X, y))`` with defaults infers all three.
+    :meth:`add_points` adds points to the run under way (they join the training
+    set; epoch, network and optimizer stay) and :meth:`clear_points` empties the
+    data (then :attr:`trainable` is False until points are added).
 
     Every change goes through :meth:`apply` (or a method named for it), which
     checks the whole new state first: a refused change raises and leaves the
