@@ -810,3 +810,22 @@ def test_runs_notice_a_run_whose_points_changed():
     runs[2].clear_points()                        # a run that cannot train says so
     with pytest.raises(CustomDataError, match="nothing to train yet"):
         runs.step(1)
+
+
+def test_points_added_mid_epoch_join_the_rest_of_that_epoch():
+    t = Trainer(data=_moons(), seed="m", batch_size=7, optimizer="adam")
+    t.step(2)
+    t.step_batch()
+    t.step_batch()                                    # stopped inside epoch 3
+    assert t.mid_epoch
+    hand = _with_points_appended(t.state(), [[2.5, -2.5]], [-1])
+    same = Trainer.from_state(hand)
+    n = t.data.num_train
+    iterations = t.optimizer.iterations
+    t.add_points([[2.5, -2.5]], [-1])
+    assert t.state() == same.state()
+    assert t.step(1) == 1 and t.epoch == 3            # the rest of epoch 3 ...
+    # ... whose last batch, 6 points and no update before, is full with the new point
+    assert n == 20 and t.optimizer.iterations == iterations + 1
+    same.step(1)
+    assert t.state() == same.state()
