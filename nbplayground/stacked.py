@@ -72,7 +72,8 @@ def group_key(trainer) -> tuple:
 
 
 def _stackable(trainer) -> bool:
-    return trainer.engine == "fast" and not trainer.mid_epoch
+    # a trainer whose points cannot train yet (clear_points) steps alone: its step raises
+    return trainer.engine == "fast" and not trainer.mid_epoch and trainer.trainable
 
 
 def stack_key(trainer) -> tuple:
