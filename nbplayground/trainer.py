@@ -1000,15 +1000,27 @@ class Trainer:
         self._set(layer, node, None, value, "bias")
 
     def _set(self, layer, dest, src, value, what):
-        if not isinstance(layer, (int, np.integer)) or not 0 <= layer < self.network.num_layers:
-            raise IndexError(f"layer={layer!r}: must be 0..{self.network.num_layers - 1}")
+        network = self.network
+        if not _is_int(layer) or not 0 <= layer < network.num_layers:
+            raise WeightIndexError(f"layer={_r(layer)}: must be an integer 0..{network.num_layers - 1} "
+                                   "(the weight layers, the output layer last)")
+        n_out, cols = network.shapes[layer]
+        node = "dest" if what == "weight" else "node"
+        if not _is_int(dest) or not 0 <= dest < n_out:
+            raise WeightIndexError(f"{node}={_r(dest)}: must be an integer 0..{n_out - 1} "
+                                   f"(the nodes of weight layer {layer})")
+        if src is not None and (not _is_int(src) or not 0 <= src < cols - 1):
+            raise WeightIndexError(f"src={_r(src)}: must be an integer 0..{cols - 2} "
+                                   f"(the nodes feeding weight layer {layer})")
+        if isinstance(value, (str, bytes, bool, np.bool_)):
+            raise TypeError(f"{what}={_r(value)}: must be a finite number, not {type(value).__name__}")
         try:
             value = float(value)
         except (TypeError, ValueError, OverflowError):
-            raise ValueError(f"{what}={_r(value)}: must be a finite number") from None
+            raise TypeError(f"{what}={_r(value)}: must be a finite number") from None
         if not math.isfinite(value):
             raise ValueError(f"{what}={value!r}: must be a finite number")
-        self.network.params[self.network.index(layer, dest, src)] = value
+        network.params[network.index(layer, dest, src)] = value
         self._evaluate(record=False)
 
     # -- looking at it -----------------------------------------------------------------
@@ -1196,6 +1208,15 @@ class Trainer:
         message starts with the key (``params``, ``optimizer.slots.m``, ...).
         """
         return _restore(cls, state)
+
+
+class WeightIndexError(IndexError, ValueError):
+    """``set_weight``/``set_bias`` got a layer or node that does not exist (an IndexError
+    for indexing, and a ValueError like every other refused input)."""
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 class StateError(ValueError):

@@ -259,6 +259,24 @@ def test_set_weight_and_bias_validate():
         t.set_weight(0, 9, 0, 1.0)
 
 
+def test_set_weight_refusals_are_value_or_type_errors_naming_the_value():
+    """A bad index is a ValueError too (named, with the range), a string is not a number."""
+    t = Trainer(Config(seed="edit", network_shape=(4, 2)))
+    before = t.network.params.copy()
+    for call, match in [(lambda: t.set_weight(5, 0, 0, 1.0), r"layer=5: must be an integer 0\.\.2"),
+                        (lambda: t.set_weight(0, -1, 0, 1.0), r"dest=-1: must be an integer 0\.\.3"),
+                        (lambda: t.set_weight(0, 0, 2, 1.0), r"src=2: must be an integer 0\.\.1"),
+                        (lambda: t.set_bias(1.0, 0, 1.0), r"layer=1\.0: must be an integer"),
+                        (lambda: t.set_bias(2, 1, 1.0), r"node=1: must be an integer 0\.\.0")]:
+        with pytest.raises(ValueError, match=match):
+            call()
+    with pytest.raises(TypeError, match="weight='1': must be a finite number"):
+        t.set_weight(0, 0, 0, "1")
+    with pytest.raises(TypeError, match="bias=True"):
+        t.set_bias(0, 0, True)
+    assert np.array_equal(t.network.params, before)
+
+
 def test_no_features_still_trains_and_draws():
     """docs/playground.md §4: with zero features the network still builds (hidden units see only biases)."""
     for shape in [(), (3,)]:
