@@ -1016,7 +1016,9 @@ class Trainer:
             raise TypeError(f"{what}={_r(value)}: must be a finite number, not {type(value).__name__}")
         try:
             value = float(value)
-        except (TypeError, ValueError, OverflowError):
+        except OverflowError:
+            raise ValueError(f"{what}={_r(value)}: must be a finite number") from None
+        except (TypeError, ValueError):
             raise TypeError(f"{what}={_r(value)}: must be a finite number") from None
         if not math.isfinite(value):
             raise ValueError(f"{what}={value!r}: must be a finite number")
