@@ -536,3 +536,21 @@ def test_trainer_buffers_and_epochs_from_outside():
     assert Trainer(config.replace(optimizer="adam")).update_kind == "optimizer"
     assert Trainer(config.replace(regularization="L2", regularization_rate=0.01)
                    ).update_kind == "full"
+
+
+def test_a_runaway_count_is_refused_at_once():
+    """Runs.seeds(config, 10**6) used to build a million trainers; now LIMIT_RUNS names it."""
+    import time
+
+    from nbplayground.runs import LIMIT_RUNS
+    config = Config(seed="0")
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"n=1000000: must be a count 1\.\.1000 \(LIMIT_RUNS\)"):
+        Runs.seeds(config, 10**6)
+    with pytest.raises(ValueError, match=r"1000000 runs: at most 1000"):
+        Runs.vary(config, learning_rate=[0.1] * 1000, batch_size=list(range(1, 1001)))
+    with pytest.raises(ValueError, match="LIMIT_RUNS"):
+        Runs([config] * (LIMIT_RUNS + 1))
+    with pytest.raises(ValueError, match="LIMIT_RUNS"):
+        study(config, seeds=10**6, epochs=1)
+    assert time.perf_counter() - start < 5
