@@ -92,8 +92,15 @@ class Curve:
         return (tuple(self.range),) if self.dim == 1 else tuple(tuple(r) for r in self.range)
 
     def value(self, position) -> float:
-        """f at one position (a sequence of ``dim`` numbers)."""
-        return float(self.f(*(float(p) for p in position)))
+        """f at one position (a sequence of ``dim`` numbers); inf where it overflows.
+
+        Python's float arithmetic raises OverflowError (``(1e200 - 1) ** 2``) where
+        NumPy gives inf: a ball flung that far has diverged, it is not an error.
+        """
+        try:
+            return float(self.f(*(float(p) for p in position)))
+        except OverflowError:
+            return math.inf
 
     def gradient(self, position) -> np.ndarray:
         """The gradient at one position, as a float64 array of length ``dim``."""
@@ -305,6 +312,13 @@ def _custom_curve(f, grad, start, plot_range) -> Curve:
         raise ValueError(f"f{point} raised {type(exc).__name__}: {exc}") from exc
     if np.ndim(value) != 0:
         raise ValueError(f"f{point} returned {value!r}; f must return one number")
+    try:
+        finite = math.isfinite(float(value))
+    except (TypeError, ValueError):
+        raise TypeError(f"f{point} returned {value!r}; f must return a number") from None
+    if not finite:
+        raise ValueError(f"f{point} = {float(value)!r}; f must give a finite number at the "
+                         "start (choose a start where f is defined)")
     if plot_range is None:
         plot_range = [(c - 5.0, c + 5.0) for c in point]
         plot_range = plot_range[0] if dim == 1 else tuple(plot_range)

@@ -450,3 +450,18 @@ def test_the_engine_imports_no_widget_code():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env=env)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("curve, optimizer", [("bowl", "sgd"), ("saddle", "adam")])
+def test_a_huge_rate_diverges_instead_of_raising_overflow(curve, optimizer):
+    """(x - 1) ** 2 on Python floats raised OverflowError at x ~ 1e300; now the ball diverges."""
+    d = Descent(curve, optimizer=optimizer, learning_rate=1e300)
+    assert d.step(200) < 200
+    assert d.diverged and "diverged at step" in d.status
+
+
+def test_a_custom_f_undefined_at_the_start_is_refused_by_name():
+    with pytest.raises(ValueError, match=r"f\(1.0,\) = nan; f must give a finite number"):
+        Descent(f=lambda x: math.nan, start=1)
+    with pytest.raises(TypeError, match=r"returned 'a'; f must return a number"):
+        Descent(f=lambda x: "a", start=1)
