@@ -243,6 +243,14 @@ class Runs:
 
     def __getitem__(self, i) -> Trainer:
         """Run ``i`` as a :class:`Trainer`, in the state the stacked training left it."""
+        if isinstance(i, slice):
+            return self._trainers[i]
+        n = len(self._trainers)
+        if isinstance(i, (bool, np.bool_)) or not isinstance(i, (int, np.integer)):
+            raise TypeError(f"runs[{i!r}]: a run is picked by its position, an int 0..{n - 1} "
+                            f"(labels: {', '.join(self._labels[:4])}{', ...' if n > 4 else ''})")
+        if not -n <= i < n:
+            raise IndexError(f"runs[{i}]: there are {n} runs, 0..{n - 1}")
         return self._trainers[i]
 
     def __iter__(self):

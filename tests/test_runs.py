@@ -554,3 +554,12 @@ def test_a_runaway_count_is_refused_at_once():
     with pytest.raises(ValueError, match="LIMIT_RUNS"):
         study(config, seeds=10**6, epochs=1)
     assert time.perf_counter() - start < 5
+
+
+def test_picking_a_run_that_is_not_there_names_the_range():
+    runs = Runs.vary(Config(seed="0"), optimizer=["sgd", "adam"])
+    assert runs[-1] is runs[1] and runs[:1] == [runs[0]]
+    with pytest.raises(IndexError, match=r"runs\[5\]: there are 2 runs, 0\.\.1"):
+        runs[5]
+    with pytest.raises(TypeError, match=r"runs\['adam'\]: a run is picked by its position.*labels: sgd, adam"):
+        runs["adam"]
