@@ -484,9 +484,10 @@ class Config:
         :data:`NUM_NODES_HIDE_PATTERN`.
     optimizer, momentum, nesterov, decay, rho, epsilon, beta_1, beta_2
         Keras optimizer and hyper-parameters.  ``decay`` is inverse-time decay
-        per update, lr_t = lr / (1 + decay·t).  ``momentum``/``nesterov``
-        affect "sgd" only, ``rho`` RMSprop/Adadelta, ``beta_1``/``beta_2`` the
-        Adam family; a value set for another optimizer is kept and ignored.
+        per update, lr_t = lr / (1 + decay·t).  ``momentum`` affects "sgd" and
+        "rmsprop", ``nesterov`` "sgd" only, ``rho`` RMSprop/Adadelta,
+        ``beta_1``/``beta_2`` the Adam family; a value set for another optimizer is
+        kept and ignored.
         ``None`` means the optimizer's Keras default.
     loss
         see :data:`LOSSES`.  Regression needs "squared"; multi-class
