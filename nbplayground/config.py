@@ -807,6 +807,10 @@ class Config:
         if "#" in text:
             fragment = text.split("#", 1)[1]
         elif "://" in text:
+            query = text.split("?", 1)[1] if "?" in text else ""
+            if "=" in query:  # settings after '?' would be silently lost: say where they go
+                raise ConfigError(f"URL: {_short(text)} has its settings after '?'; Playground "
+                                  "reads them after '#' (…/#dataset=xor&...)", "url", text)
             fragment = ""  # a URL without a fragment: Playground's defaults
         else:
             fragment = text

@@ -1016,3 +1016,11 @@ def test_the_docstring_names_every_optimizer_that_uses_momentum():
         t.step(2)
         losses.append(t.train_loss)
     assert losses[0] != losses[1]
+
+
+def test_settings_after_a_question_mark_are_refused_not_lost():
+    """'...org/?dataset=xor' used to give Playground's defaults (the circle) without a word."""
+    with pytest.raises(ConfigError, match=r"settings after '\?'; Playground reads them after '#'"):
+        Config.from_url("https://playground.tensorflow.org/?dataset=xor&networkShape=5")
+    assert Config.from_url("https://playground.tensorflow.org/").dataset == "circle"
+    assert Config.from_url("https://playground.tensorflow.org/?#dataset=xor").dataset == "xor"
