@@ -681,6 +681,10 @@ class Race:
     def start(self) -> tuple:
         return self.runs[0].start
 
+    def __repr__(self):
+        return (f"Race({self._curve.name!r}, {len(self.runs)} runs: {', '.join(self.labels)}) "
+                f"at step {self.steps}")
+
     @property
     def labels(self) -> list[str]:
         out = []

@@ -1151,6 +1151,15 @@ class Trainer:
 
     # -- the whole state as plain data ---------------------------------------------------
 
+    def __repr__(self) -> str:
+        c = self._config
+        net = (f"network {'-'.join(map(str, c.network_shape))} {c.activation}"
+               if c.network_shape else "no hidden layer")
+        diverged = ", diverged" if self.diverged else ""
+        return (f"Trainer({c.dataset}, {net}, {c.optimizer} learning rate "
+                f"{c.learning_rate:g}, seed {c.seed!r}: epoch {self.epoch}, train loss "
+                f"{self.train_loss:.4g}, test loss {self.test_loss:.4g}{diverged})")
+
     def state(self) -> dict:
         """Everything needed to continue this run, as a plain JSON-able dict::
 

@@ -465,3 +465,9 @@ def test_a_custom_f_undefined_at_the_start_is_refused_by_name():
         Descent(f=lambda x: math.nan, start=1)
     with pytest.raises(TypeError, match=r"returned 'a'; f must return a number"):
         Descent(f=lambda x: "a", start=1)
+
+
+def test_a_race_prints_its_runs():
+    race = Race("ravine", runs=[dict(optimizer="sgd"), dict(optimizer="adam")])
+    race.step(3)
+    assert repr(race) == "Race('ravine', 2 runs: SGD, Adam) at step 3"

@@ -503,3 +503,13 @@ def test_a_huge_weight_names_the_field():
     with pytest.raises(ValueError, match="bias="):
         t.set_bias(0, 0, 10**5000)
     assert t.network.params.tobytes() == before
+
+
+def test_a_trainer_and_its_history_print_what_they_hold():
+    """Both printed as '<nbplayground.trainer.Trainer object at 0x...>' at a prompt."""
+    t = Trainer(Config(seed="r", network_shape=(4, 2)))
+    t.step(3)
+    assert repr(t) == (f"Trainer(circle, network 4-2 tanh, sgd learning rate 0.03, seed 'r': "
+                       f"epoch 3, train loss {t.train_loss:.4g}, test loss {t.test_loss:.4g})")
+    assert repr(t.history).startswith("History(4 rows, epochs 0..3; test loss ")
+    assert "no hidden layer, sgd" in repr(Trainer(Config(seed="r", network_shape=())))
