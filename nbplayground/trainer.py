@@ -1030,7 +1030,10 @@ class Trainer:
     def predict(self, points) -> np.ndarray:
         """The network's output at ``points`` (n, 2): values on Playground's [-1, 1]
         scale for two classes and regression (n,), class probabilities (n, K) for K > 2."""
-        pts = np.asarray(points, dtype=np.float64)
+        try:
+            pts = np.asarray(points, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"points={_r(points)}: must be numbers, shape (n, 2)") from None
         if pts.ndim != 2 or pts.shape[1] != 2:
             raise ValueError(f"points must have shape (n, 2), got {pts.shape}")
         x = add_bias_row(_features.feature_matrix(pts, self._config.features))

@@ -513,3 +513,11 @@ def test_a_trainer_and_its_history_print_what_they_hold():
                        f"epoch 3, train loss {t.train_loss:.4g}, test loss {t.test_loss:.4g})")
     assert repr(t.history).startswith("History(4 rows, epochs 0..3; test loss ")
     assert "no hidden layer, sgd" in repr(Trainer(Config(seed="r", network_shape=())))
+
+
+def test_predict_names_points_that_are_not_numbers():
+    t = Trainer(Config(seed="p"))
+    with pytest.raises(TypeError, match=r"points='x': must be numbers, shape \(n, 2\)"):
+        t.predict("x")
+    with pytest.raises(TypeError, match=r"points=\[\['a', 1\]\]"):
+        t.predict([["a", 1]])
