@@ -471,8 +471,9 @@ def study(config: Config, seeds=20, target: float = 0.1, epochs: int = 1000) -> 
     if not isinstance(config, Config):
         raise TypeError(f"config must be a Config, got {type(config).__name__}")
     if isinstance(target, bool) or not isinstance(target, (int, float)) \
-            or not math.isfinite(target):
-        raise ValueError(f"target={target!r}: must be a finite number")
+            or not math.isfinite(target) or target <= 0:
+        raise ValueError(f"target={target!r}: must be a finite number > 0 (a loss is never "
+                         "below 0, so no seed could reach it)")
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs={epochs!r}: must be an integer >= 0")
     runs = Runs.seeds(config, seeds)

@@ -563,3 +563,9 @@ def test_picking_a_run_that_is_not_there_names_the_range():
         runs[5]
     with pytest.raises(TypeError, match=r"runs\['adam'\]: a run is picked by its position.*labels: sgd, adam"):
         runs["adam"]
+
+
+def test_study_refuses_a_target_no_loss_can_reach():
+    for target in (0, -1):
+        with pytest.raises(ValueError, match=rf"target={target}: must be a finite number > 0"):
+            study(Config(seed="0"), seeds=2, target=target, epochs=1)
