@@ -776,6 +776,8 @@ class Trainer:
         weights this seed gives on a fresh load, so that two runs that differ
         only in a hyperparameter start from the same point.
         """
+        if not isinstance(same_weights, (bool, np.bool_)):
+            raise TypeError(f"same_weights={_r(same_weights)}: must be True or False")
         self._build(same_weights=same_weights)
 
     def regenerate(self) -> None:

@@ -521,3 +521,12 @@ def test_predict_names_points_that_are_not_numbers():
         t.predict("x")
     with pytest.raises(TypeError, match=r"points=\[\['a', 1\]\]"):
         t.predict([["a", 1]])
+
+
+def test_reset_refuses_a_same_weights_that_is_not_a_bool():
+    """reset(same_weights="no") used to mean True (a non-empty string) and reset."""
+    t = Trainer(Config(seed="r"))
+    t.step(3)
+    with pytest.raises(TypeError, match="same_weights='no': must be True or False"):
+        t.reset(same_weights="no")
+    assert t.epoch == 3
