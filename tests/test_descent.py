@@ -471,3 +471,19 @@ def test_a_race_prints_its_runs():
     race = Race("ravine", runs=[dict(optimizer="sgd"), dict(optimizer="adam")])
     race.step(3)
     assert repr(race) == "Race('ravine', 2 runs: SGD, Adam) at step 3"
+
+
+@pytest.mark.parametrize("f", [lambda x: x ** 0.5, math.log], ids=["sqrt", "log"])
+def test_a_custom_f_undefined_on_part_of_its_range_draws_and_diverges(f):
+    """sqrt and log on a range reaching x < 0 raised NumPy's RuntimeWarning or
+    'math domain error' while drawing; now those points are NaN and a ball that
+    gets there has diverged."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        d = Descent(f=f, start=1, learning_rate=0.5)
+        x, y = d.curve.curve()
+        assert np.isnan(y[x < 0]).all() and np.isfinite(y[x > 0]).all()
+        d.step(100)
+    assert d.diverged and "not finite" in d.status
