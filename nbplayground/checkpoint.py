@@ -59,7 +59,8 @@ def _r(value, limit: int = 60) -> str:
 
 
 class SaveFileError(ValueError):
-    """A saved file (or dict) that cannot be loaded; the message says where and why."""
+    """A saved file (or dict) that cannot be loaded, or a path that cannot be written;
+    the message says where and why."""
 
 
 class SaveFileMissingError(SaveFileError, FileNotFoundError):
@@ -102,8 +103,15 @@ def to_json(trainer: Trainer) -> str:
 def save(trainer: Trainer, path) -> None:
     """Write the trainer's state to ``path`` as JSON (see the module docstring)."""
     text = to_json(trainer)
-    with open(os.fspath(path), "w", encoding="utf-8") as f:
-        f.write(text)
+    try:
+        path = os.fspath(path)
+    except TypeError:
+        raise TypeError(f"path={_r(path)}: must be a file path (str or os.PathLike)") from None
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as exc:  # a directory, a missing folder, no permission: nothing written
+        raise SaveFileError(f"{path}: cannot be written ({exc})") from exc
 
 
 # --------------------------------------------------------------------------------------

@@ -484,9 +484,10 @@ class Config:
         :data:`NUM_NODES_HIDE_PATTERN`.
     optimizer, momentum, nesterov, decay, rho, epsilon, beta_1, beta_2
         Keras optimizer and hyper-parameters.  ``decay`` is inverse-time decay
-        per update, lr_t = lr / (1 + decay·t).  ``momentum``/``nesterov``
-        affect "sgd" only, ``rho`` RMSprop/Adadelta, ``beta_1``/``beta_2`` the
-        Adam family; a value set for another optimizer is kept and ignored.
+        per update, lr_t = lr / (1 + decay·t).  ``momentum`` affects "sgd" and
+        "rmsprop", ``nesterov`` "sgd" only, ``rho`` RMSprop/Adadelta,
+        ``beta_1``/``beta_2`` the Adam family; a value set for another optimizer is
+        kept and ignored.
         ``None`` means the optimizer's Keras default.
     loss
         see :data:`LOSSES`.  Regression needs "squared"; multi-class
@@ -806,6 +807,10 @@ class Config:
         if "#" in text:
             fragment = text.split("#", 1)[1]
         elif "://" in text:
+            query = text.split("?", 1)[1] if "?" in text else ""
+            if "=" in query:  # settings after '?' would be silently lost: say where they go
+                raise ConfigError(f"URL: {_short(text)} has its settings after '?'; Playground "
+                                  "reads them after '#' (…/#dataset=xor&...)", "url", text)
             fragment = ""  # a URL without a fragment: Playground's defaults
         else:
             fragment = text

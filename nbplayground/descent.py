@@ -92,8 +92,12 @@ class Curve:
         return (tuple(self.range),) if self.dim == 1 else tuple(tuple(r) for r in self.range)
 
     def value(self, position) -> float:
-        """f at one position (a sequence of ``dim`` numbers)."""
-        return float(self.f(*(float(p) for p in position)))
+        """f at one position (a sequence of ``dim`` numbers); inf where it overflows.
+
+        Python's float arithmetic raises OverflowError (``(1e200 - 1) ** 2``) where
+        NumPy gives inf: a ball flung that far has diverged, it is not an error.
+        """
+        return _value(self.f, *(float(p) for p in position))
 
     def gradient(self, position) -> np.ndarray:
         """The gradient at one position, as a float64 array of length ``dim``."""
@@ -129,14 +133,30 @@ class Curve:
 def _evaluate(f, *coords) -> np.ndarray:
     """f over arrays: vectorised if f broadcasts, else point by point."""
     try:
-        z = np.asarray(f(*coords), dtype=np.float64)
+        with np.errstate(all="ignore"):  # where f is undefined (sqrt of x < 0): NaN, not drawn
+            z = np.asarray(f(*coords), dtype=np.float64)
         if z.shape == coords[0].shape:
             return z
     except Exception:  # a scalar-only function (math.sin, if ...): fall back
         pass
     flat = [c.ravel() for c in coords]
-    z = np.array([float(f(*(c[i] for c in flat))) for i in range(flat[0].size)])
+    z = np.array([_value(f, *(c[i] for c in flat)) for i in range(flat[0].size)])
     return z.reshape(coords[0].shape)
+
+
+def _value(f, *point) -> float:
+    """f at one point as a float: inf where Python's float arithmetic overflows
+    (``(1e200 - 1) ** 2``), NaN where f is undefined (``math.log(-1)``, ``1 / 0``,
+    a complex ``(-1) ** 0.5``). A ball that gets there has diverged; the drawing
+    leaves such points out."""
+    try:
+        with np.errstate(all="ignore"):
+            value = f(*point)
+        return float(value)
+    except OverflowError:
+        return math.inf
+    except (ValueError, ZeroDivisionError, TypeError):
+        return math.nan
 
 
 def surface_levels(z: np.ndarray) -> np.ndarray:
@@ -165,7 +185,8 @@ def finite_difference_gradient(f: Callable, position, h: float = 1e-6) -> np.nda
         up, down = p.copy(), p.copy()
         up[i] += step
         down[i] -= step
-        g[i] = (float(f(*up)) - float(f(*down))) / (up[i] - down[i])
+        with np.errstate(all="ignore"):
+            g[i] = (_value(f, *up) - _value(f, *down)) / (up[i] - down[i])
     return g
 
 
@@ -305,6 +326,13 @@ def _custom_curve(f, grad, start, plot_range) -> Curve:
         raise ValueError(f"f{point} raised {type(exc).__name__}: {exc}") from exc
     if np.ndim(value) != 0:
         raise ValueError(f"f{point} returned {value!r}; f must return one number")
+    try:
+        finite = math.isfinite(float(value))
+    except (TypeError, ValueError):
+        raise TypeError(f"f{point} returned {value!r}; f must return a number") from None
+    if not finite:
+        raise ValueError(f"f{point} = {float(value)!r}; f must give a finite number at the "
+                         "start (choose a start where f is defined)")
     if plot_range is None:
         plot_range = [(c - 5.0, c + 5.0) for c in point]
         plot_range = plot_range[0] if dim == 1 else tuple(plot_range)
@@ -666,6 +694,10 @@ class Race:
     @property
     def start(self) -> tuple:
         return self.runs[0].start
+
+    def __repr__(self):
+        return (f"Race({self._curve.name!r}, {len(self.runs)} runs: {', '.join(self.labels)}) "
+                f"at step {self.steps}")
 
     @property
     def labels(self) -> list[str]:

@@ -33,6 +33,13 @@ class History:
     def __len__(self) -> int:
         return self._n
 
+    def __repr__(self) -> str:
+        if not self._n:
+            return "History(empty)"
+        first, last = self._rows[0], self._rows[self._n - 1]
+        return (f"History({self._n} rows, epochs {first[0]:.0f}..{last[0]:.0f}; test loss "
+                f"{first[2]:.4g} -> {last[2]:.4g}; columns {', '.join(COLUMNS)})")
+
     def clear(self) -> None:
         self._n = 0
 

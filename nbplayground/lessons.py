@@ -543,8 +543,8 @@ def _keras_rule(c: Config):
              for k, v in _KERAS_SETTINGS.items() if getattr(c, k) != v]
     if wrong:
         return (f"Not yet the optimizer of {KERAS2_LINE}: " + "; ".join(wrong)
-                + ". lr is Keras 3's learning_rate; decay stays decay here (Keras 3 makes "
-                "it a schedule).")
+                + ". Keras 2's lr is learning_rate in Keras 3 and here; decay stays decay "
+                "here (Keras 3 makes it a schedule).")
     return None
 
 

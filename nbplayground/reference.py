@@ -432,3 +432,12 @@ class BatchExplanation:
                 value.setflags(write=False)
             return value
         return cls(**{name: frozen(value) for name, value in fields.items()})
+
+    def __repr__(self) -> str:
+        # the fields hold every array of the batch: a summary reads better at a prompt
+        carried = f", {self.carried} carried" if self.carried else ""
+        update = "applies its update" if self.applies_update else "leftover: no update"
+        return (f"BatchExplanation(epoch {self.epoch + 1}, batch {self.batch + 1} of "
+                f"{self.batches_per_epoch}: {len(self.indices)} points{carried}, "
+                f"loss {self.loss:.6g}, learning rate {self.learning_rate:g}, {update}; "
+                f"layers {[int(a.shape[1]) for a in self.activations]})")

@@ -46,7 +46,11 @@ from .config import Config, js_number
 from .seedrandom import SeedRandom, new_seed
 from .trainer import Trainer
 
-__all__ = ["Runs", "Study", "study"]
+__all__ = ["Runs", "Study", "study", "LIMIT_RUNS"]
+
+#: The most runs one ``Runs`` (``seeds``, ``vary``, ``study``, ``Compare``) holds: each run is
+#: a whole Trainer, and a mistyped count (``10**6``) must be refused, not fill the memory.
+LIMIT_RUNS = 1000
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Config))
 
@@ -90,8 +94,9 @@ def _seed_list(config: Config, n) -> list:
     if isinstance(n, (bool, np.bool_)):
         raise ValueError(f"n={n!r}: must be a count >= 1 or a list of seed strings")
     if isinstance(n, (int, np.integer)):
-        if n < 1:
-            raise ValueError(f"n={n!r}: must be a count >= 1 or a list of seed strings")
+        if not 1 <= n <= LIMIT_RUNS:
+            raise ValueError(f"n={n!r}: must be a count 1..{LIMIT_RUNS} (LIMIT_RUNS) "
+                             "or a list of seed strings")
         rand = SeedRandom(config.seed)
         seeds = [config.seed]
         while len(seeds) < n:
@@ -135,6 +140,8 @@ class Runs:
             raise TypeError(f"configs={configs!r}: must be a list of Config") from None
         if not configs:
             raise ValueError("Runs([]): give at least one Config")
+        if len(configs) > LIMIT_RUNS:
+            raise ValueError(f"{len(configs)} configs: at most {LIMIT_RUNS} runs (LIMIT_RUNS)")
         for i, c in enumerate(configs):
             if not isinstance(c, Config):
                 raise TypeError(f"configs[{i}] is a {type(c).__name__}, not a Config")
@@ -205,6 +212,10 @@ class Runs:
                              "seed, so varying seed would change nothing; use "
                              "same_start=False or Runs.seeds(config, seeds)")
         names = list(lists)
+        count = math.prod(len(lists[n]) for n in names)
+        if count > LIMIT_RUNS:
+            raise ValueError(f"{' x '.join(str(len(lists[n])) for n in names)} = {count} runs: "
+                             f"at most {LIMIT_RUNS} (LIMIT_RUNS)")
         combos = list(itertools.product(*(lists[n] for n in names)))
         if same_start:
             seeds = [config.seed] * len(combos)
@@ -232,6 +243,14 @@ class Runs:
 
     def __getitem__(self, i) -> Trainer:
         """Run ``i`` as a :class:`Trainer`, in the state the stacked training left it."""
+        if isinstance(i, slice):
+            return self._trainers[i]
+        n = len(self._trainers)
+        if isinstance(i, (bool, np.bool_)) or not isinstance(i, (int, np.integer)):
+            raise TypeError(f"runs[{i!r}]: a run is picked by its position, an int 0..{n - 1} "
+                            f"(labels: {', '.join(self._labels[:4])}{', ...' if n > 4 else ''})")
+        if not -n <= i < n:
+            raise IndexError(f"runs[{i}]: there are {n} runs, 0..{n - 1}")
         return self._trainers[i]
 
     def __iter__(self):
@@ -452,8 +471,9 @@ def study(config: Config, seeds=20, target: float = 0.1, epochs: int = 1000) -> 
     if not isinstance(config, Config):
         raise TypeError(f"config must be a Config, got {type(config).__name__}")
     if isinstance(target, bool) or not isinstance(target, (int, float)) \
-            or not math.isfinite(target):
-        raise ValueError(f"target={target!r}: must be a finite number")
+            or not math.isfinite(target) or target <= 0:
+        raise ValueError(f"target={target!r}: must be a finite number > 0 (a loss is never "
+                         "below 0, so no seed could reach it)")
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs={epochs!r}: must be an integer >= 0")
     runs = Runs.seeds(config, seeds)

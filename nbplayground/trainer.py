@@ -776,6 +776,8 @@ class Trainer:
         weights this seed gives on a fresh load, so that two runs that differ
         only in a hyperparameter start from the same point.
         """
+        if not isinstance(same_weights, (bool, np.bool_)):
+            raise TypeError(f"same_weights={_r(same_weights)}: must be True or False")
         self._build(same_weights=same_weights)
 
     def regenerate(self) -> None:
@@ -1000,15 +1002,29 @@ class Trainer:
         self._set(layer, node, None, value, "bias")
 
     def _set(self, layer, dest, src, value, what):
-        if not isinstance(layer, (int, np.integer)) or not 0 <= layer < self.network.num_layers:
-            raise IndexError(f"layer={layer!r}: must be 0..{self.network.num_layers - 1}")
+        network = self.network
+        if not _is_int(layer) or not 0 <= layer < network.num_layers:
+            raise WeightIndexError(f"layer={_r(layer)}: must be an integer 0..{network.num_layers - 1} "
+                                   "(the weight layers, the output layer last)")
+        n_out, cols = network.shapes[layer]
+        node = "dest" if what == "weight" else "node"
+        if not _is_int(dest) or not 0 <= dest < n_out:
+            raise WeightIndexError(f"{node}={_r(dest)}: must be an integer 0..{n_out - 1} "
+                                   f"(the nodes of weight layer {layer})")
+        if src is not None and (not _is_int(src) or not 0 <= src < cols - 1):
+            raise WeightIndexError(f"src={_r(src)}: must be an integer 0..{cols - 2} "
+                                   f"(the nodes feeding weight layer {layer})")
+        if isinstance(value, (str, bytes, bool, np.bool_)):
+            raise TypeError(f"{what}={_r(value)}: must be a finite number, not {type(value).__name__}")
         try:
             value = float(value)
-        except (TypeError, ValueError, OverflowError):
+        except OverflowError:
             raise ValueError(f"{what}={_r(value)}: must be a finite number") from None
+        except (TypeError, ValueError):
+            raise TypeError(f"{what}={_r(value)}: must be a finite number") from None
         if not math.isfinite(value):
             raise ValueError(f"{what}={value!r}: must be a finite number")
-        self.network.params[self.network.index(layer, dest, src)] = value
+        network.params[network.index(layer, dest, src)] = value
         self._evaluate(record=False)
 
     # -- looking at it -----------------------------------------------------------------
@@ -1016,7 +1032,10 @@ class Trainer:
     def predict(self, points) -> np.ndarray:
         """The network's output at ``points`` (n, 2): values on Playground's [-1, 1]
         scale for two classes and regression (n,), class probabilities (n, K) for K > 2."""
-        pts = np.asarray(points, dtype=np.float64)
+        try:
+            pts = np.asarray(points, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"points={_r(points)}: must be numbers, shape (n, 2)") from None
         if pts.ndim != 2 or pts.shape[1] != 2:
             raise ValueError(f"points must have shape (n, 2), got {pts.shape}")
         x = add_bias_row(_features.feature_matrix(pts, self._config.features))
@@ -1137,6 +1156,15 @@ class Trainer:
 
     # -- the whole state as plain data ---------------------------------------------------
 
+    def __repr__(self) -> str:
+        c = self._config
+        net = (f"network {'-'.join(map(str, c.network_shape))} {c.activation}"
+               if c.network_shape else "no hidden layer")
+        diverged = ", diverged" if self.diverged else ""
+        return (f"Trainer({c.dataset}, {net}, {c.optimizer} learning rate "
+                f"{c.learning_rate:g}, seed {c.seed!r}: epoch {self.epoch}, train loss "
+                f"{self.train_loss:.4g}, test loss {self.test_loss:.4g}{diverged})")
+
     def state(self) -> dict:
         """Everything needed to continue this run, as a plain JSON-able dict::
 
@@ -1196,6 +1224,15 @@ class Trainer:
         message starts with the key (``params``, ``optimizer.slots.m``, ...).
         """
         return _restore(cls, state)
+
+
+class WeightIndexError(IndexError, ValueError):
+    """``set_weight``/``set_bias`` got a layer or node that does not exist (an IndexError
+    for indexing, and a ValueError like every other refused input)."""
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 class StateError(ValueError):

@@ -474,3 +474,15 @@ def test_state_refuses_a_batch_outside_the_epoch():
     state["batch"] = 99
     with pytest.raises(ValueError, match="batch"):
         Trainer.from_state(state)
+
+
+def test_a_path_that_cannot_be_written_is_named(tmp_path):
+    """save() to a folder used to raise a bare IsADirectoryError; now a SaveFileError."""
+    t = Trainer(Config(seed="save-here"))
+    with pytest.raises(SaveFileError, match="cannot be written"):
+        t.save(tmp_path)
+    with pytest.raises(SaveFileError, match="cannot be written"):
+        t.save(tmp_path / "no-such-folder" / "run.json")
+    with pytest.raises(TypeError, match="path=None: must be a file path"):
+        t.save(None)
+    assert list(tmp_path.iterdir()) == []

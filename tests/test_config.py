@@ -1001,3 +1001,26 @@ def test_as_fast_as_possible_is_remembered_in_the_url():
     assert "epochsPerSecond=max" in fast.to_url()
     assert Config.from_url(fast.to_url()).epochs_per_second is None
     assert "epochsPerSecond" not in Config(seed="1").to_url()  # the default: Playground's 60
+
+
+def test_the_docstring_names_every_optimizer_that_uses_momentum():
+    """It said momentum affects "sgd" only, but RMSprop takes Keras's momentum too."""
+    from nbplayground import Trainer, optimizers
+    users = sorted(n for n, names in optimizers.HYPERPARAMETERS.items() if "momentum" in names)
+    text = " ".join(Config.__doc__.split())
+    sentence = re.search(r"``momentum`` affects ([^,]*(?:, [^,`]*)*?), ``nesterov``", text)
+    assert sentence and sorted(re.findall(r'"(\w+)"', sentence.group(1))) == users
+    losses = []
+    for momentum in (0.0, 0.9):   # and it does change an RMSprop run
+        t = Trainer(Config(seed="m", optimizer="rmsprop", momentum=momentum))
+        t.step(2)
+        losses.append(t.train_loss)
+    assert losses[0] != losses[1]
+
+
+def test_settings_after_a_question_mark_are_refused_not_lost():
+    """'...org/?dataset=xor' used to give Playground's defaults (the circle) without a word."""
+    with pytest.raises(ConfigError, match=r"settings after '\?'; Playground reads them after '#'"):
+        Config.from_url("https://playground.tensorflow.org/?dataset=xor&networkShape=5")
+    assert Config.from_url("https://playground.tensorflow.org/").dataset == "circle"
+    assert Config.from_url("https://playground.tensorflow.org/?#dataset=xor").dataset == "xor"

@@ -450,3 +450,40 @@ def test_the_engine_imports_no_widget_code():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env=env)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("curve, optimizer", [("bowl", "sgd"), ("saddle", "adam")])
+def test_a_huge_rate_diverges_instead_of_raising_overflow(curve, optimizer):
+    """(x - 1) ** 2 on Python floats raised OverflowError at x ~ 1e300; now the ball diverges."""
+    d = Descent(curve, optimizer=optimizer, learning_rate=1e300)
+    assert d.step(200) < 200
+    assert d.diverged and "diverged at step" in d.status
+
+
+def test_a_custom_f_undefined_at_the_start_is_refused_by_name():
+    with pytest.raises(ValueError, match=r"f\(1.0,\) = nan; f must give a finite number"):
+        Descent(f=lambda x: math.nan, start=1)
+    with pytest.raises(TypeError, match=r"returned 'a'; f must return a number"):
+        Descent(f=lambda x: "a", start=1)
+
+
+def test_a_race_prints_its_runs():
+    race = Race("ravine", runs=[dict(optimizer="sgd"), dict(optimizer="adam")])
+    race.step(3)
+    assert repr(race) == "Race('ravine', 2 runs: SGD, Adam) at step 3"
+
+
+@pytest.mark.parametrize("f", [lambda x: x ** 0.5, math.log], ids=["sqrt", "log"])
+def test_a_custom_f_undefined_on_part_of_its_range_draws_and_diverges(f):
+    """sqrt and log on a range reaching x < 0 raised NumPy's RuntimeWarning or
+    'math domain error' while drawing; now those points are NaN and a ball that
+    gets there has diverged."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        d = Descent(f=f, start=1, learning_rate=0.5)
+        x, y = d.curve.curve()
+        assert np.isnan(y[x < 0]).all() and np.isfinite(y[x > 0]).all()
+        d.step(100)
+    assert d.diverged and "not finite" in d.status

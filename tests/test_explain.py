@@ -292,3 +292,16 @@ def test_step_batch_divergence_as_step():
         batched.step_batch()
     batched.reset()
     batched.step_batch()
+
+
+def test_an_explanation_prints_as_a_one_line_summary():
+    """Its default repr dumped every array of the batch (hundreds of lines at a prompt)."""
+    t = Trainer(Config(dataset="circle", batch_size=7, seed="demo"))
+    first = repr(t.explain_batch())
+    assert first.startswith("BatchExplanation(epoch 1, batch 1 of 36: 7 points, loss 0.5")
+    assert first.endswith("learning rate 0.03, applies its update; layers [4, 2, 1])")
+    for _ in range(36):
+        last = t.step_batch()
+    assert "batch 36 of 36: 5 points" in repr(last) and "leftover: no update" in repr(last)
+    assert "12 points, 5 carried" in repr(t.explain_batch())
+    assert "\n" not in repr(last)

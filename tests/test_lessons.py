@@ -461,3 +461,10 @@ def test_keras_lesson_prints_the_model_and_training_sections_of_the_export():
            "decay_rate=0.001)" in setup
     assert "momentum=0.9" in setup and "nesterov=True" in setup and "lr=" not in setup
     assert keras.check(trainer).passed
+
+
+def test_keras_hint_says_which_keras_calls_it_lr():
+    """The hint read "lr is Keras 3's learning_rate", as if Keras 3 spelled it lr."""
+    result = CHALLENGES["keras"].check(start("keras", learning_rate=0.01))
+    assert "Keras 2's lr is learning_rate in Keras 3" in str(result)
+    assert "lr is Keras 3's" not in str(result)

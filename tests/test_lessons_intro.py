@@ -501,3 +501,13 @@ def test_lesson05_plain_sgd_lingers_at_the_saddle():
     sgd, momentum, adam = off
     assert adam < momentum < sgd
     assert all(np.allclose(np.abs(b.position), (0, 1), atol=1e-3) for b in race.runs)
+
+
+def test_lesson04_ravine_table_sets_the_divergence_apart(capsys):
+    """The ravine cell printed '... first 20 steps diverged at step 289': the status ran on."""
+    (source,) = [c for c in code_cells("04-gradient-descent") if "zigzags" in c]
+    exec(source, {"np": np, "Ball": Ball})  # noqa: S102 - the lesson's own cell
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 6 and "steps diverged" not in lines[-1]
+    assert lines[-1].endswith("; diverged at step 289: the ball left the box 100 ranges wide "
+                              "around the plot")

@@ -536,3 +536,36 @@ def test_trainer_buffers_and_epochs_from_outside():
     assert Trainer(config.replace(optimizer="adam")).update_kind == "optimizer"
     assert Trainer(config.replace(regularization="L2", regularization_rate=0.01)
                    ).update_kind == "full"
+
+
+def test_a_runaway_count_is_refused_at_once():
+    """Runs.seeds(config, 10**6) used to build a million trainers; now LIMIT_RUNS names it."""
+    import time
+
+    from nbplayground.runs import LIMIT_RUNS
+    config = Config(seed="0")
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"n=1000000: must be a count 1\.\.1000 \(LIMIT_RUNS\)"):
+        Runs.seeds(config, 10**6)
+    with pytest.raises(ValueError, match=r"1000000 runs: at most 1000"):
+        Runs.vary(config, learning_rate=[0.1] * 1000, batch_size=list(range(1, 1001)))
+    with pytest.raises(ValueError, match="LIMIT_RUNS"):
+        Runs([config] * (LIMIT_RUNS + 1))
+    with pytest.raises(ValueError, match="LIMIT_RUNS"):
+        study(config, seeds=10**6, epochs=1)
+    assert time.perf_counter() - start < 5
+
+
+def test_picking_a_run_that_is_not_there_names_the_range():
+    runs = Runs.vary(Config(seed="0"), optimizer=["sgd", "adam"])
+    assert runs[-1] is runs[1] and runs[:1] == [runs[0]]
+    with pytest.raises(IndexError, match=r"runs\[5\]: there are 2 runs, 0\.\.1"):
+        runs[5]
+    with pytest.raises(TypeError, match=r"runs\['adam'\]: a run is picked by its position.*labels: sgd, adam"):
+        runs["adam"]
+
+
+def test_study_refuses_a_target_no_loss_can_reach():
+    for target in (0, -1):
+        with pytest.raises(ValueError, match=rf"target={target}: must be a finite number > 0"):
+            study(Config(seed="0"), seeds=2, target=target, epochs=1)

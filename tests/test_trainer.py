@@ -259,6 +259,24 @@ def test_set_weight_and_bias_validate():
         t.set_weight(0, 9, 0, 1.0)
 
 
+def test_set_weight_refusals_are_value_or_type_errors_naming_the_value():
+    """A bad index is a ValueError too (named, with the range), a string is not a number."""
+    t = Trainer(Config(seed="edit", network_shape=(4, 2)))
+    before = t.network.params.copy()
+    for call, match in [(lambda: t.set_weight(5, 0, 0, 1.0), r"layer=5: must be an integer 0\.\.2"),
+                        (lambda: t.set_weight(0, -1, 0, 1.0), r"dest=-1: must be an integer 0\.\.3"),
+                        (lambda: t.set_weight(0, 0, 2, 1.0), r"src=2: must be an integer 0\.\.1"),
+                        (lambda: t.set_bias(1.0, 0, 1.0), r"layer=1\.0: must be an integer"),
+                        (lambda: t.set_bias(2, 1, 1.0), r"node=1: must be an integer 0\.\.0")]:
+        with pytest.raises(ValueError, match=match):
+            call()
+    with pytest.raises(TypeError, match="weight='1': must be a finite number"):
+        t.set_weight(0, 0, 0, "1")
+    with pytest.raises(TypeError, match="bias=True"):
+        t.set_bias(0, 0, True)
+    assert np.array_equal(t.network.params, before)
+
+
 def test_no_features_still_trains_and_draws():
     """docs/playground.md §4: with zero features the network still builds (hidden units see only biases)."""
     for shape in [(), (3,)]:
@@ -485,3 +503,30 @@ def test_a_huge_weight_names_the_field():
     with pytest.raises(ValueError, match="bias="):
         t.set_bias(0, 0, 10**5000)
     assert t.network.params.tobytes() == before
+
+
+def test_a_trainer_and_its_history_print_what_they_hold():
+    """Both printed as '<nbplayground.trainer.Trainer object at 0x...>' at a prompt."""
+    t = Trainer(Config(seed="r", network_shape=(4, 2)))
+    t.step(3)
+    assert repr(t) == (f"Trainer(circle, network 4-2 tanh, sgd learning rate 0.03, seed 'r': "
+                       f"epoch 3, train loss {t.train_loss:.4g}, test loss {t.test_loss:.4g})")
+    assert repr(t.history).startswith("History(4 rows, epochs 0..3; test loss ")
+    assert "no hidden layer, sgd" in repr(Trainer(Config(seed="r", network_shape=())))
+
+
+def test_predict_names_points_that_are_not_numbers():
+    t = Trainer(Config(seed="p"))
+    with pytest.raises(TypeError, match=r"points='x': must be numbers, shape \(n, 2\)"):
+        t.predict("x")
+    with pytest.raises(TypeError, match=r"points=\[\['a', 1\]\]"):
+        t.predict([["a", 1]])
+
+
+def test_reset_refuses_a_same_weights_that_is_not_a_bool():
+    """reset(same_weights="no") used to mean True (a non-empty string) and reset."""
+    t = Trainer(Config(seed="r"))
+    t.step(3)
+    with pytest.raises(TypeError, match="same_weights='no': must be True or False"):
+        t.reset(same_weights="no")
+    assert t.epoch == 3
