@@ -468,3 +468,8 @@ def test_keras_hint_says_which_keras_calls_it_lr():
     result = CHALLENGES["keras"].check(start("keras", learning_rate=0.01))
     assert "Keras 2's lr is learning_rate in Keras 3" in str(result)
     assert "lr is Keras 3's" not in str(result)
+
+
+def test_challenges_are_listed_in_the_course_order():
+    notebooks = [c.notebook for c in CHALLENGES.values()]
+    assert notebooks == sorted(notebooks) and notebooks[0].startswith("01-"), notebooks
