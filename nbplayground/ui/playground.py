@@ -491,6 +491,8 @@ class Playground(widgets.VBox):
         fresh load (also what the "same start" box does for the button).
         """
         self._check_open()
+        if not isinstance(same_weights, bool):  # refused before anything changes
+            raise TypeError(f"same_weights={same_weights!r}: must be True or False")
         self._halt()
         self._trainer.reset(same_weights=same_weights)
         self._status.clear()

@@ -512,3 +512,14 @@ def test_output_links_meet_the_heatmap():
         assert "nbp-weight-editor" in p.network_view._editor._dom_classes
     finally:
         p.close()
+
+
+async def test_a_refused_reset_leaves_a_playing_playground_playing():
+    p = Playground(seed="refused-reset")
+    try:
+        p.play()
+        with pytest.raises(TypeError, match="same_weights"):
+            p.reset(same_weights="no")
+        assert p.playing
+    finally:
+        p.close()
