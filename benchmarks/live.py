@@ -209,7 +209,8 @@ _WATCH_JS = """() => {
     const net = root.querySelector('.nbp-network-column svg image');
     const epoch = root.querySelector('.nbp-epoch');
     const counts = {heat: 0, net: 0, epoch: 0};
-    new MutationObserver(() => { counts.heat += 1; })
+    window.__nbpHeatTimes = [];
+    new MutationObserver(() => { counts.heat += 1; window.__nbpHeatTimes.push(performance.now()); })
         .observe(heat, {attributes: true, attributeFilter: ['href']});
     new MutationObserver(() => { counts.net += 1; })
         .observe(net, {attributes: true, attributeFilter: ['href']});
@@ -227,8 +228,10 @@ _PAINT_JS = """() => {
     const counts = window.__nbpCounts;
     counts.painted = 0; counts.raf = 0;
     let last = heat.getAttribute('href');
-    const tick = () => {
+    window.__nbpRafTimes = [];
+    const tick = (t) => {
         counts.raf += 1;
+        window.__nbpRafTimes.push(t);
         const now = document.querySelector('.nbp-playground .nbp-heatmap svg image');
         const href = now ? now.getAttribute('href') : null;
         if (href !== last) { counts.painted += 1; last = href; }
@@ -293,6 +296,51 @@ def cpu_seconds(pid: int) -> float:
         fields = f.read().rsplit(")", 1)[1].split()
     ticks = int(fields[11]) + int(fields[12])  # fields 14, 15 counted from 1
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _process_kind(pid: str) -> str:
+    """A short name for a process: chromium's --type, jupyter, the kernel, or its comm."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+    except OSError:
+        return "?"
+    text = b" ".join(argv).decode(errors="replace")
+    if "chrom" in text:
+        kind = next((a.decode()[7:] for a in argv if a.startswith(b"--type=")), "browser")
+        return f"chromium {kind}"
+    if "ipykernel" in text:
+        return "kernel"
+    if "jupyter" in text or "jupyterlab" in text:
+        return "jupyter server"
+    if "benchmarks/" in text:
+        return "this benchmark (playwright)"
+    if "playwright" in text or "node" in argv[0].decode(errors="replace"):
+        return "playwright driver"
+    return "other: " + Path(argv[0].decode(errors="replace") or "?").name
+
+
+def process_cpu() -> dict:
+    """utime + stime (seconds) of every process on the machine, by pid."""
+    out = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                out[entry] = cpu_seconds(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return out
+
+
+def cpu_by_kind(before: dict, after: dict, wall: float) -> dict:
+    """Cores used per kind of process between two :func:`process_cpu` snapshots."""
+    kinds: dict = {}
+    for pid, t in after.items():
+        used = t - before.get(pid, 0.0)
+        if used > 0:
+            kind = _process_kind(pid)
+            kinds[kind] = kinds.get(kind, 0.0) + used / wall
+    return dict(sorted(kinds.items(), key=lambda kv: -kv[1]))
 
 
 def main_thread_metrics(cdp) -> dict:
@@ -370,6 +418,22 @@ def summarize_trace(events: list, seconds: float) -> dict:
                 main_busy=sum(by_event.values()) / per_s)
 
 
+def gap_summary(heat: list, raf: list) -> dict:
+    """How the heatmap's changes fall between animation frames: the gaps between two
+    changes (ms) and between two animation frames, and how many changes came within
+    the same animation frame as the one before (merged: never seen)."""
+    import numpy as np
+    heat, raf = np.asarray(heat[-400:], float), np.asarray(raf[-600:], float)
+    if len(heat) < 3 or len(raf) < 3:
+        return {}
+    slot = np.searchsorted(raf, heat)          # the animation frame that paints each change
+    merged = int((np.diff(slot) == 0).sum())
+    gaps, raf_gaps = np.diff(heat), np.diff(raf)
+    return dict(changes=len(heat), merged=merged,
+                gap_pct=[float(np.percentile(gaps, q)) for q in (10, 25, 50, 75, 90)],
+                raf_pct=[float(np.percentile(raf_gaps, q)) for q in (10, 50, 90)])
+
+
 def load_average() -> str:
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
@@ -394,13 +458,18 @@ def measure(page, seconds: float, pause_seconds: float, trace_seconds: float,
     b_start, t_start = page.evaluate(_COUNTS_JS), time.monotonic()
     m_start = main_thread_metrics(cdp)
     cpu_start = cpu_seconds(start["pid"])
+    procs_start = process_cpu()
     time.sleep(seconds)
+    procs_end = process_cpu()
     b_end, t_end = page.evaluate(_COUNTS_JS), time.monotonic()
     m_end = main_thread_metrics(cdp)
+    times = page.evaluate("() => [window.__nbpHeatTimes, window.__nbpRafTimes]")
     end = kernel(page, SNAPSHOT_CODE)
     cpu_end = cpu_seconds(start["pid"])
     raw = dict(start=start, end=end, browser=(b_start, b_end), wall=t_end - t_start,
-               cpu_play=cpu_end - cpu_start, metrics=(m_start, m_end))
+               cpu_play=cpu_end - cpu_start, metrics=(m_start, m_end),
+               processes=cpu_by_kind(procs_start, procs_end, t_end - t_start),
+               gaps=gap_summary(*times))
     if trace_seconds > 0:
         raw["trace"] = chrome_trace(page, cdp, trace_seconds)
 
@@ -495,6 +564,15 @@ def report(raw: dict, load_before: str, load_after: str, first_picture: float,
           f"script {share['ScriptDuration']:.2f} + style {share['RecalcStyleDuration']:.2f} + "
           f"layout {share['LayoutDuration']:.2f} + other (paint, composite, ...) "
           f"{share['other']:.2f}")
+    gaps = raw.get("gaps") or {}
+    if gaps:
+        print(f"  heatmap changes merged into the previous one's animation frame: "
+              f"{gaps['merged']} of {gaps['changes']}; gaps between changes (ms, p10/25/50/75/90) "
+              + "/".join(f"{g:.0f}" for g in gaps["gap_pct"])
+              + "; between animation frames (p10/50/90) "
+              + "/".join(f"{g:.0f}" for g in gaps["raf_pct"]))
+    print("  CPU by process while playing (cores; the whole machine, shared):  "
+          + ", ".join(f"{k} {v:.2f}" for k, v in raw["processes"].items() if v >= 0.01))
     if "trace" in raw:
         trace = raw["trace"]
         print(f"  Chrome trace, {args.trace_seconds:g} s, renderer main thread self time "
@@ -560,6 +638,9 @@ def main(argv=None) -> int:
     parser.add_argument("--close-tab", action="store_true",
                         help="after the measurement, close the tab while playing and sample "
                              "the kernel's CPU for 12 s")
+    parser.add_argument("--extra-css", default="",
+                        help="CSS added to the page before playing (experiments: e.g. "
+                             "'.nbp-flowing svg { animation: none !important }')")
     parser.add_argument("--trace-seconds", type=float, default=3.0,
                         help="seconds of Chrome trace taken while playing (0: none)")
     args = parser.parse_args(argv)
@@ -605,6 +686,8 @@ def main(argv=None) -> int:
                         polling=20)
                     first_picture = time.monotonic() - t0
                     page.wait_for_timeout(500)
+                    if args.extra_css:
+                        page.add_style_tag(content=args.extra_css)
                     raw = measure(page, args.seconds, args.pause_seconds, args.trace_seconds,
                                   args.close_tab)
                 finally:

@@ -121,6 +121,13 @@ LINK_REFRESH_SECONDS = 0.25
 ATLAS_REFRESH_SECONDS = 0.1
 """The thumbnails are redrawn at most this often (10 a second: each new atlas costs the
 browser two messages, an image decode and a repaint of the panel)."""
+FLOW_PHASES = 4
+"""The links flow while training: their dashes (``9 3``, a period of 12 px) step on by
+3 px at each link refresh (at most 4 times a second), through ``FLOW_PHASES`` classes
+``nbp-flow-0`` ... ``nbp-flow-3`` on the panel that set ``stroke-dashoffset`` (style.py).
+A CSS animation would restyle the panel at every animation frame of the page (the
+browser's largest cost per frame while playing, the trace said); one class change per
+refresh costs one small message and one restyle of the link paths."""
 FADED_NODE_OPACITY = 0.5
 """Border (and label) opacity of an unselected feature (Playground)."""
 FADED_ALPHA = int(ATLAS_ALPHA[ATLAS_FADED])
@@ -207,6 +214,8 @@ class NetworkView(widgets.VBox):
         self._header_shape = None
         self._closed = False
         self._left_at = None        # DOM timeStamp of the last mouseleave
+        self._playing = False
+        self.flow_phase = 0         # which nbp-flow-<k> class the panel has
 
         self._build_widgets()
         super().__init__(children=[self._header, self._neuron_row, self.figure, self.captions,
@@ -450,12 +459,26 @@ class NetworkView(widgets.VBox):
         return small
 
     def set_playing(self, playing: bool) -> None:
-        """While training, the links flow (a CSS animation of their dashes, style.py);
-        paused, they stand still."""
-        if playing:
-            self.add_class("nbp-flowing")
-        else:
-            self.remove_class("nbp-flowing")
+        """While training, the links are dashed and flow: each link refresh moves the
+        dashes on (:data:`FLOW_PHASES`); paused, they stand still."""
+        self._playing = bool(playing)
+        self._set_flow_classes()
+
+    def _set_flow_classes(self) -> None:
+        """The panel's classes: ``nbp-flowing`` while playing and ``nbp-flow-<phase>``,
+        in one message (only when they change)."""
+        keep = [c for c in self._dom_classes
+                if c != "nbp-flowing" and not c.startswith("nbp-flow-")]
+        if self._playing:
+            keep += ["nbp-flowing", f"nbp-flow-{self.flow_phase}"]
+        if tuple(keep) != tuple(self._dom_classes):
+            self._dom_classes = keep
+
+    def _step_flow(self) -> None:
+        """Move the dashes one phase on (a link refresh while playing)."""
+        if self._playing:
+            self.flow_phase = (self.flow_phase + 1) % FLOW_PHASES
+            self._set_flow_classes()
 
     def flush(self) -> None:
         """Draw links and biases held back by the refresh limit now."""
@@ -939,6 +962,7 @@ class NetworkView(widgets.VBox):
             self._bias_mark.color = bcodes
             self._bias_codes = bcodes
         self._set_readout()
+        self._step_flow()
 
     # -- overlay: Step inside draws one mini-batch's numbers over the picture ----------
 

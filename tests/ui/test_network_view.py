@@ -602,3 +602,36 @@ def test_the_figure_has_no_toolbar():
     view, _ = make_view()
     assert view.figure.display_toolbar is False
     view.close()
+
+
+async def test_links_flow_one_phase_per_link_refresh_while_playing_and_stand_still_paused():
+    from nbplayground.ui.network_view import FLOW_PHASES
+    trainer = Trainer(Config(seed="8"))
+    now = [100.0]
+    view, _ = make_view(link_interval=0.25, clock=lambda: now[0])
+    draw(view, trainer)
+    assert "nbp-flowing" not in view._dom_classes          # paused: solid, still links
+    view.set_playing(True)
+    classes = [c for c in view._dom_classes if c.startswith("nbp-flow")]
+    assert classes == ["nbp-flowing", f"nbp-flow-{view.flow_phase}"]
+    phases = []
+    for _ in range(2 * FLOW_PHASES):
+        trainer.step(1)
+        draw(view, trainer, structure_changed=False)      # within the interval: no step
+        now[0] += 0.1
+        trainer.step(1)
+        draw(view, trainer, structure_changed=False)
+        now[0] += 0.2                                     # 0.3 s since the last refresh
+        phases.append(view.flow_phase)
+        assert f"nbp-flow-{view.flow_phase}" in view._dom_classes
+        assert sum(c.startswith("nbp-flow-") for c in view._dom_classes) == 1
+    # one phase per refresh (not per frame), round and round
+    assert phases[1:] == [(p + 1) % FLOW_PHASES for p in phases[:-1]]
+    view.set_playing(False)
+    frozen = list(view._dom_classes)
+    assert not any(c.startswith("nbp-flow") for c in frozen)
+    now[0] += 1.0
+    trainer.step(1)
+    draw(view, trainer, structure_changed=False)          # a refresh after pause: still
+    assert list(view._dom_classes) == frozen
+    view.close()
