@@ -166,6 +166,21 @@ from nbplayground import Playground
 SHOW_CELL = '''from nbplayground import Playground
 pg = Playground(dataset="spiral", network_shape=(8,) * 6, activation="tanh",
                 epochs_per_second=EPOCHS_PER_SECOND, max_cpu=MAX_CPU)
+_spent = dict(train_wall=0.0, train_cpu=0.0, render_wall=0.0, render_cpu=0.0)
+
+def _timed(fn, name):
+    def timed(*args):
+        w, c = time.perf_counter(), time.thread_time()
+        try:
+            return fn(*args)
+        finally:
+            _spent[name + "_wall"] += time.perf_counter() - w
+            _spent[name + "_cpu"] += time.thread_time() - c
+    return timed
+
+if MAX_IN_FLIGHT is not None:
+    pg._gate.max_in_flight = MAX_IN_FLIGHT
+pg.loop._train, pg.loop._render = _timed(pg.loop._train, "train"), _timed(pg.loop._render, "render")
 pg'''
 
 #: Printed by every kernel snapshot (one JSON line).
@@ -173,6 +188,7 @@ SNAPSHOT_CODE = r'''
 print(json.dumps(dict(t=time.monotonic(), epoch=pg.trainer.epoch, frames=pg.frames_rendered,
                       loop_frames=pg.loop.frames, held=pg.loop.held, playing=pg.playing,
                       render_cost=pg.loop.render_cost, pid=os.getpid(), status=pg.status,
+                      ticks=pg.loop.ticks, **_spent,
                       **_meter.snapshot())))
 '''
 
@@ -307,7 +323,8 @@ def _process_kind(pid: str) -> str:
         return "?"
     text = b" ".join(argv).decode(errors="replace")
     if "chrom" in text:
-        kind = next((a.decode()[7:] for a in argv if a.startswith(b"--type=")), "browser")
+        # (chromium rewrites its children's command lines: one string with spaces)
+        kind = next((a[7:] for a in text.split() if a.startswith("--type=")), "browser")
         return f"chromium {kind}"
     if "ipykernel" in text:
         return "kernel"
@@ -551,6 +568,12 @@ def report(raw: dict, load_before: str, load_after: str, first_picture: float,
     if "engine" in raw:
         engine = raw["engine"]
         print(f"  engine alone (no widget, 2 s)      {engine['epochs'] / engine['seconds']:8.0f} /s")
+    spent = {k: (end[k] - start[k]) / dt for k in
+             ("train_wall", "train_cpu", "render_wall", "render_cpu")}
+    print(f"  kernel loop per second: {(end['ticks'] - start['ticks']) / dt:.1f} ticks; "
+          f"training {spent['train_wall']:.2f} s wall ({spent['train_cpu']:.2f} CPU), "
+          f"rendering {spent['render_wall']:.2f} s wall ({spent['render_cpu']:.2f} CPU), "
+          f"the rest (sleeping, messages) {1 - spent['train_wall'] - spent['render_wall']:.2f}")
     print(f"  render cost (kernel, moving avg)   {1000 * end['render_cost']:6.1f} ms per frame")
     kernel_line = f"  kernel CPU while playing           {kernel_cpu:6.2f} core"
     if args.max_cpu is not None:
@@ -638,6 +661,9 @@ def main(argv=None) -> int:
     parser.add_argument("--close-tab", action="store_true",
                         help="after the measurement, close the tab while playing and sample "
                              "the kernel's CPU for 12 s")
+    parser.add_argument("--max-in-flight", type=int, default=None,
+                        help="experiments: the FrameGate's max_in_flight (frames the browser "
+                             "may be behind)")
     parser.add_argument("--extra-css", default="",
                         help="CSS added to the page before playing (experiments: e.g. "
                              "'.nbp-flowing svg { animation: none !important }')")
@@ -674,7 +700,8 @@ def main(argv=None) -> int:
                 try:
                     page = browser.new_context(viewport=VIEWPORT).new_page()
                     show = (SHOW_CELL.replace("EPOCHS_PER_SECOND", repr(args.epochs_per_second))
-                            .replace("MAX_CPU", repr(args.max_cpu)))
+                            .replace("MAX_CPU", repr(args.max_cpu))
+                            .replace("MAX_IN_FLIGHT", repr(args.max_in_flight)))
                     path = write_notebook(root, "live.ipynb", [SETUP_CELL, show])
                     open_notebook(page, base_url, path)
                     run_cell(page, 0)   # the meters (and the kernel warm)

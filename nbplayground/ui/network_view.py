@@ -207,7 +207,8 @@ class NetworkView(widgets.VBox):
         self._biases = None         # flat hidden biases of the last link refresh
         self._pending = None        # (weights, biases, dead) waiting for the next refresh
         self._last_links = -math.inf
-        self._timer = None
+        self._timer = None          # the links' refresh waiting for its time
+        self._atlas_timer = None    # the atlas's, on its own clock (10 a second, not 4)
         self._setting_input = False
         self._feature_cache = None
         self._bias_codes = None
@@ -364,9 +365,7 @@ class NetworkView(widgets.VBox):
         if self._closed:
             return
         self._closed = True
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._cancel_timers()
         seen = {id(self)}
         for event in self._events:
             close_tree(event, seen)
@@ -433,7 +432,7 @@ class NetworkView(widgets.VBox):
                     self._send_atlas(atlas, stack)
                 else:
                     self._pending_atlas = atlas
-                    self._schedule_flush(now)
+                    self._schedule_atlas(now)
             else:
                 self._pending_atlas = None
             # Links and biases: copies, since frame arrays are reused buffers.
@@ -445,7 +444,7 @@ class NetworkView(widgets.VBox):
             if force or now - self._last_links >= self._link_interval or not self._can_defer():
                 self._refresh_links(stack, force=force)
             else:
-                self._schedule_flush(now)
+                self._schedule_links(now)
 
     def _feature_thumbnails(self, grids: np.ndarray, drawn: tuple) -> np.ndarray:
         """Block averages of the drawn features, reused while the trainer hands over the
@@ -481,15 +480,31 @@ class NetworkView(widgets.VBox):
             self._set_flow_classes()
 
     def flush(self) -> None:
-        """Draw links and biases held back by the refresh limit now."""
-        self._timer = None
-        if self._closed or self.panel_layout is None:
+        """Draw the atlas, links and biases held back by the refresh limits now."""
+        self._cancel_timers()
+        self._flush_atlas()
+        self._flush_links()
+
+    def _flush_atlas(self) -> None:
+        self._atlas_timer = None
+        if self._closed or self.panel_layout is None or self._pending_atlas is None:
             return
         with contextlib.ExitStack() as stack:
-            if self._pending_atlas is not None:
-                self._send_atlas(self._pending_atlas, stack)
-            if self._pending is not None:
-                self._refresh_links(stack, force=False)
+            self._send_atlas(self._pending_atlas, stack)
+
+    def _flush_links(self) -> None:
+        self._timer = None
+        if self._closed or self.panel_layout is None or self._pending is None:
+            return
+        with contextlib.ExitStack() as stack:
+            self._refresh_links(stack, force=False)
+
+    def _cancel_timers(self) -> None:
+        for name in ("_timer", "_atlas_timer"):
+            timer = getattr(self, name)
+            if timer is not None:
+                timer.cancel()
+                setattr(self, name, None)
 
     def set_hidden(self, hide) -> None:
         """Hide parts: ``"numHiddenLayers"`` (the layer +/-), ``"numNodes<k>"`` (layer k's
@@ -893,6 +908,9 @@ class NetworkView(widgets.VBox):
 
     def _send_atlas(self, atlas: np.ndarray, stack: contextlib.ExitStack) -> None:
         png = render.encode_png_indexed(atlas, ATLAS_PALETTE, ATLAS_ALPHA, level=ATLAS_ZLIB_LEVEL)
+        if self._atlas_timer is not None:
+            self._atlas_timer.cancel()
+            self._atlas_timer = None
         self._image_turn ^= 1
         image = self._images[self._image_turn]
         image.value = png                    # the hidden buffer first ...
@@ -909,16 +927,18 @@ class NetworkView(widgets.VBox):
             return False
         return True
 
-    def _schedule_flush(self, now: float) -> None:
-        if self._timer is not None:
-            return
-        due = []
-        if self._pending is not None:
-            due.append(self._link_interval - (now - self._last_links))
-        if self._pending_atlas is not None:
-            due.append(self._atlas_interval - (now - self._last_atlas))
-        delay = max(0.0, min(due, default=0.0))
-        self._timer = asyncio.get_running_loop().call_later(delay, self.flush)
+    def _schedule_links(self, now: float) -> None:
+        """The held-back links are drawn when their interval is over (if no frame has
+        drawn them by then).  A timer of their own: the atlas's (10 a second) must not
+        redraw the links (4 a second) early."""
+        if self._timer is None:
+            delay = max(0.0, self._link_interval - (now - self._last_links))
+            self._timer = asyncio.get_running_loop().call_later(delay, self._flush_links)
+
+    def _schedule_atlas(self, now: float) -> None:
+        if self._atlas_timer is None:
+            delay = max(0.0, self._atlas_interval - (now - self._last_atlas))
+            self._atlas_timer = asyncio.get_running_loop().call_later(delay, self._flush_atlas)
 
     def _refresh_links(self, stack: contextlib.ExitStack, force: bool) -> None:
         """Recolour links and biases and move links between width marks.
@@ -928,7 +948,7 @@ class NetworkView(widgets.VBox):
         b)``: when they change it gets their control points and colour codes; otherwise
         only their colour codes, and only when one of them changed.
         """
-        if self._timer is not None and self._pending_atlas is None:
+        if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         weights, biases, dead = self._pending

@@ -635,3 +635,23 @@ async def test_links_flow_one_phase_per_link_refresh_while_playing_and_stand_sti
     draw(view, trainer, structure_changed=False)          # a refresh after pause: still
     assert list(view._dom_classes) == frozen
     view.close()
+
+
+async def test_the_atlas_timer_does_not_redraw_the_links_early():
+    trainer = Trainer(Config(seed="8", network_shape=(4, 4)))
+    view, _ = make_view(link_interval=0.3, atlas_interval=0.1)
+    draw(view, trainer)
+    refreshes, atlases = [], []
+    original_links, original_atlas = view._refresh_links, view._send_atlas
+    view._refresh_links = lambda *a, **k: (refreshes.append(1), original_links(*a, **k))
+    view._send_atlas = lambda *a, **k: (atlases.append(1), original_atlas(*a, **k))
+    for _ in range(25):                      # 1 s of frames 25 a second
+        trainer.step(2)
+        draw(view, trainer, structure_changed=False)
+        await asyncio.sleep(0.04)
+    assert len(atlases) >= 6                 # the thumbnails on their own (faster) clock
+    assert 2 <= len(refreshes) <= 1.0 / 0.3 + 2, len(refreshes)
+    await asyncio.sleep(0.35)
+    weights = np.concatenate([np.ravel(w) for w in trainer.frame().weights])
+    assert np.array_equal(view._weights, weights)   # the last state drawn by the timer
+    view.close()
