@@ -37,7 +37,9 @@ square around its centre, plus a margin of 10 % of the square's side on each
 side (see :func:`fit_domain`).
 
 Points can be added one at a time (a click on the heatmap): start with
-:func:`empty`, then :func:`add_point`.  Such a set may be too small or hold a
+:func:`empty`, then :func:`add_point` (or :func:`add_points` for several).
+:class:`~nbplayground.trainer.Trainer` edits its own data this way
+(``Trainer.add_points``, ``Trainer.clear_points``) without restarting the run.  Such a set may be too small or hold a
 single class while it is being drawn, so the trainability rules live in
 :func:`check_trainable`, which :func:`validate` applies and the trainer
 should call before training starts.
@@ -78,6 +80,8 @@ __all__ = [
     "LIMIT_COORDINATE",
     "empty",
     "add_point",
+    "add_points",
+    "from_dataset",
     "split",
     "fit_domain",
 ]
@@ -575,27 +579,80 @@ def add_point(custom: CustomData, x: float, y: float, label: float) -> CustomDat
     x = _coordinate(x, "x")
     y = _coordinate(y, "y")
     value = _coordinate(label, "label")
-    if custom.problem == "classification":
-        k = custom.num_classes
-        allowed = (-1.0, 1.0) if k == 2 else tuple(float(i) for i in range(k))
-        if value not in allowed:
-            meaning = ", ".join(f"{a:g} ({name!r})" for a, name in zip(allowed,
-                                                                        custom.class_names))
-            raise CustomDataError(f"label={label!r}: with {k} classes the label must be one "
-                                  f"of {meaning}", "label", label)
+    _check_label_values(custom, np.array([value]), "label", label)
     _check_size(custom.n + 1, "x")
-    xy = np.concatenate([custom.xy, [[x, y]]])
-    labels = np.concatenate([custom.labels, [value]])
+    return _appended(custom, np.array([[x, y]]), np.array([value]))
+
+
+def add_points(custom: CustomData, xy: Any, labels: Any) -> CustomData:
+    """A new data set: ``custom`` with the points ``xy`` (m, 2) and their ``labels``
+    (m,) appended, in order.
+
+    ``labels`` are in the engine's convention, as for :func:`add_point`; each
+    coordinate is finite and within ±:data:`LIMIT_COORDINATE`, and the set stays
+    within :data:`~nbplayground.config.LIMIT_POINTS`.  The domain grows as in
+    :func:`add_point` (kept while every new point lies inside it).  Raises
+    :class:`CustomDataError` naming ``xy`` or ``labels``; ``custom`` is not changed.
+    """
+    if not isinstance(custom, CustomData):
+        raise CustomDataTypeError(f"custom={_short(custom)}: must be a CustomData "
+                                  f"(start from empty())", "custom", custom)
+    if isinstance(xy, (list, tuple)):
+        _check_size(custom.n + len(xy), "xy")  # before an array of a huge list is made
+    points = _points(xy, "xy", allow_empty=True)
+    _check_size(custom.n + points.shape[0], "xy")
+    values = _numbers(labels, "labels", points.shape[0])
+    _check_label_values(custom, values, "labels", None)
+    return _appended(custom, points, values)
+
+
+def _check_label_values(custom: CustomData, values: np.ndarray, name: str, given) -> None:
+    """Engine labels of ``custom``'s classes (any finite number for regression)."""
+    if custom.problem != "classification":
+        return
+    k = custom.num_classes
+    allowed = (-1.0, 1.0) if k == 2 else tuple(float(i) for i in range(k))
+    bad = ~np.isin(values, allowed)
+    if bad.any():
+        index = int(np.flatnonzero(bad)[0])
+        shown = given if given is not None else float(values[index])
+        where = "" if given is not None else f"[{index}]"
+        meaning = ", ".join(f"{a:g} ({label!r})" for a, label in zip(allowed,
+                                                                     custom.class_names))
+        raise CustomDataError(f"{name}{where}={shown!r}: with {k} classes the label must be "
+                              f"one of {meaning}", name, shown)
+
+
+def _appended(custom: CustomData, xy: np.ndarray, labels: np.ndarray) -> CustomData:
+    """``custom`` with checked points appended; the domain kept or grown."""
+    all_xy = np.concatenate([custom.xy, xy])
     domain = custom.domain
-    if not _contains(domain, x, y):
-        fit = fit_domain(xy)
+    if not all(_contains(domain, float(x), float(y)) for x, y in xy):
+        fit = fit_domain(all_xy)
         x0, x1 = min(domain[0], fit[0]), max(domain[1], fit[1])
         y0, y1 = min(domain[2], fit[2]), max(domain[3], fit[3])
         half = max(x1 - x0, y1 - y0) / 2.0
         cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0
         domain = (cx - half, cx + half, cy - half, cy + half)
-    return CustomData(xy, labels, custom.problem, custom.num_classes, custom.class_names,
-                      domain)
+    return CustomData(all_xy, np.concatenate([custom.labels, labels]), custom.problem,
+                      custom.num_classes, custom.class_names, domain)
+
+
+def from_dataset(data: _datasets.Dataset, problem: str, num_classes: int | None,
+                 domain: tuple = PLAYGROUND_DOMAIN) -> CustomData:
+    """One of Playground's generated data sets (its training then its test points,
+    engine labels) as :class:`CustomData` with view ``domain``: where points added
+    to a Playground dataset start from.  Class names are -1, 1 for two classes and
+    0..K-1 otherwise."""
+    problem = _check_problem(problem, allow_none=False)
+    xy = np.concatenate([data.train_x, data.test_x])
+    labels = np.concatenate([data.train_y, data.test_y])
+    if problem == "regression":
+        return CustomData(xy, labels, problem, None, (), _check_domain(domain))
+    k = 2 if num_classes is None else _class_count(num_classes)
+    _check_engine_labels(labels, k, "labels")
+    names = (-1, 1) if k == 2 else tuple(range(k))
+    return CustomData(xy, labels, problem, k, names, _check_domain(domain))
 
 
 def split(custom: CustomData, train_percent: float,
@@ -661,7 +718,7 @@ def _contradiction(custom: CustomData, needed: dict, name: str, value) -> Custom
     return CustomDataError(message, name, value)
 
 
-def check_config(custom: CustomData, config: Config) -> None:
+def check_config(custom: CustomData, config: Config, trainable: bool = True) -> None:
     """Raise :class:`CustomDataError` (naming the field) unless ``config`` can train ``custom``.
 
     The rules of your own points:
@@ -675,18 +732,26 @@ def check_config(custom: CustomData, config: Config) -> None:
     * the network, with one output per class, stays within
       :data:`~nbplayground.config.LIMIT_PARAMETERS`.
 
-    Returns None.  :class:`~nbplayground.trainer.Trainer` (``data=...`` and
-    ``apply``) and the widget call it before they change anything.
+    ``trainable=False`` leaves out the two trainability rules (enough points
+    and classes, a training point after the ratio's split): for a set that is
+    being drawn point by point (:meth:`~nbplayground.trainer.Trainer.clear_points`),
+    whose :meth:`~nbplayground.trainer.Trainer.step` waits until it can train.
+
+    Returns None.  :class:`~nbplayground.trainer.Trainer` (``data=...``,
+    ``apply``, ``add_points``, ``clear_points``) calls it before it changes anything;
+    the widget edits through those.
     """
     if not isinstance(config, Config):
         raise CustomDataTypeError(f"config={_short(config)}: must be a Config", "config",
                                   config)
-    check_trainable(custom)
+    if trainable:
+        check_trainable(custom)
     needed = _needed(custom, config)
     for name in ("problem", "dataset", "loss"):
         if getattr(config, name) != needed[name]:
             raise _contradiction(custom, needed, name, getattr(config, name))
-    check_trainable(custom, config.train_percent)
+    if trainable:
+        check_trainable(custom, config.train_percent)
     k = custom.num_classes
     outputs = k if k is not None and k > 2 else 1
     count = parameter_count(len(config.features), config.network_shape, outputs)
@@ -697,23 +762,25 @@ def check_config(custom: CustomData, config: Config) -> None:
             f"allowed (LIMIT_PARAMETERS)", "network_shape", config.network_shape)
 
 
-def fit_config(custom: CustomData, config: Config, keep=()) -> Config:
+def fit_config(custom: CustomData, config: Config, keep=(), trainable: bool = True) -> Config:
     """``config`` with problem, dataset and loss set to what ``custom`` needs.
 
     Fields named in ``keep`` (the ones a caller set on purpose) are left as
     they are: if one contradicts the data, :func:`check_config` raises and
-    says what to pass.  The result passes :func:`check_config`.
+    says what to pass.  The result passes :func:`check_config` (with the same
+    ``trainable``).
     """
     if not isinstance(config, Config):
         raise CustomDataTypeError(f"config={_short(config)}: must be a Config", "config",
                                   config)
     keep = frozenset(keep)
-    check_trainable(custom)
+    if trainable:
+        check_trainable(custom)
     needed = _needed(custom, config)
     for name in ("problem", "dataset", "loss"):
         if name in keep and getattr(config, name) != needed[name]:
             raise _contradiction(custom, needed, name, getattr(config, name))
     if any(getattr(config, name) != value for name, value in needed.items()):
         config = config.replace(**needed)
-    check_config(custom, config)
+    check_config(custom, config, trainable=trainable)
     return config

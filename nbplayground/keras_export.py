@@ -438,6 +438,7 @@ def to_keras(trainer, include_weights: bool = True) -> str:
     """
     if not isinstance(include_weights, bool):
         raise TypeError(f"include_weights={include_weights!r}: must be True or False")
+    trainer.check_trainable()  # a cleared set of your own points has nothing to export
     c = trainer.config
     head = trainer.head
     opt = trainer.optimizer

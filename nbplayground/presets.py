@@ -3,7 +3,7 @@
 A preset is a small dict of :class:`~nbplayground.config.Config` fields (only the
 ones that differ from Playground's defaults) plus a one-line ``description``.
 Its ``hide`` set trims the widget to the controls its lesson talks about: the
-parts a lesson never mentions are hidden (spec 10.4), so the learner sees the
+parts a lesson never mentions are hidden (docs/playground.md §10.4), so the learner sees the
 knobs that matter and nothing else.
 
 Presets leave ``seed`` unset, so every :func:`preset` call draws a new random
@@ -38,7 +38,7 @@ __all__ = ["PRESETS", "names", "preset", "description"]
 # --------------------------------------------------------------------------------------
 
 #: The lessons follow the chapter and use only the inputs X1 and X2.  Hiding a
-#: feature's part also removes it from the feature set (spec 10.4); these are
+#: feature's part also removes it from the feature set (docs/playground.md §10.4); these are
 #: all off by default anyway.
 _UNUSED_FEATURES = frozenset({"xSquared", "ySquared", "xTimesY", "sinX", "sinY"})
 

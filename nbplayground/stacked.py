@@ -35,7 +35,7 @@ is Playground's, per run:
 * one call ``P -= G`` on the plain runs' rows.
 
 The epoch's leftover points are carried into the next epoch's first batch as the trainer
-does (spec 7.3).  After the epoch, the losses and accuracies of all K runs come from one
+does (docs/playground.md §7.3).  After the epoch, the losses and accuracies of all K runs come from one
 stacked forward pass over every point and a handful of calls (the trainer's formulas).
 
 The group uses only the trainers' and optimizers' public state: ``Trainer.training_arrays``,
@@ -72,7 +72,8 @@ def group_key(trainer) -> tuple:
 
 
 def _stackable(trainer) -> bool:
-    return trainer.engine == "fast" and not trainer.mid_epoch
+    # a trainer whose points cannot train yet (clear_points) steps alone: its step raises
+    return trainer.engine == "fast" and not trainer.mid_epoch and trainer.trainable
 
 
 def stack_key(trainer) -> tuple:

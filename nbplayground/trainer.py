@@ -116,6 +116,9 @@ class Trainer:
     dataset, the dataset's default loss).  An explicit value the data
     contradict is an error that says what to pass; it is never replaced.
     ``Trainer(data=(X, y))`` with defaults infers all three.
+    :meth:`add_points` adds points to the run under way (they join the training
+    set; epoch, network and optimizer stay) and :meth:`clear_points` empties the
+    data (then :attr:`trainable` is False until points are added).
 
     Every change goes through :meth:`apply` (or a method named for it), which
     checks the whole new state first: a refused change raises and leaves the
@@ -141,17 +144,31 @@ class Trainer:
             explicit = set(changes) | _explicit_fields(config)
             if changes:
                 config = config.replace(**changes)
-        #: the user's own points (``data=(X, y)``), or None for Playground's datasets
-        self.custom_data = None
+        custom = None
         if data is not None:
             custom = _custom.validate(data)
             config = _custom.fit_config(custom, config, keep=explicit)
-            self.custom_data = custom
+        self._setup(config, custom)
+
+    def _setup(self, config: Config, custom) -> None:
+        """Build from a checked config (and checked custom data, or None)."""
+        #: the user's own points (``data=(X, y)``, or points added with
+        #: :meth:`add_points`), or None for Playground's datasets
+        self.custom_data = custom
         self._config = config
         self._controller = None
         self.history = History()
         self._grid_cache: dict = {}
         self._load(config)
+
+    @classmethod
+    def _unchecked(cls, config: Config, custom, engine: str) -> "Trainer":
+        """A trainer on data the caller checked (:meth:`from_state`: a saved set may be
+        one being drawn, that cannot train yet)."""
+        trainer = object.__new__(cls)
+        trainer._engine = engine
+        trainer._setup(config, custom)
+        return trainer
 
     # -- public state ----------------------------------------------------------------
 
@@ -217,6 +234,23 @@ class Trainer:
         self._all_y = np.concatenate([d.train_y, d.test_y])
         self._all_t = None  # targets in the output head's form, made by _evaluate
         self._tapes_stale = True
+        self._waiting = self._trainability()
+
+    def _trainability(self):
+        """None when the data can train, else the CustomDataError saying why not."""
+        custom = self.custom_data
+        if custom is None:
+            return None
+        try:
+            _custom.check_trainable(custom)
+        except _custom.CustomDataError as exc:
+            return exc
+        if self._n_train == 0:
+            return _custom.CustomDataError(
+                f"the training set is empty (all {custom.n} points are test points); add "
+                f"training points (add_points(..., to='train')) or regenerate the split",
+                "train_percent", self._config.train_percent)
+        return None
 
     def _build(self, same_weights: bool = False) -> None:
         """A new network (fresh weights from the stream), optimizer and history."""
@@ -234,6 +268,9 @@ class Trainer:
         self._carry = np.zeros(size)
         self._carry_tmp = np.zeros(size)
         self._carry_count = 0
+        #: where the carried points end in the training order, when points were added
+        #: after them (None: they are the order's last, as an epoch leaves them)
+        self._carry_end = None
         self._reg_der = np.zeros(size)
         self._reg_new = np.zeros(size)
         self._reg_tmp = np.zeros(size)
@@ -348,6 +385,8 @@ class Trainer:
             raise ValueError(f"epochs={epochs!r}: must be an integer >= 0")
         if seconds is not None and not (isinstance(seconds, (int, float)) and seconds >= 0):
             raise ValueError(f"seconds={seconds!r}: must be a number >= 0 or None")
+        if epochs and self._waiting is not None:
+            raise self._waiting_error()
         if self.diverged:
             raise self._diverged_error()
         if self._tapes_stale:
@@ -363,6 +402,23 @@ class Trainer:
                 if deadline is not None and time.perf_counter() >= deadline:
                     break
         return done
+
+    @property
+    def trainable(self) -> bool:
+        """False while your own points cannot train yet (after :meth:`clear_points`:
+        fewer than 2 points, a single class, no training point); :meth:`step` then
+        raises and :meth:`check_trainable` says why."""
+        return self._waiting is None
+
+    def check_trainable(self) -> None:
+        """Raise :class:`~nbplayground.custom_data.CustomDataError` (a ValueError)
+        saying what is missing unless the data can train; None when they can."""
+        if self._waiting is not None:
+            raise self._waiting_error()
+
+    def _waiting_error(self) -> _custom.CustomDataError:
+        why = self._waiting
+        return _custom.CustomDataError(f"nothing to train yet: {why}", why.field, why.value)
 
     def _diverged_error(self) -> DivergedError:
         return DivergedError(
@@ -442,7 +498,8 @@ class Trainer:
             self._evaluate_squared(fast)
         else:
             self._evaluate_any(n)
-        if record:
+        if record:  # an epoch ended: carried points are the last of the current order
+            self._carry_end = None
             nan = math.nan
             self.history.append(
                 self.epoch, self.train_loss, self.test_loss,
@@ -498,7 +555,7 @@ class Trainer:
                 self.test_accuracy = float(correct[n:].mean()) if n_test else math.nan
             else:
                 self.train_accuracy = self.test_accuracy = None
-        finite = (math.isfinite(self.train_loss)
+        finite = ((n == 0 or math.isfinite(self.train_loss))
                   and (n_test == 0 or math.isfinite(self.test_loss))
                   and bool(np.isfinite(self.network.params).all()))
         if not finite:
@@ -593,6 +650,7 @@ class Trainer:
         regression), ``diverged`` whether they or the weights are not finite; with
         ``losses=None`` the trainer evaluates its network itself."""
         self.epoch += 1
+        self._carry_end = None
         if losses is None:
             self._evaluate(record=True)
             return
@@ -621,6 +679,7 @@ class Trainer:
         the weights been edited or the data regenerated in between, the carried
         points' share of the gradient would still be the one kept, as in Playground.)
         """
+        self.check_trainable()
         return self._reference_batch(commit=False)
 
     def step_batch(self) -> _reference.BatchExplanation:
@@ -636,6 +695,7 @@ class Trainer:
         checked when an epoch ends, and stepping a diverged network raises
         :class:`DivergedError`.
         """
+        self.check_trainable()
         if self.diverged:
             raise self._diverged_error()
         with self._one_blas_thread():
@@ -661,7 +721,8 @@ class Trainer:
         rows = batches[self._batch]
         applies = len(rows) == c.batch_size
         carried = self._carry_count if applies and self._batch == 0 else 0
-        positions = np.concatenate([np.arange(n - carried, n), rows]).astype(np.intp)
+        end = n if self._carry_end is None else self._carry_end
+        positions = np.concatenate([np.arange(end - carried, end), rows]).astype(np.intp)
         labels = self.data.train_y[positions]
         state = (net.params, net.dead, self._optimizer, self._carry)
         if not commit:
@@ -753,8 +814,7 @@ class Trainer:
         if not changed:
             return "none"
         # 1. the whole new state is checked before anything changes
-        if self.custom_data is not None:
-            _custom.check_config(self.custom_data, config)
+        self._check_custom(config, changed)
         if not changed & (REGENERATE_FIELDS | RESET_FIELDS):
             self._make_optimizer(config)  # checks the optimizer's values; discarded
             self._config = config
@@ -781,6 +841,23 @@ class Trainer:
         self.__dict__.clear()
         self.__dict__.update(new.__dict__)
         return kind
+
+    def check(self, config: Config) -> None:
+        """Raise the error :meth:`apply` would raise for ``config`` on your own points
+        (:func:`~nbplayground.custom_data.check_config`), changing nothing."""
+        if not isinstance(config, Config):
+            raise TypeError(f"config must be a Config, got {type(config).__name__}")
+        self._check_custom(config, self._config.diff(config))
+
+    def _check_custom(self, config: Config, changed) -> None:
+        custom = self.custom_data
+        if custom is None:
+            return
+        # the split in use may come from points added one by one (all training points):
+        # only a change that splits again must leave a training point
+        _custom.check_config(custom, config, trainable=False)
+        if changed & REGENERATE_FIELDS and self._waiting is None:
+            _custom.check_trainable(custom, config.train_percent)
 
     def _clone(self) -> "Trainer":
         """A trainer that shares this one's immutable parts and copies the parts a
@@ -809,6 +886,104 @@ class Trainer:
                 if value is None:
                     value = _optimizers.DEFAULTS[c.optimizer][name]
                 setattr(opt, name, value)
+
+    # -- your own points ----------------------------------------------------------------
+
+    def add_points(self, xy, labels, to: str = "train") -> None:
+        """Add the points ``xy`` (m, 2) with ``labels`` (m,) to the data; training goes on.
+
+        ``labels`` are in the engine's convention (:mod:`nbplayground.custom_data`): -1
+        or +1 for two classes, the class number 0..K-1 for K classes, any finite
+        number for regression.  ``to="train"`` (as ConvNetJS does) appends the points
+        to the end of the fixed training order, ``to="test"`` to the test set.
+
+        The network, the optimizer's state, the epoch counter and the history stay;
+        the next epoch trains on the grown set (its batches are laid out afresh over
+        it).  The losses and accuracies are evaluated on the new sets at once (the
+        picture shows the new loss); the history records again at the next epoch.
+        A batch leftover carried from the last epoch stays carried: its summed
+        gradient joins the next epoch's first batch as it would have, and the new
+        points come after the carried ones.  Added points join an epoch that
+        :meth:`step_batch` stopped in the middle of.  :meth:`reset` starts over as
+        usual (epoch 0, new weights) on the data as they now are, and
+        :meth:`regenerate` shuffles and splits all of them again.
+
+        The first points added to one of Playground's datasets turn the trainer's
+        data into your own (:attr:`custom_data`: the dataset's training then test
+        points, then the new ones; the split stays as it is), and ``config.dataset``
+        follows :func:`~nbplayground.custom_data.check_config`'s rule for your own
+        points (the problem's default name).
+
+        Raises :class:`~nbplayground.custom_data.CustomDataError` (a ValueError;
+        also a TypeError for wrong types) naming ``xy``, ``labels`` or ``to``: the
+        shape, a coordinate beyond ``LIMIT_COORDINATE`` or not finite, a label that is
+        not one of the classes, more than ``LIMIT_POINTS`` points in all.  A refused
+        edit leaves the trainer exactly as it was.
+        """
+        if to not in ("train", "test"):
+            raise _custom.CustomDataError(f"to={_r(to)}: must be 'train' or 'test'", "to", to)
+        base = self._editable_data()
+        custom = _custom.add_points(base, xy, labels)   # checks the points and the limits
+        if custom.n == base.n:
+            return
+        config = _custom.fit_config(custom, self._config, keep=("problem",), trainable=False)
+        new_xy, new_y = custom.xy[base.n:], custom.labels[base.n:]
+        d = self.data
+        if to == "train":
+            data = _datasets.Dataset(np.concatenate([d.train_x, new_xy]),
+                                     np.concatenate([d.train_y, new_y]), d.test_x, d.test_y)
+        else:
+            data = _datasets.Dataset(d.train_x, d.train_y, np.concatenate([d.test_x, new_xy]),
+                                     np.concatenate([d.test_y, new_y]))
+        new = self._with_data(custom, config, data)
+        if to == "train" and new._carry_count and new._carry_end is None:
+            new._carry_end = self._n_train   # the carried points end where the old order did
+        self._swap(new)
+
+    def clear_points(self) -> None:
+        """Remove every point: the data become an empty set of the same problem,
+        classes and view domain, to fill with :meth:`add_points`.
+
+        The network, the optimizer's state, the epoch counter and the history stay; a
+        carried batch leftover is dropped (its points are gone) and an epoch that
+        :meth:`step_batch` stopped in the middle of ends there (not counted).  Until
+        the points can train (2 points, 2 classes, a training point) :attr:`trainable`
+        is False and :meth:`step` raises, saying what is missing; the losses are NaN.
+        """
+        base = self._editable_data()
+        empty = _custom.CustomData(np.zeros((0, 2)), np.zeros(0), base.problem,
+                                   base.num_classes, base.class_names, base.domain)
+        config = _custom.fit_config(empty, self._config, keep=("problem",), trainable=False)
+        data = _datasets.Dataset(np.zeros((0, 2)), np.zeros(0), np.zeros((0, 2)), np.zeros(0))
+        new = self._with_data(empty, config, data)
+        new._carry_count = 0
+        new._carry_end = None
+        new._batch = 0
+        self._swap(new)
+
+    def _editable_data(self):
+        """The points :meth:`add_points` adds to: your own, or Playground's dataset's
+        (training then test points) as your own, in its view domain."""
+        if self.custom_data is not None:
+            return self.custom_data
+        return _custom.from_dataset(self.data, self._config.problem, self.num_classes,
+                                    self.domain)
+
+    def _with_data(self, custom, config: Config, data) -> "Trainer":
+        """A shallow copy of this trainer on other (checked) data: same network,
+        optimizer, epoch and history; its losses evaluated on the new sets."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.custom_data = custom
+        new._config = config
+        new.data = data
+        new._prepare_data()
+        new._evaluate(record=False)
+        return new
+
+    def _swap(self, new: "Trainer") -> None:
+        self.__dict__.clear()
+        self.__dict__.update(new.__dict__)
 
     # -- edits -----------------------------------------------------------------------
 
@@ -972,7 +1147,8 @@ class Trainer:
              "history":   History.to_dict(),
              "optimizer": Optimizer.state(),
              "carry":     {"count", "gradient"}: the batch leftover carried into the
-                          next epoch,
+                          next epoch (and "end", where the carried points end in the
+                          training order, when points were added after them),
              "batch":     the next mini-batch within the epoch (after step_batch()),
              "engine":    "fast" or "reference",
              "random":    SeedRandom.state(),
@@ -1000,6 +1176,8 @@ class Trainer:
             "losses": {"train": _json_floats([self.train_loss])[0],
                        "test": _json_floats([self.test_loss])[0]},
         }
+        if self._carry_end is not None and self._carry_count:
+            state["carry"]["end"] = int(self._carry_end)
         if self.custom_data is not None:
             d = self.data
             state["data"] = {
@@ -1121,8 +1299,8 @@ def _restore(cls, state) -> Trainer:
             custom = _custom.CustomData.from_dict(block["custom"])
         except (ValueError, TypeError) as exc:
             raise StateError("data.custom", str(exc)) from None
-        try:
-            _custom.check_config(custom, config)
+        try:  # a set being drawn (trainer.clear_points()) may not train yet
+            _custom.check_config(custom, config, trainable=False)
         except (ValueError, TypeError) as exc:
             raise StateError("config", str(exc)) from None
     epoch = _integer(state["epoch"], "epoch")
@@ -1131,7 +1309,31 @@ def _restore(cls, state) -> Trainer:
         raise StateError("engine", f"{_r(engine)} is not an engine; allowed: "
                          f"{', '.join(map(repr, ENGINES))}")
 
-    trainer = cls(config, data=custom, engine=engine)
+    data = None
+    if custom is not None:
+        block = state["data"]
+        parts = {}
+        for name in ("train", "test"):
+            x = block[f"{name}_x"]
+            if not isinstance(x, list) or any(not isinstance(p, list) or len(p) != 2
+                                              for p in x):
+                raise StateError(f"data.{name}_x", "expected a list of [x1, x2] points")
+            xs = _floats([v for p in x for v in p], f"data.{name}_x").reshape(-1, 2)
+            ys = _floats(block[f"{name}_y"], f"data.{name}_y", len(x))
+            parts[name] = (xs, ys)
+        if len(parts["train"][1]) + len(parts["test"][1]) != custom.n:
+            raise StateError("data", f"the split holds {len(parts['train'][1])} + "
+                             f"{len(parts['test'][1])} points but the data set has "
+                             f"{custom.n}")
+        data = _datasets.Dataset(parts["train"][0], parts["train"][1], parts["test"][0],
+                                 parts["test"][1])
+
+    if custom is None:
+        trainer = cls(config, engine=engine)
+    else:
+        trainer = cls._unchecked(config, custom, engine)
+        trainer.data = data
+        trainer._prepare_data()   # the saved split (the points added since stay in place)
     batches = len(_reference.epoch_batches(trainer._n_train, config.batch_size))
     batch = _integer(state.get("batch", 0), "batch", 0, max(batches - 1, 0))
     net = trainer.network
@@ -1167,7 +1369,7 @@ def _restore(cls, state) -> Trainer:
     except (ValueError, TypeError) as exc:
         raise _nested("optimizer", exc) from None
 
-    carry_count, carry = 0, None
+    carry_count, carry, carry_end = 0, None, None
     if state.get("carry") is not None:
         block = _mapping(state["carry"], "carry", ("count", "gradient"))
         carry_count = _integer(block["count"], "carry.count")
@@ -1175,6 +1377,8 @@ def _restore(cls, state) -> Trainer:
             if block["gradient"] is None:
                 raise StateError("carry.gradient", f"missing while carry.count={carry_count}")
             carry = _floats(block["gradient"], "carry.gradient", size)
+        if block.get("end") is not None:
+            carry_end = _integer(block["end"], "carry.end", carry_count, trainer._n_train)
 
     rand = None
     if state.get("random") is not None:
@@ -1183,29 +1387,7 @@ def _restore(cls, state) -> Trainer:
         except (ValueError, TypeError) as exc:
             raise _nested("random", exc) from None
 
-    data = None
-    if custom is not None:
-        block = state["data"]
-        parts = {}
-        for name in ("train", "test"):
-            x = block[f"{name}_x"]
-            if not isinstance(x, list) or any(not isinstance(p, list) or len(p) != 2
-                                              for p in x):
-                raise StateError(f"data.{name}_x", "expected a list of [x1, x2] points")
-            xs = _floats([v for p in x for v in p], f"data.{name}_x").reshape(-1, 2)
-            ys = _floats(block[f"{name}_y"], f"data.{name}_y", len(x))
-            parts[name] = (xs, ys)
-        if len(parts["train"][1]) + len(parts["test"][1]) != custom.n:
-            raise StateError("data", f"the split holds {len(parts['train'][1])} + "
-                             f"{len(parts['test'][1])} points but the data set has "
-                             f"{custom.n}")
-        data = _datasets.Dataset(parts["train"][0], parts["train"][1], parts["test"][0],
-                                 parts["test"][1])
-
     # every part checked: put them in (the trainer is new; nobody else holds it)
-    if data is not None:
-        trainer.data = data
-        trainer._prepare_data()
     np.copyto(net.params, params)
     np.copyto(net.dead, dead)
     alive = (~dead).astype(np.float64)
@@ -1221,6 +1403,7 @@ def _restore(cls, state) -> Trainer:
     trainer._batch = batch
     if carry is not None:
         np.copyto(trainer._carry, carry)
+    trainer._carry_end = carry_end
     if rand is not None:
         trainer._rand = rand
     trainer._program = None

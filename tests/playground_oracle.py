@@ -1,4 +1,4 @@
-"""A literal, per-example re-statement of Playground's engine (spec sections 6 and 7).
+"""A literal, per-example re-statement of Playground's engine (docs/playground.md §6 and §7).
 
 Scalar Python, one node and one link at a time, in Playground's order of
 operations.  Tests run it beside the vectorised Trainer from the same data and

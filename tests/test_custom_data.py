@@ -538,3 +538,294 @@ def test_huge_python_ints_are_a_custom_data_error():
     with pytest.raises(CustomDataError) as info:
         add_point(empty(), 10**5000, 0.0, 1)
     assert info.value.field == "x"
+
+
+# --------------------------------------------------------------------------------------
+# The trainer's own edits: add_points / clear_points keep the run going
+# --------------------------------------------------------------------------------------
+
+from nbplayground.config import LIMIT_POINTS  # noqa: E402
+from nbplayground.runs import Runs  # noqa: E402
+from nbplayground.trainer import Trainer  # noqa: E402
+
+
+def _moons(n=40, seed=3):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-4, 4, size=(n, 2))
+    return X, (X[:, 0] * X[:, 1] > 0).astype(int)
+
+
+def _snapshot(trainer) -> str:
+    """Everything a trainer holds that an edit could change, as text."""
+    return json.dumps(trainer.state(), sort_keys=True) + repr(
+        (trainer.epoch, trainer.train_loss, trainer.test_loss, trainer.diverged,
+         trainer.trainable, trainer.config))
+
+
+def _squared_loss(trainer, x, y):
+    """Playground's loss by hand: 0.5 * mean((output - target)^2)."""
+    return 0.5 * float(np.mean((trainer.predict(x) - y) ** 2))
+
+
+def test_adding_points_keeps_epoch_weights_optimizer_and_history():
+    t = Trainer(data=_moons(), seed="a", optimizer="adam", batch_size=7)
+    t.step(9)
+    before = t.state()
+    n_train = t.data.num_train
+    t.add_points([[1.0, 2.0], [-3.0, 0.5]], [1, -1])
+    after = t.state()
+    assert t.epoch == 9
+    for key in ("params", "optimizer", "history", "epoch", "config", "random"):
+        assert after[key] == before[key], key
+    # the carried leftover stays carried; it ends where the old training order did
+    assert before["carry"]["count"] == 6
+    assert after["carry"] == {**before["carry"], "end": n_train}
+    assert t.data.num_train == n_train + 2 and t.custom_data.n == 42
+    np.testing.assert_array_equal(t.data.train_x[-2:], [[1.0, 2.0], [-3.0, 0.5]])
+    np.testing.assert_array_equal(t.data.train_y[-2:], [1.0, -1.0])
+    # the losses are those of the new sets, at once; the history waits for the next epoch
+    assert t.train_loss == pytest.approx(_squared_loss(t, t.data.train_x, t.data.train_y),
+                                         rel=1e-12)
+    assert t.train_loss != before["losses"]["train"]
+    assert len(t.history.to_dict()["epoch"]) == len(before["history"]["epoch"])
+    iterations = t.optimizer.iterations
+    t.step(1)                                  # the next epoch trains on n + 2 points
+    assert t.epoch == 10
+    # one update per full batch of the grown order (the carried points join the first)
+    assert (n_train + 2) // 7 == n_train // 7 + 1
+    assert t.optimizer.iterations == iterations + (n_train + 2) // 7
+    assert t.history.to_dict()["epoch"][-1] == 10
+
+
+def _with_points_appended(state, xy, labels):
+    """``state`` as if its trainer's training order had ended with these points."""
+    state = json.loads(json.dumps(state))
+    custom = CustomData.from_dict(state["data"]["custom"])
+    state["data"]["custom"] = cd.add_points(custom, xy, labels).to_dict()
+    state["data"]["train_x"] += [list(map(float, p)) for p in xy]
+    state["data"]["train_y"] += [float(v) for v in labels]
+    if state["carry"]["count"]:
+        state["carry"]["end"] = len(state["data"]["train_y"]) - len(xy)
+    del state["losses"]
+    return state
+
+
+@pytest.mark.parametrize("changes", [
+    dict(batch_size=7, optimizer="adam"),
+    dict(batch_size=3, optimizer="sgd", momentum=0.9),
+    dict(batch_size=10),                                     # Playground's plain SGD
+    dict(batch_size=4, regularization="L1", regularization_rate=0.01),
+])
+def test_next_epochs_equal_a_trainer_built_on_the_same_ordered_points(changes):
+    t = Trainer(data=_moons(), seed="b", **changes)
+    t.step(5)
+    xy, labels = [[0.5, -2.0], [3.0, 3.0], [-1.0, -1.0]], [-1, 1, 1]
+    # built apart: the state before the edit, its training order extended by hand
+    hand = _with_points_appended(t.state(), xy, labels)
+    same = Trainer.from_state(hand)
+    # and on the readable engine, which lays out each batch from the order itself
+    readable = Trainer.from_state({**hand, "engine": "reference"})
+    t.add_points(xy, labels)
+    assert t.state() == same.state()
+    t.step(4)
+    same.step(4)
+    readable.step(4)
+    assert t.state() == same.state()          # bit-exact: weights, optimizer, carry, history
+    np.testing.assert_allclose(readable.network.params, t.network.params, rtol=0, atol=1e-10)
+    assert readable.optimizer.iterations == t.optimizer.iterations
+
+
+def test_the_first_point_on_a_playground_dataset_makes_it_your_own():
+    t = Trainer(seed="c", dataset="xor", batch_size=10)
+    t.step(3)
+    d = t.data
+    t.add_points([[2.0, -2.0]], [1])
+    custom = t.custom_data
+    np.testing.assert_array_equal(custom.xy, np.concatenate([d.train_x, d.test_x,
+                                                             [[2.0, -2.0]]]))
+    np.testing.assert_array_equal(custom.labels, np.concatenate([d.train_y, d.test_y, [1.0]]))
+    assert custom.domain == (-6.0, 6.0, -6.0, 6.0) == t.domain   # the view does not jump
+    np.testing.assert_array_equal(t.data.test_x, d.test_x)         # the split stays
+    assert t.config.dataset == "circle"        # check_config's rule for your own points
+    check_config(custom, t.config)
+    assert t.epoch == 3 and t.step(2) == 2
+    # a regression dataset and a 3-class one keep their kind
+    r = Trainer(seed="c", problem="regression", dataset="reg-gauss")
+    r.add_points([[0.0, 0.0]], [0.25])
+    assert r.custom_data.problem == "regression" and r.config.dataset == "reg-plane"
+    k = Trainer(seed="c", dataset="gauss3")
+    k.add_points([[0.0, 0.0]], [2])
+    assert k.custom_data.num_classes == 3 and k.config.loss == "cross_entropy"
+
+
+@pytest.mark.parametrize("xy, labels, to, field", [
+    ([[0.0, 0.0]], [0.5], "train", "labels"),              # not a class
+    ([[0.0, 0.0]], [2], "train", "labels"),                # a third class on two
+    ([[math.nan, 0.0]], [1], "train", "xy"),
+    ([[1e13, 0.0]], [1], "train", "xy"),                   # beyond LIMIT_COORDINATE
+    ([0.0, 0.0], [1], "train", "xy"),                      # one point is [[x, y]]
+    ([[0.0, 0.0], [1.0, 1.0]], [1], "train", "labels"),    # lengths differ
+    ([["a", 0.0]], [1], "train", "xy"),
+    ([[0.0, 0.0]], [1], "validation", "to"),
+    ([[0.0, 0.0]] * (LIMIT_POINTS + 1), [1] * (LIMIT_POINTS + 1), "train", "xy"),
+])
+def test_a_refused_edit_leaves_the_trainer_as_it_was(xy, labels, to, field):
+    for t in (Trainer(seed="d", dataset="xor"), Trainer(data=_moons(), seed="d")):
+        t.step(2)
+        before, data, config = _snapshot(t), t.data, t.config
+        with pytest.raises(ValueError) as info:
+            t.add_points(xy, labels, to=to)
+        assert info.value.field == field
+        assert field in str(info.value)
+        assert _snapshot(t) == before and t.data is data and t.config is config
+
+
+def test_the_limit_on_points_counts_the_whole_set():
+    X = np.random.default_rng(0).uniform(-1, 1, size=(LIMIT_POINTS - 1, 2))
+    t = Trainer(data=(X, (X[:, 0] > 0).astype(int)), seed="e")
+    t.add_points([[0.0, 0.0]], [1])                              # exactly the limit
+    assert t.custom_data.n == LIMIT_POINTS
+    before = _snapshot(t)
+    with pytest.raises(CustomDataError, match=f"at most {LIMIT_POINTS}.*LIMIT_POINTS"):
+        t.add_points([[0.5, 0.5]], [1])
+    assert _snapshot(t) == before
+
+
+def test_clear_then_add_until_trainable():
+    t = Trainer(data=_moons(), seed="f", batch_size=3)
+    t.step(4)
+    params = t.network.params.copy()
+    t.clear_points()
+    assert t.custom_data.n == 0 and not t.trainable and t.epoch == 4
+    assert t.carry_count == 0                            # its points are gone
+    np.testing.assert_array_equal(t.network.params, params)
+    assert math.isnan(t.train_loss) and not t.diverged
+    assert t.step(0) == 0
+    steps = [([[-3.0, 0.0]], [-1], "at least 2"),
+             ([[-2.0, 1.0]], [-1], "single class"),
+             ([[3.0, 0.0]], [1], None)]
+    for xy, labels, missing in steps:
+        t.add_points(xy, labels)
+        if missing is None:
+            break
+        assert not t.trainable
+        with pytest.raises(CustomDataError, match=f"nothing to train yet: .*{missing}"):
+            t.step()
+        with pytest.raises(CustomDataError, match="nothing to train yet"):
+            t.step_batch()
+        assert t.epoch == 4
+    assert t.trainable and t.data.num_train == 3 and t.data.num_test == 0
+    assert t.train_loss == pytest.approx(_squared_loss(t, t.data.train_x, t.data.train_y))
+    assert math.isnan(t.test_loss) and not t.diverged
+    assert t.step(3) == 3 and t.epoch == 7 and not t.diverged
+    t.reset()                                            # starts over, data kept
+    assert t.epoch == 0 and t.custom_data.n == 3
+
+
+def test_points_added_to_the_test_set_do_not_train():
+    t = Trainer(data=_moons(), seed="g")
+    t.clear_points()
+    t.add_points([[-1.0, -1.0], [1.0, 1.0]], [-1, 1], to="test")
+    assert not t.trainable
+    with pytest.raises(CustomDataError, match="training set is empty"):
+        t.check_trainable()
+    t.add_points([[2.0, 2.0]], [1])
+    assert t.trainable and t.data.num_train == 1 and t.data.num_test == 2
+    assert t.step(2) == 2
+
+
+def test_a_split_made_by_clicks_keeps_live_changes_and_checks_a_new_split():
+    t = Trainer(data=_moons(), seed="h", train_percent=10)
+    t.clear_points()
+    t.add_points([[-1.0, -1.0], [1.0, 1.0]], [-1, 1])     # both train: floor(2 * 0.1) = 0
+    assert t.trainable
+    assert t.apply(t.config.replace(learning_rate=0.1)) == "live"   # not refused
+    before = _snapshot(t)
+    with pytest.raises(CustomDataError, match="train_percent.*no training point"):
+        t.apply(t.config.replace(train_percent=20))                 # a new split would be
+    assert _snapshot(t) == before
+    assert t.apply(t.config.replace(train_percent=50)) == "regenerate"
+    assert t.data.num_train == 1 and t.epoch == 0
+
+
+def test_carried_points_stay_carried_and_explain_batch_shows_them():
+    t = Trainer(data=_moons(n=10), seed="i", batch_size=4, train_percent=90)
+    n = t.data.num_train
+    t.step(1)
+    left = n % 4
+    assert n == 9 and t.carry_count == left == 1
+    t.add_points([[0.0, 1.0]], [1])
+    batch = t.explain_batch()
+    assert batch.carried == left
+    np.testing.assert_array_equal(batch.indices[:left], np.arange(n - left, n))
+    np.testing.assert_array_equal(batch.indices[left:], [0, 1, 2, 3])
+    saved = Trainer.from_state(t.state())                         # the end round-trips
+    np.testing.assert_array_equal(saved.explain_batch().indices, batch.indices)
+    t.step(1)                                   # after an epoch the order's last are carried
+    assert t.carry_count == (n + 1) % 4 == 2
+    assert t.state()["carry"].get("end") is None
+
+
+def test_save_and_load_continue_bit_exactly_after_edits(tmp_path):
+    t = Trainer(seed="j", dataset="spiral", optimizer="adam", batch_size=7)
+    t.step(5)
+    t.add_points([[1.0, 1.0], [2.0, -1.0]], [1, -1])
+    t.add_points([[0.0, 3.0]], [1], to="test")
+    t.save(tmp_path / "run.json")
+    loaded = Trainer.load(tmp_path / "run.json")
+    assert loaded.state() == t.state()
+    t.step(3)
+    loaded.step(3)
+    assert loaded.state() == t.state()
+    # a set being drawn (cannot train yet) saves and loads too
+    t.clear_points()
+    t.add_points([[1.0, 1.0]], [1])
+    t.save(tmp_path / "drawn.json")
+    drawn = Trainer.load(tmp_path / "drawn.json")
+    assert not drawn.trainable and drawn.custom_data.n == 1 and drawn.epoch == t.epoch
+    assert drawn.state() == t.state()
+    drawn.add_points([[-1.0, -1.0]], [-1])
+    assert drawn.step() == 1
+
+
+def test_runs_notice_a_run_whose_points_changed():
+    config = Config(seed="k", dataset="xor", batch_size=6)
+    runs = Runs.seeds(config, n=3)
+    alone = [Trainer(c) for c in runs.configs]
+    runs.step(2)
+    for t in alone:
+        t.step(2)
+    assert runs.groups == [[0, 1, 2]]
+    runs[1].add_points([[1.0, 1.0]], [1])
+    alone[1].add_points([[1.0, 1.0]], [1])
+    runs.step(3)
+    for t in alone:
+        t.step(3)
+    assert sorted(map(sorted, runs.groups)) == [[0, 2], [1]]     # regrouped
+    for r, t in zip(runs, alone):
+        assert r.epoch == t.epoch == 5
+        np.testing.assert_allclose(r.network.params, t.network.params, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(r.history.to_dict()["train_loss"],
+                                   t.history.to_dict()["train_loss"], rtol=0, atol=1e-9)
+    runs[2].clear_points()                        # a run that cannot train says so
+    with pytest.raises(CustomDataError, match="nothing to train yet"):
+        runs.step(1)
+
+
+def test_points_added_mid_epoch_join_the_rest_of_that_epoch():
+    t = Trainer(data=_moons(), seed="m", batch_size=7, optimizer="adam")
+    t.step(2)
+    t.step_batch()
+    t.step_batch()                                    # stopped inside epoch 3
+    assert t.mid_epoch
+    hand = _with_points_appended(t.state(), [[2.5, -2.5]], [-1])
+    same = Trainer.from_state(hand)
+    n = t.data.num_train
+    iterations = t.optimizer.iterations
+    t.add_points([[2.5, -2.5]], [-1])
+    assert t.state() == same.state()
+    assert t.step(1) == 1 and t.epoch == 3            # the rest of epoch 3 ...
+    # ... whose last batch, 6 points and no update before, is full with the new point
+    assert n == 20 and t.optimizer.iterations == iterations + 1
+    same.step(1)
+    assert t.state() == same.state()

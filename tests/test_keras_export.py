@@ -563,3 +563,15 @@ def _table(epochs=4):
 
 if __name__ == "__main__":
     _table()
+
+
+def test_a_trainer_with_nothing_to_train_is_refused():
+    """After clear_points() there are no points to write into the script: say so."""
+    import numpy as np
+
+    from nbplayground import Trainer
+    trainer = Trainer(data=(np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0]]),
+                            np.array([1.0, -1.0, 1.0, -1.0])))
+    trainer.clear_points()
+    with pytest.raises(ValueError, match="nothing to train yet"):
+        trainer.to_keras()

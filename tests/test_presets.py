@@ -184,7 +184,7 @@ def test_lessons_keep_the_basics_visible(name):
     """Every lesson needs the buttons, the learning rate and the test loss.
 
     ``percTrainData`` is never hidden: in Playground its hide flag also hides the
-    test-loss readout (spec 10.4).
+    test-loss readout (docs/playground.md §10.4).
     """
     for part in ("playButton", "stepButton", "resetButton", "learningRate", "percTrainData",
                  "lossChart", "x", "y"):

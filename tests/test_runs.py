@@ -149,7 +149,7 @@ def test_activations_and_shapes_are_grouped():
 
 
 def test_divergence_stops_only_that_run():
-    # spec 11: regression plane, [4,2] ReLU at lr 3 reaches NaN within a few epochs
+    # docs/playground.md §11: regression plane, [4,2] ReLU at lr 3 reaches NaN within a few epochs
     base = Config(seed="boom", problem="regression", activation="relu")
     runs = Runs.vary(base, learning_rate=[0.03, 3, 0.01, 3])
     trainers = _solo(runs)

@@ -13,7 +13,7 @@ buttons (reset, play/pause, step, regenerate) call ``on_action(name)``.
 :meth:`Controls.sync` updates the widgets without calling back (a re-entrancy
 guard), so a config set from code never echoes as an edit.
 
-Every part sits in a wrapper that the ``hide`` names of spec 10.4 (plus
+Every part sits in a wrapper that the ``hide`` names of docs/playground.md §10.4 (plus
 nbplayground's own) set to ``display: none``; see :attr:`Controls.hideable`.
 
 Your own data (:meth:`Controls.set_custom`): the dataset picker shows a
@@ -478,7 +478,7 @@ class Controls:
             self._on_dataset(dataset)  # back from the user's data to Playground's
             return
         if dataset == self._config.dataset:
-            return  # clicking the selected dataset does nothing (spec 9)
+            return  # clicking the selected dataset does nothing (docs/playground.md §9)
         self._edit(dataset=dataset)
 
     def _allowed_losses(self, config: Config) -> list[str]:

@@ -52,7 +52,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import render as _render
-from ..config import Config
+from ..config import Config, js_number
 from ..trainer import DOMAIN, DENSITY
 
 try:  # DOM clicks on the heatmap (adding points)
@@ -92,6 +92,8 @@ def format_loss(value: float) -> str:
         return "NaN"
     if math.isinf(value):
         return "Infinity" if value > 0 else "-Infinity"
+    if abs(value) >= 1e21:  # toFixed gives the shortest form with an exponent there
+        return js_number(value)
     return f"{value:.3f}"
 
 

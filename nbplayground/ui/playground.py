@@ -45,11 +45,13 @@ data=...)``) trains on the user's points (:mod:`nbplayground.custom_data`);
 the heatmap and its axes span the data's domain (``trainer.domain``), the
 dataset picker shows a selected "custom" entry, and Regenerate re-splits the
 points.  "Add points" in the OUTPUT column turns clicks on the heatmap into
-points of the chosen class (:meth:`Playground.add_point`); the data become
-those points, starting from the current data ("Clear points" starts from
-none), and training restarts at epoch 0 on them with the same config (it
-keeps running if it was).  While the drawn set cannot train yet (fewer than
-two points, a single class) the widget shows the points and waits for more.
+points of the chosen class (:meth:`Playground.add_point`): they join the
+training set of the run under way (``trainer.add_points``, as in ConvNetJS),
+so training goes on from the epoch it reached (and keeps running if it was);
+Reset starts over on all the points.  "Clear points" empties the data
+(``trainer.clear_points``) and pauses; while the drawn set cannot train yet
+(fewer than two points, a single class) the widget shows the points, empty
+loss readouts, and says beside Play what is missing.
 The hide name ``"dataset"`` hides the point editor with the dataset picker.
 
 Display hooks: displaying the same Playground again pauses it, and a new
@@ -70,11 +72,7 @@ import weakref
 
 import ipywidgets as widgets
 
-import numpy as np
-
-from .. import custom_data as _custom
 from ..config import DATASETS_BY_PROBLEM, FEATURES, Config
-from ..datasets import Dataset
 from ..trainer import Trainer
 from .closing import close_tree
 from .controls import Controls
@@ -202,9 +200,6 @@ class Playground(widgets.VBox):
         self._hover = None
         self._last_data = None
         self._last_structure = None
-        #: points being drawn that cannot train yet (CustomData), or None
-        self._drawn = None
-        self._drawn_data = None
         self._displayed = False
         self._dirty = False  # the trainer changed since the last frame
         #: frames drawn so far (every _render call)
@@ -295,7 +290,7 @@ class Playground(widgets.VBox):
         Your own points go along.  This Playground pauses; it is not changed."""
         from .compare import Compare
         self._check_open()
-        if self._drawn is not None:
+        if not self._trainer.trainable:
             raise ValueError("compare(): the points being drawn cannot train yet; add "
                              "points first")
         self.pause()
@@ -324,9 +319,9 @@ class Playground(widgets.VBox):
 
     @property
     def custom_data(self):
-        """The user's points (:class:`~nbplayground.custom_data.CustomData`): those
-        being drawn, else the trainer's; None on Playground's own datasets."""
-        return self._drawn if self._drawn is not None else self._trainer.custom_data
+        """The user's points (:class:`~nbplayground.custom_data.CustomData`, the
+        trainer's); None on Playground's own datasets."""
+        return self._trainer.custom_data
 
     @property
     def playing(self) -> bool:
@@ -384,8 +379,8 @@ class Playground(widgets.VBox):
         if self._loop.running:
             return
         self.leave_step_inside()
-        if self._drawn is not None:
-            self._report_drawn()
+        if not self._trainer.trainable:
+            self._report_waiting()
             return
         if self._trainer.diverged:
             self._report_diverged()
@@ -424,8 +419,8 @@ class Playground(widgets.VBox):
         self._check_open()
         self._halt()
         self.leave_step_inside()
-        if self._drawn is not None:
-            self._report_drawn()
+        if not self._trainer.trainable:
+            self._report_waiting()
             return 0
         if self._trainer.diverged:
             self._report_diverged()
@@ -448,8 +443,8 @@ class Playground(widgets.VBox):
         self._check_open()
         if self._loop.running:
             self.pause()
-        if self._drawn is not None:
-            self._report_drawn()
+        if not self._trainer.trainable:
+            self._report_waiting()
             return self.step_inside_stage
         if self._trainer.diverged:
             self._report_diverged()
@@ -518,27 +513,47 @@ class Playground(widgets.VBox):
 
     @_locked
     def add_point(self, x: float, y: float, label: float) -> None:
-        """Add the point (x, y) with ``label`` to the data and restart training on them.
+        """Add the point (x, y) with ``label`` to the training set; training goes on.
 
         ``label`` is in the engine's convention: -1 or +1 for two classes, the
         class number 0..K-1 for K classes, any number for regression.  The
-        first point added to one of Playground's datasets starts from its
-        points (train and test); the view domain stays put while the points
-        fall inside it.  Training restarts at epoch 0 with the same config
-        (and keeps running if it was).
+        point joins the run under way (:meth:`Trainer.add_points`): the epoch,
+        the network and the optimizer's state stay, and the next epoch trains on
+        it (a playing Playground keeps playing).  The first point added to one
+        of Playground's datasets starts from its points (train and test); the
+        view domain stays put while the points fall inside it.  Reset starts
+        over on all the points.
         """
         self._check_open()
-        self._use_points(_custom.add_point(self._editable_data(), x, y, label))
+        self._trainer.add_points([[x, y]], [label])
+        self._show_points()
 
     @_locked
     def clear_points(self) -> None:
-        """Remove every point: the data become an empty set (same problem, classes
-        and view domain) that :meth:`add_point` fills; training waits for it."""
+        """Remove every point (:meth:`Trainer.clear_points`): the data become an empty
+        set (same problem, classes and view domain) that :meth:`add_point` fills.
+        Pauses; training waits until the points can train."""
         self._check_open()
-        base = self._editable_data()
-        empty = _custom.CustomData(np.zeros((0, 2)), np.zeros(0), base.problem,
-                                   base.num_classes, base.class_names, self._view_domain())
-        self._use_points(empty)
+        self._halt()
+        self.leave_step_inside()
+        self._trainer.clear_points()
+        self._show_points()
+
+    def _show_points(self) -> None:
+        """Draw the trainer's edited points (at once when paused, else on the next
+        tick) and say what is missing while they cannot train yet."""
+        trainer = self._trainer
+        self._dirty = True
+        self._sync_all()
+        if trainer.trainable:
+            self._controls.clear_error("play")
+            if self._status.kind == "info" and self._status.text.startswith("Add points"):
+                self._status.clear()
+        else:
+            self._halt()
+            self._status.show(f"Add points: {self._waiting_message()}", "info")
+        if not self._loop.running:
+            self._render()
 
     @_locked
     def use_dataset(self, dataset: str) -> None:
@@ -552,54 +567,21 @@ class Playground(widgets.VBox):
                              f"{', '.join(n for v in DATASETS_BY_PROBLEM.values() for n in v)}")
         config = self.config.replace(problem=problem, dataset=dataset)
         self._halt()
-        self._drawn = self._drawn_data = None
         self._replace_trainer(Trainer(config))
 
-    def _editable_data(self):
-        """The points :meth:`add_point` adds to: those being drawn, the custom data,
-        or Playground's dataset (train and test points) as custom data."""
-        if self._drawn is not None:
-            return self._drawn
-        trainer = self._trainer
-        if trainer.custom_data is not None:
-            return trainer.custom_data
-        d, problem = trainer.data, trainer.config.problem
-        xy = np.concatenate([d.train_x, d.test_x])
-        labels = np.concatenate([d.train_y, d.test_y])
-        if problem == "regression":
-            return _custom.CustomData(xy, labels, problem, None, (), trainer.domain)
-        k = trainer.num_classes or 2
-        names = (-1, 1) if k == 2 else tuple(range(k))
-        return _custom.CustomData(xy, labels, problem, k, names, trainer.domain)
-
-    def _use_points(self, custom) -> None:
-        """Train on ``custom`` (a new Trainer, same config), or show it and wait
-        while it cannot train yet."""
+    def _waiting_message(self) -> str:
+        """What the points lack before they can train ("" when nothing)."""
         try:
-            _custom.check_trainable(custom, self.config.train_percent)
-        except _custom.CustomDataError as exc:
-            self._halt()
-            self._drawn = custom
-            self._drawn_data = Dataset(custom.xy, custom.labels, np.zeros((0, 2)),
-                                       np.zeros(0))
-            self._sync_all()
-            self._render()
-            self._status.show(f"Add points: {exc}", "info")
-            return
-        trainer = Trainer(_custom.fit_config(custom, self.config), data=custom)
-        self._drawn = self._drawn_data = None
-        self._controls.clear_error("play")
-        self._replace_trainer(trainer)
+            self._trainer.check_trainable()
+        except ValueError as exc:
+            return str(exc)
+        return ""
 
-    def _report_drawn(self) -> None:
-        try:
-            _custom.check_trainable(self._drawn, self.config.train_percent)
-            message = "add points"
-        except _custom.CustomDataError as exc:
-            message = str(exc)
+    def _report_waiting(self) -> None:
+        message = self._waiting_message() or "nothing to train yet: add points"
         self._status.show(f"Add points before training: {message}", "info")
         # and beside the button that was pressed
-        self._controls.show_error("play", f"Nothing to train yet: {message}")
+        self._controls.show_error("play", message[:1].upper() + message[1:])
 
     def _replace_trainer(self, trainer: Trainer) -> None:
         """Put ``trainer`` behind the widget and draw it (a playing loop goes on with it)."""
@@ -612,16 +594,12 @@ class Playground(widgets.VBox):
         self._render()
 
     def _view_domain(self) -> tuple:
-        """The heatmap's domain: the drawn points' while drawing, else the trainer's."""
-        if self._drawn is not None:
-            return tuple(self._drawn.domain)
+        """The heatmap's domain: the trainer's."""
         return tuple(self._trainer.domain)
 
     def _check_custom(self, config: Config) -> None:
         """Raise ValueError if ``config`` does not fit the custom data in use."""
-        custom = self._trainer.custom_data
-        if custom is not None:
-            _custom.check_config(custom, config)  # the engine's rules, asked first
+        self._trainer.check(config)  # the engine's rules, asked first
 
     @_locked
     def close(self) -> None:
@@ -841,10 +819,7 @@ class Playground(widgets.VBox):
         return None
 
     def _heatmap_grid(self, frame):
-        """What the big heatmap shows: the hovered node's grid, or None for the output
-        (a blank grid while drawn points span another domain than the network's)."""
-        if self._drawn is not None and tuple(self._drawn.domain) != tuple(self._trainer.domain):
-            return np.zeros((frame.output.shape[-2], frame.output.shape[-1]), np.float32)
+        """What the big heatmap shows: the hovered node's grid, or None for the output."""
         return self._hover_grid(frame)
 
     def _show_heatmap(self, frame) -> None:
@@ -866,7 +841,7 @@ class Playground(widgets.VBox):
             for w in (self._output.loss_lines, self._output.heatmap_image):
                 stack.enter_context(w.hold_sync())
             self._output.set_domain(self._view_domain())
-            shown = self._drawn_data if self._drawn is not None else trainer.data
+            shown = trainer.data
             if shown is not self._last_data:
                 custom = self.custom_data
                 if custom is not None:
@@ -876,8 +851,8 @@ class Playground(widgets.VBox):
                 self._last_data = shown
             self._controls.set_epoch(frame.epoch)
             self._output.update(frame, config, heatmap=self._heatmap_grid(frame), live=live)
-            if self._drawn is not None:
-                self._output.clear_readouts()  # the trainer's numbers are for other data
+            if not trainer.trainable:
+                self._output.clear_readouts()  # no loss: the points cannot train yet
             self._network.update(frame, config, trainer.feature_grids(),
                                  structure_changed=structure_changed)
         self._last_structure = structure

@@ -1,10 +1,10 @@
-"""Lesson notebooks in a real JupyterLab: "Run All" runs every cell, with no error, and the
+"""Lessons in a real JupyterLab: "Run All" runs every cell, with no error, and the
 challenge's check shows a red cross (Run All does not solve the challenge).
 
-Two lessons, one page each: 06 (two Playgrounds and a Compare, the longest) and 09 (one
-Playground). The wait is ``run_all_cells``, which reads the notebook model's execution
-counts, so cells JupyterLab has not rendered (scrolled off screen) do not hold it to its
-timeout: the test checks that Run All returns well before it.
+Lessons 06 to 13, one page each (01 to 05: test_lessons_intro_browser.py). The wait is
+``run_all_cells``, which reads the notebook model's execution counts, so cells JupyterLab
+has not rendered (scrolled off screen) do not hold it to its timeout: the test checks that
+Run All returns well before it.
 """
 
 from __future__ import annotations
@@ -38,7 +38,15 @@ _OUTPUTS_JS = """() => {
 }"""
 
 
-@pytest.mark.parametrize("stem", ["06-batch-size-epochs", "09-one-neuron"])
+LESSONS = sorted(p.stem for p in (REPO_ROOT / "notebooks").glob("[01][0-9]-*.ipynb")
+                 if p.stem >= "06")
+
+
+def test_the_course_has_lessons_06_to_13():
+    assert [s[:2] for s in LESSONS] == [f"{i:02d}" for i in range(6, 14)], LESSONS
+
+
+@pytest.mark.parametrize("stem", LESSONS)
 def test_run_all_runs_every_cell_and_leaves_the_challenge_unsolved(page, jupyter_server, stem):
     name = f"{stem}.ipynb"
     shutil.copy(REPO_ROOT / "notebooks" / name, jupyter_server.root_dir / name)

@@ -12,9 +12,11 @@ from nbplayground import render
 from nbplayground.config import Config
 from nbplayground.custom_data import fit_domain
 from nbplayground.ui import Playground
+from nbplayground.ui.controls import format_epoch
 from nbplayground.ui.network_view import ATLAS_FADED, THUMBNAIL
 from nbplayground.ui.output_view import (HEATMAP_HEIGHT, HEATMAP_MARGIN, HEATMAP_SIZE,
-                                         data_to_pixel, nice_ticks, pixel_to_data)
+                                         data_to_pixel, format_loss, nice_ticks,
+                                         pixel_to_data)
 
 from .test_output_view import png_indices
 
@@ -351,31 +353,70 @@ def test_clicks_on_a_custom_domain_and_regression_values():
 def test_clear_points_then_draw_a_new_set():
     p = Playground(seed="3", network_shape=(3,))
     try:
+        trainer = p.trainer
+        p.step(4)
         view = p.output_view
         view.add_points.value = True
         assert view.clear_points.layout.display is None
         view.clear_points.click()
+        assert p.trainer is trainer                             # the engine edited its data
         assert p.custom_data is not None and p.custom_data.n == 0
+        assert not trainer.trainable and trainer.epoch == 4     # the run waits, not restarted
         assert len(view.train_points.x) == 0 and len(view.test_points.x) == 0
         assert "Add points" in p.status
+        assert view.train_loss.value == f"Training loss {format_loss(None)}"   # fresh
+        assert view.test_loss.value == f"Test loss {format_loss(None)}"
         p.play()                               # nothing to train on yet
         assert not p.playing and "Add points" in p.status
+        assert "Nothing to train yet" in p.controls.error_text("play")   # beside the button
         assert p.step() == 0
         view.point_class.value = -1.0
         view.heatmap_click(LEFT + 0.25 * PLOT_W, TOP + 0.5 * PLOT_H)   # (-3, 0)
         view.heatmap_click(LEFT + 0.30 * PLOT_W, TOP + 0.5 * PLOT_H)   # one class only
-        assert p.trainer.custom_data is None                    # still waiting
+        assert p.trainer.custom_data.n == 2 and not p.trainer.trainable   # still waiting
         assert len(view.train_points.x) == 2                    # but the points show
         assert "class" in p.status
         view.point_class.value = 1.0
         view.heatmap_click(LEFT + 0.75 * PLOT_W, TOP + 0.5 * PLOT_H)   # (3, 0)
         custom = p.trainer.custom_data
-        assert custom is not None and custom.n == 3
+        assert custom is not None and custom.n == 3 and p.trainer.trainable
         np.testing.assert_allclose(custom.xy, [[-3, 0], [-6 + 0.3 * 12, 0], [3, 0]])
         np.testing.assert_array_equal(custom.labels, [-1, -1, 1])
-        assert p.status == "" and p.trainer.epoch == 0
+        assert p.trainer.data.num_train == 3                     # clicked points train
+        assert p.status == "" and p.controls.error_text("play") == ""
+        assert p.trainer is trainer and p.trainer.epoch == 4
         assert p.config.network_shape == (3,)                   # the config is kept
-        assert p.step(5) == 5
+        assert p.step(5) == 5 and p.trainer.epoch == 9
+        p.reset()                                               # Reset starts over
+        assert p.trainer.epoch == 0 and p.trainer.custom_data.n == 3
+    finally:
+        p.close()
+
+
+def test_adding_a_point_keeps_the_run():
+    p = Playground(seed="7", dataset="xor", optimizer="adam", batch_size=5)
+    try:
+        p.step(6)
+        before = p.trainer
+        params = before.network.params.copy()
+        iterations = before.optimizer.iterations
+        rows = len(before.history.to_dict()["epoch"])
+        n_train = before.data.num_train
+        view = p.output_view
+        view.add_points.value = True
+        view.point_class.value = 1.0
+        view.heatmap_click(LEFT + 0.75 * PLOT_W, TOP + 0.25 * PLOT_H)       # (3, 3)
+        assert p.trainer is before                       # no new Trainer per click
+        assert before.epoch == 6 and before.optimizer.iterations == iterations
+        np.testing.assert_array_equal(before.network.params, params)
+        assert len(before.history.to_dict()["epoch"]) == rows
+        assert before.data.num_train == n_train + 1      # it joins the training set
+        np.testing.assert_array_equal(before.data.train_x[-1], [3.0, 3.0])
+        assert p.controls.epoch.value == format_epoch(6)  # the counter shows the run's
+        assert p.step() == 1 and before.epoch == 7       # the next epoch trains on it
+        assert before.optimizer.iterations == iterations + (n_train + 1) // 5
+        p.reset()                                        # Reset: epoch 0, points kept
+        assert p.trainer.epoch == 0 and p.trainer.data.num_train == n_train + 1
     finally:
         p.close()
 
@@ -384,12 +425,15 @@ async def test_adding_points_while_playing_keeps_playing():
     p = Playground(seed="4", dataset="gauss")
     try:
         p.play()
-        await asyncio.sleep(0.1)
-        p.add_point(1.0, 1.0, 1.0)
-        assert p.playing and p.trainer.custom_data is not None
-        trainer = p.trainer
         await asyncio.sleep(0.2)
-        assert trainer.epoch > 0          # the loop trains the new trainer
+        trainer = p.trainer
+        epoch = trainer.epoch
+        assert epoch > 0
+        p.add_point(1.0, 1.0, 1.0)
+        assert p.playing and p.trainer is trainer and trainer.custom_data is not None
+        assert trainer.epoch >= epoch                    # not back to 0
+        await asyncio.sleep(0.2)
+        assert trainer.epoch > epoch                     # the loop goes on training it
         p.pause()
     finally:
         p.close()

@@ -1,6 +1,6 @@
 """The network panel's geometry (nbplayground/ui/network_layout.py), without widgets.
 
-Oracles: the spec's numbers (width 1 + 1.8|w| clamped to [1, 10]; Playground's colour
+Oracles: Playground's numbers (docs/playground.md §8.4) (width 1 + 1.8|w| clamped to [1, 10]; Playground's colour
 scale), render.py's tested functions (link_width, color_for) and a B-spline evaluation
 for the link curves.
 """

@@ -45,6 +45,8 @@ def make(config=None, **changes):
 @pytest.mark.parametrize("value, text", [
     (0.4826, "0.483"), (0.0, "0.000"), (1.0005, "1.000"), (float("nan"), "NaN"),
     (float("inf"), "Infinity"),
+    # JavaScript's toFixed(3) switches to the shortest exponent form from 1e21 on
+    (1e20, "100000000000000000000.000"), (7.372293983671136e+146, "7.372293983671136e+146"),
 ])
 def test_format_loss(value, text):
     assert format_loss(value) == text
