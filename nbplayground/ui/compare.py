@@ -108,6 +108,10 @@ RUN_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", 
 CURVE_POINTS = 120
 #: While playing, the curves and titles are sent at most this often (seconds).
 CHART_INTERVAL = 0.2
+#: While playing, the runs' titles (K texts, "test loss 0.123") at most this often: K
+#: messages and K text layouts each time, for numbers that cannot be read 5 times a
+#: second anyway; the last ones are drawn when playing stops.
+TITLE_INTERVAL = 0.5
 #: Side of one run's heatmap in px.
 HEATMAP_PX = 116
 #: Points per axis of a run's heatmap grid: a quarter of the Playground's 100 x 100 costs a
@@ -398,6 +402,7 @@ class Compare(widgets.VBox):
         self._dirty = False
         self._syncing = False
         self._last_chart = -math.inf
+        self._last_titles = -math.inf
         self._chart_pending = False
         self._cells: list[_Cell] = []
         self._log_scale = False
@@ -994,7 +999,7 @@ class Compare(widgets.VBox):
         if live and now - self._last_chart < CHART_INTERVAL:
             self._chart_pending = True
         else:
-            self._update_chart()
+            self._update_chart(titles=not live or now - self._last_titles >= TITLE_INTERVAL)
         self._dirty = False
         self.frames_rendered += 1
 
@@ -1039,10 +1044,14 @@ class Compare(widgets.VBox):
                     out[j, i, :] = np.nan if j else 0.0
         return out[0], out[1], out[2]
 
-    def _update_chart(self) -> None:
-        self._chart_pending = False
+    def _update_chart(self, titles: bool = True) -> None:
+        """Send the curves (and the titles; else they wait: the chart stays pending
+        until they are drawn, at the latest when playing stops)."""
         self._last_chart = time.monotonic()
-        self._titles()
+        self._chart_pending = not titles
+        if titles:
+            self._last_titles = self._last_chart
+            self._titles()
         x, train, test = self._curves()
         both = np.concatenate([train.ravel(), test.ravel()])
         both = both[np.isfinite(both)]

@@ -309,6 +309,24 @@ async def test_live_frames_send_curves_at_most_every_chart_interval(make):
     assert charts <= 1.0 / compare_module.CHART_INTERVAL + 2
 
 
+async def test_live_titles_go_out_at_most_every_title_interval_and_pause_draws_the_last(
+        make, sent):
+    c = make(vary="seed", values=4, seed="1")
+    c.epochs_per_second = None
+    c.play()
+    await asyncio.sleep(1.2)
+    titles = {id(cell.title) for cell in c._cells}
+    live = sum(1 for w, msg, _ in sent if id(w) in titles)
+    # at most one round of 4 titles per TITLE_INTERVAL (the chart goes 5 times a second)
+    assert 4 <= live <= 4 * (int(1.2 / compare_module.TITLE_INTERVAL) + 1), live
+    c.pause()
+    for i, (title, _, _) in enumerate(c.cells):
+        assert f"test loss {c.runs.test_loss[i]:.3f}" in title.value   # the state reached
+    n_sent = len(sent)
+    await asyncio.sleep(0.3)
+    assert len(sent) == n_sent
+
+
 async def test_playground_pace_by_default(make):
     c = make(vary="seed", values=2, seed="1")
     assert c.epochs_per_second == 60 and c.speed.value == 60
