@@ -245,9 +245,9 @@ _PAINT_JS = """() => {
     counts.painted = 0; counts.raf = 0;
     let last = heat.getAttribute('href');
     window.__nbpRafTimes = [];
-    const tick = (t) => {
+    const tick = () => {
         counts.raf += 1;
-        window.__nbpRafTimes.push(t);
+        window.__nbpRafTimes.push(performance.now());
         const now = document.querySelector('.nbp-playground .nbp-heatmap svg image');
         const href = now ? now.getAttribute('href') : null;
         if (href !== last) { counts.painted += 1; last = href; }
@@ -392,6 +392,28 @@ def chrome_trace(page, cdp, seconds: float) -> dict:
     return summarize_trace(events, seconds)
 
 
+def js_profile(cdp, seconds: float) -> list:
+    """A V8 CPU profile of the page for ``seconds``: self time per function (ms per
+    second), the top 15, each with the file it comes from."""
+    cdp.send("Profiler.enable")
+    cdp.send("Profiler.setSamplingInterval", {"interval": 200})
+    cdp.send("Profiler.start")
+    time.sleep(seconds)
+    profile = cdp.send("Profiler.stop")["profile"]
+    cdp.send("Profiler.disable")
+    nodes = {n["id"]: n for n in profile["nodes"]}
+    deltas = profile.get("timeDeltas", [])
+    self_us: dict = {}
+    for sample, dt in zip(profile.get("samples", []), deltas[1:] + [0]):
+        frame = nodes[sample]["callFrame"]
+        name = frame.get("functionName") or "(anonymous)"
+        where = frame.get("url", "").rsplit("/", 1)[-1][:28]
+        key = f"{name} {where}".strip()
+        self_us[key] = self_us.get(key, 0) + dt
+    top = sorted(self_us.items(), key=lambda kv: -kv[1])[:15]
+    return [(k, us / 1000.0 / seconds) for k, us in top]
+
+
 def summarize_trace(events: list, seconds: float) -> dict:
     """Self time (ms per second of trace) by group and by event on the main thread of
     the renderer that ran the page, plus image decoding anywhere."""
@@ -461,7 +483,7 @@ def verdict(ok: bool) -> str:
 
 
 def measure(page, seconds: float, pause_seconds: float, trace_seconds: float,
-            close_tab: bool) -> dict:
+            close_tab: bool, profile_seconds: float = 0.0) -> dict:
     """Play, measure, (trace,) pause, measure; or close the tab while playing."""
     cdp = page.context.new_cdp_session(page)
     cdp.send("Performance.enable", {"timeDomain": "threadTicks"})
@@ -489,6 +511,8 @@ def measure(page, seconds: float, pause_seconds: float, trace_seconds: float,
                gaps=gap_summary(*times))
     if trace_seconds > 0:
         raw["trace"] = chrome_trace(page, cdp, trace_seconds)
+    if profile_seconds > 0:
+        raw["js_profile"] = js_profile(cdp, profile_seconds)
 
     if close_tab:
         pid = start["pid"]
@@ -606,6 +630,10 @@ def report(raw: dict, load_before: str, load_after: str, first_picture: float,
         print("    top events (self ms per s):")
         for name, ms in trace["top"]:
             print(f"      {name[:40]:<40} {ms:7.1f}")
+    if "js_profile" in raw:
+        print("  JavaScript self time by function (ms per s, V8 sampling profile):")
+        for name, ms in raw["js_profile"]:
+            print(f"      {name[:60]:<60} {ms:7.1f}")
     print(f"  bytes per frame (payload)          {bytes_per_frame:8.0f} B   "
           f"(JSON {(end['json_bytes'] - start['json_bytes']) / per_frame:.0f} + buffers "
           f"{(end['buffer_bytes'] - start['buffer_bytes']) / per_frame:.0f})   "
@@ -664,6 +692,9 @@ def main(argv=None) -> int:
     parser.add_argument("--max-in-flight", type=int, default=None,
                         help="experiments: the FrameGate's max_in_flight (frames the browser "
                              "may be behind)")
+    parser.add_argument("--js-profile", type=float, default=0.0,
+                        help="seconds of V8 CPU profile while playing (0: none): JavaScript "
+                             "self time by function")
     parser.add_argument("--extra-css", default="",
                         help="CSS added to the page before playing (experiments: e.g. "
                              "'.nbp-flowing svg { animation: none !important }')")
@@ -716,7 +747,7 @@ def main(argv=None) -> int:
                     if args.extra_css:
                         page.add_style_tag(content=args.extra_css)
                     raw = measure(page, args.seconds, args.pause_seconds, args.trace_seconds,
-                                  args.close_tab)
+                                  args.close_tab, args.js_profile)
                 finally:
                     browser.close()
         finally:

@@ -23,6 +23,8 @@ How it stays cheap (it redraws up to 30 times a second):
   thumbnail at atlas pixels (x/3, y/3) and covers 30x30 panel pixels. Everything else is
   transparent. Two ``ipywidgets.Image`` objects take turns, because bqplot redraws an
   ``Image`` mark only when it gets another image widget. An unchanged atlas is not resent.
+  They hold ``data:`` URLs (``format="url"``): PNG bytes would cost the page a ``Blob``
+  and a ``URL.createObjectURL`` per picture (see output_view).
 * **links in a few marks.** A bqplot ``Lines`` mark has one stroke width, so links are
   sorted into width buckets (:data:`WIDTH_EDGES`), one ``Lines`` mark each, plus one for
   dead links (dashed, faint). Each link is 4 control points drawn with
@@ -253,7 +255,7 @@ class NetworkView(widgets.VBox):
                                           colors=[render.ORANGE, render.GREY, render.BLUE])
         cscales = {"x": self._sx, "y": self._sy, "color": self._color_scale}
 
-        self._images = (widgets.Image(format="png"), widgets.Image(format="png"))
+        self._images = (widgets.Image(format="url"), widgets.Image(format="url"))
         self.atlas_mark = bq.Image(image=self._images[0], scales=scales, x=[0.0, float(W)],
                                    y=[0.0, 100.0], pixelated=False)
         self.link_marks = []
@@ -913,7 +915,7 @@ class NetworkView(widgets.VBox):
             self._atlas_timer = None
         self._image_turn ^= 1
         image = self._images[self._image_turn]
-        image.value = png                    # the hidden buffer first ...
+        image.value = render.png_data_url(png).encode("ascii")   # the hidden buffer first ...
         stack.enter_context(self.atlas_mark.hold_sync())
         self.atlas_mark.image = image        # ... then show it
         self._atlas = atlas

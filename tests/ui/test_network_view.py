@@ -23,6 +23,7 @@ from nbplayground.config import Config
 from nbplayground.features import FEATURE_IDS, FEATURES
 from nbplayground.trainer import Trainer
 from nbplayground.ui import network_view as nv
+from nbplayground.ui.output_view import png_of
 from nbplayground.ui.network_view import (
     ATLAS_EMPTY,
     ATLAS_FADED,
@@ -227,7 +228,7 @@ def test_hidden_features_are_not_drawn():
     # the third row now holds X2^2, which is unselected, so drawn faded
     target = lay.hit_test(*box_center(lay, ("feature", "y_squared")))
     assert target == ("feature", "y_squared")
-    idx, _, _ = decode_png(view.atlas_mark.image.value)
+    idx, _, _ = decode_png(png_of(view.atlas_mark.image))
     _, r, c = next(s for s in lay.atlas_slots() if s[0] == target)
     assert idx[r:r + 10, c:c + 10].min() >= ATLAS_FADED and idx[r:r + 10, c:c + 10].max() < ATLAS_EMPTY
     # the selected X1X2 is opaque, and its label is not dimmed
@@ -404,7 +405,7 @@ def test_atlas_places_each_block_average_where_the_hit_test_finds_the_node():
     view, _ = make_view()
     draw(view, trainer)
     lay = view.panel_layout
-    idx, palette, alpha = decode_png(view.atlas_mark.image.value)
+    idx, palette, alpha = decode_png(png_of(view.atlas_mark.image))
     assert idx.shape == (lay.height // 3, lay.width // 3)
     frame, feats = trainer.frame(), trainer.feature_grids()
     for target, r, c in lay.atlas_slots():
@@ -431,7 +432,7 @@ def test_discretize_uses_only_the_two_end_colours():
     trainer = Trainer(Config(seed="6", discretize=True))
     view, _ = make_view()
     draw(view, trainer)
-    idx, _, _ = decode_png(view.atlas_mark.image.value)
+    idx, _, _ = decode_png(png_of(view.atlas_mark.image))
     used = set(np.unique(idx)) - {ATLAS_EMPTY}
     assert used <= {0, 30, ATLAS_FADED, ATLAS_FADED + 30}
 
