@@ -355,7 +355,9 @@ class _Cell:
         self.title = widgets.HTML("")
         self.title.add_class("nbp-compare-title")
         size = f"{HEATMAP_PX}px"
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width=size, height=size))
+        # a PNG data: URL (format="url"): PNG bytes would cost the page a Blob and a
+        # URL.createObjectURL per picture, K of them per frame (see output_view)
+        self.image = widgets.Image(format="url", layout=widgets.Layout(width=size, height=size))
         self.image.add_class("nbp-compare-heatmap")
         self.points = widgets.Image(format="png", layout=widgets.Layout(width=size, height=size))
         self.points.add_class("nbp-compare-points")
@@ -978,9 +980,9 @@ class Compare(widgets.VBox):
         for j in range(count):
             i = (start + j) % k
             cell = self._cells[i]
-            png = self.heatmap_png(i)
-            if png != cell.image.value:
-                cell.image.value = png
+            url = _render.png_data_url(self.heatmap_png(i)).encode("ascii")
+            if url != cell.image.value:
+                cell.image.value = url
                 self.images_sent += 1
         self._next_heat = (start + count) % k if k else 0
         if count:
