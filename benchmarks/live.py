@@ -41,6 +41,16 @@ for ``--pause-seconds``, and prints:
   Chrome trace of ``--trace-seconds`` (``Tracing.start``/``end``) summed by *self* time
   per event on the renderer's main thread, grouped as scripting / style+layout / paint
   and compositing / image decode / other, with the top events;
+* **how the heatmap's changes fall between animation frames**: the gaps between two
+  changes (ms) and between two animation frames, and how many changes came within the
+  same animation frame as the one before (never seen);
+* **CPU by process** over the interval (``/proc/<pid>/stat`` of every process: the
+  kernel, the Jupyter server, Chromium's processes by ``--type``, and anything else on
+  the machine, which may be shared); and the kernel's loop split into training and
+  rendering, wall time and CPU time (wall beyond CPU: the kernel waited for a core);
+* ``--js-profile S``: a V8 sampling profile of the page for S seconds, JavaScript self
+  time by function; ``--extra-css`` and ``--max-in-flight`` are for experiments (CSS
+  added to the page; the FrameGate's window);
 * **time to the first picture**: from the Playground's cell being run (in a kernel that
   is already up) until the heatmap shows a picture;
 * ``--max-cpu 0.25``: the Playground is made with ``max_cpu=0.25`` (target: kernel CPU
@@ -162,6 +172,22 @@ _session.serialize, _session.send = _metered_serialize, _metered_session_send
 from nbplayground import Playground
 '''
 
+#: --io-timing: when the kernel's IOPub thread really sends each message (ipykernel's
+#: ``IOPubThread._really_send``: the ZeroMQ send), to see how long a picture waits there.
+IO_TIMING_CODE = r'''
+_iot = get_ipython().kernel.iopub_thread
+_io_sends = []
+_orig_really_send = _iot._really_send
+
+def _timed_really_send(msg, *args, **kwargs):
+    _io_sends.append((time.monotonic(), sum(memoryview(m).nbytes for m in msg)))
+    if len(_io_sends) > 6000:
+        del _io_sends[:3000]
+    return _orig_really_send(msg, *args, **kwargs)
+
+_iot._really_send = _timed_really_send
+'''
+
 #: Cell 1: the Playground (timed from its run to the first picture), shown.
 SHOW_CELL = '''from nbplayground import Playground
 pg = Playground(dataset="spiral", network_shape=(8,) * 6, activation="tanh",
@@ -180,6 +206,17 @@ def _timed(fn, name):
 
 if MAX_IN_FLIGHT is not None:
     pg._gate.max_in_flight = MAX_IN_FLIGHT
+_shown_at = []   # when the kernel sent each heatmap picture (time.monotonic)
+_show_png = pg.output_view.show_png
+
+def _timed_show(png):
+    t = time.monotonic()   # before: the picture's message leaves inside show_png
+    _show_png(png)
+    if pg.output_view.last_sent_bytes:
+        _shown_at.append(t)
+        del _shown_at[:-400]
+
+pg.output_view.show_png = _timed_show
 pg.loop._train, pg.loop._render = _timed(pg.loop._train, "train"), _timed(pg.loop._render, "render")
 pg'''
 
@@ -188,7 +225,9 @@ SNAPSHOT_CODE = r'''
 print(json.dumps(dict(t=time.monotonic(), epoch=pg.trainer.epoch, frames=pg.frames_rendered,
                       loop_frames=pg.loop.frames, held=pg.loop.held, playing=pg.playing,
                       render_cost=pg.loop.render_cost, pid=os.getpid(), status=pg.status,
-                      ticks=pg.loop.ticks, **_spent,
+                      ticks=pg.loop.ticks, shown_at=_shown_at[-300:], **_spent,
+                      io_sends=globals().get("_io_sends", [])[-3000:],
+                      ss_log=globals().get("_ss_log", [])[-400:],
                       **_meter.snapshot())))
 '''
 
@@ -217,6 +256,25 @@ _EXECUTE_JS = """async (code) => {
     await future.done;
     return out;
 }"""
+
+# JS (before the page loads): note when each WebSocket message arrives (time, bytes), to
+# tell bursts made before the browser (kernel, server, network) from bursts made in it.
+_WS_LOG_JS = """(() => {
+    const Native = window.WebSocket;
+    window.__nbpWs = [];
+    window.WebSocket = class extends Native {
+        constructor(...args) {
+            super(...args);
+            this.addEventListener('message', (e) => {
+                const n = typeof e.data === 'string' ? e.data.length
+                    : (e.data.byteLength !== undefined ? e.data.byteLength : e.data.size);
+                const log = window.__nbpWs;
+                log.push([performance.now(), n]);
+                if (log.length > 20000) log.splice(0, 10000);
+            });
+        }
+    };
+})();"""
 
 # JS: count href changes of the heatmap and of the network picture, and counter changes.
 _WATCH_JS = """() => {
@@ -503,12 +561,13 @@ def measure(page, seconds: float, pause_seconds: float, trace_seconds: float,
     b_end, t_end = page.evaluate(_COUNTS_JS), time.monotonic()
     m_end = main_thread_metrics(cdp)
     times = page.evaluate("() => [window.__nbpHeatTimes, window.__nbpRafTimes]")
+    ws = page.evaluate("() => window.__nbpWs || []")
     end = kernel(page, SNAPSHOT_CODE)
     cpu_end = cpu_seconds(start["pid"])
     raw = dict(start=start, end=end, browser=(b_start, b_end), wall=t_end - t_start,
                cpu_play=cpu_end - cpu_start, metrics=(m_start, m_end),
                processes=cpu_by_kind(procs_start, procs_end, t_end - t_start),
-               gaps=gap_summary(*times))
+               gaps=gap_summary(*times), ws=ws)
     if trace_seconds > 0:
         raw["trace"] = chrome_trace(page, cdp, trace_seconds)
     if profile_seconds > 0:
@@ -611,6 +670,37 @@ def report(raw: dict, load_before: str, load_after: str, first_picture: float,
           f"script {share['ScriptDuration']:.2f} + style {share['RecalcStyleDuration']:.2f} + "
           f"layout {share['LayoutDuration']:.2f} + other (paint, composite, ...) "
           f"{share['other']:.2f}")
+    sent_at = [t for t in end.get("shown_at", []) if t >= start["t"]]
+    if len(sent_at) > 3:
+        import numpy as np
+        kernel_gaps = np.diff(sent_at) * 1000
+        print("  gaps between the kernel's heatmap sends (ms, p10/25/50/75/90)     "
+              + "/".join(f"{np.percentile(kernel_gaps, q):.0f}" for q in (10, 25, 50, 75, 90)))
+    io_sends = end.get("io_sends") or []
+    if len(sent_at) > 3 and len(io_sends) > 3:
+        import numpy as np
+        io = np.array(io_sends)
+        big = io[io[:, 1] > 2000, 0]      # messages carrying a picture (or links)
+        leave = np.array([big[j] for j in np.searchsorted(big, sent_at) if j < len(big)])
+        if len(leave) > 3:
+            wait = (leave - np.array(sent_at[:len(leave)])) * 1000
+            print("  picture made -> sent by the kernel's IOPub thread (ms, p10/50/75/90/99) "
+                  + "/".join(f"{np.percentile(wait, q):.0f}" for q in (10, 50, 75, 90, 99))
+                  + "; gaps between pictures leaving it (p10/25/50) "
+                  + "/".join(f"{np.percentile(np.diff(leave) * 1000, q):.0f}"
+                             for q in (10, 25, 50)))
+    ws = raw.get("ws") or []
+    if args.dump:
+        with open(args.dump, "w") as f:
+            json.dump(dict(ws=ws, end=end, start=start, gaps=raw.get("gaps")), f)
+    if len(ws) > 10:
+        import numpy as np
+        big = np.array([t for t, n in ws if n >= 4000])[-400:]   # pictures (data URLs)
+        if len(big) > 3:
+            g = np.diff(big)
+            print("  gaps between WebSocket messages >= 4 kB arriving (ms, p10/25/50/75/90) "
+                  + "/".join(f"{np.percentile(g, q):.0f}" for q in (10, 25, 50, 75, 90))
+                  + f"  ({len(big)} messages)")
     gaps = raw.get("gaps") or {}
     if gaps:
         print(f"  heatmap changes merged into the previous one's animation frame: "
@@ -695,6 +785,15 @@ def main(argv=None) -> int:
     parser.add_argument("--js-profile", type=float, default=0.0,
                         help="seconds of V8 CPU profile while playing (0: none): JavaScript "
                              "self time by function")
+    parser.add_argument("--io-timing", action="store_true",
+                        help="time when the kernel's IOPub thread sends each picture (how long "
+                             "it waits after the frame made it)")
+    parser.add_argument("--dump", default=None,
+                        help="write the raw timings (WebSocket messages, kernel sends) to "
+                             "this JSON file")
+    parser.add_argument("--kernel-setup", default="",
+                        help="experiments: Python run in the kernel before the Playground is "
+                             "made (e.g. 'import sys; sys.setswitchinterval(0.001)')")
     parser.add_argument("--extra-css", default="",
                         help="CSS added to the page before playing (experiments: e.g. "
                              "'.nbp-flowing svg { animation: none !important }')")
@@ -730,10 +829,13 @@ def main(argv=None) -> int:
                                                      args=CHROMIUM_ARGS)
                 try:
                     page = browser.new_context(viewport=VIEWPORT).new_page()
+                    page.add_init_script(_WS_LOG_JS)
                     show = (SHOW_CELL.replace("EPOCHS_PER_SECOND", repr(args.epochs_per_second))
                             .replace("MAX_CPU", repr(args.max_cpu))
                             .replace("MAX_IN_FLIGHT", repr(args.max_in_flight)))
-                    path = write_notebook(root, "live.ipynb", [SETUP_CELL, show])
+                    setup = (SETUP_CELL + "\n" + (IO_TIMING_CODE if args.io_timing else "")
+                             + "\n" + args.kernel_setup)
+                    path = write_notebook(root, "live.ipynb", [setup, show])
                     open_notebook(page, base_url, path)
                     run_cell(page, 0)   # the meters (and the kernel warm)
                     t0 = time.monotonic()
