@@ -188,6 +188,21 @@ def _timed_really_send(msg, *args, **kwargs):
 _iot._really_send = _timed_really_send
 '''
 
+#: --server-nodelay: a server config that turns Nagle's algorithm off on the server's
+#: WebSockets (TCP_NODELAY; jupyter_server leaves tornado's default, Nagle on).
+SERVER_NODELAY_CONFIG = """
+import tornado.websocket as _websocket
+_write_message = _websocket.WebSocketHandler.write_message
+
+def _write_message_nodelay(self, message, binary=False):
+    if self.ws_connection is not None and not getattr(self, "_nbp_nodelay", False):
+        self.set_nodelay(True)
+        self._nbp_nodelay = True
+    return _write_message(self, message, binary)
+
+_websocket.WebSocketHandler.write_message = _write_message_nodelay
+"""
+
 #: Cell 1: the Playground (timed from its run to the first picture), shown.
 SHOW_CELL = '''from nbplayground import Playground
 pg = Playground(dataset="spiral", network_shape=(8,) * 6, activation="tanh",
@@ -791,6 +806,9 @@ def main(argv=None) -> int:
     parser.add_argument("--dump", default=None,
                         help="write the raw timings (WebSocket messages, kernel sends) to "
                              "this JSON file")
+    parser.add_argument("--server-nodelay", action="store_true",
+                        help="experiments: the Jupyter server's WebSockets with TCP_NODELAY "
+                             "(Nagle off)")
     parser.add_argument("--kernel-setup", default="",
                         help="experiments: Python run in the kernel before the Playground is "
                              "made (e.g. 'import sys; sys.setswitchinterval(0.001)')")
@@ -816,6 +834,9 @@ def main(argv=None) -> int:
         root.mkdir()
         state.mkdir()
         log_path = Path(tmp) / "jupyterlab.log"
+        if args.server_nodelay:
+            (state / "config").mkdir(parents=True, exist_ok=True)
+            (state / "config" / "jupyter_server_config.py").write_text(SERVER_NODELAY_CONFIG)
         port = _free_port()
         base_url = f"http://127.0.0.1:{port}/"
         with open(log_path, "wb") as log:
