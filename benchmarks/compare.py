@@ -12,8 +12,11 @@ for ``--seconds``, clicks Pause, measures for ``--pause-seconds``, and prints:
 
 * **painted frames per second**: a ``requestAnimationFrame`` loop in the page counts the
   animation frames in which a heatmap ``<img>``'s ``src`` or a loss curve's ``d`` changed
-  (a ``MutationObserver`` raises a flag that the next animation frame counts and clears),
-  divided by the wall-clock interval; also every animation frame, for reference;
+  (a ``MutationObserver`` raises a flag that the next animation frame counts and clears)
+  *and* the epoch shown differs from the one of the last frame counted: the K pictures
+  of one kernel frame are K messages, which the page may draw over several animation
+  frames, and those count once (as live.py counts one picture); divided by the
+  wall-clock interval; also every animation frame, and those with any change;
 * **heatmap pictures and curve updates received per second** (the mutations themselves);
 * **frames sent by the kernel per second** (``c.frames_rendered``; frames held back by
   the FrameGate are not sent) and **epochs trained per second** (``c.runs.epoch``, every
@@ -101,8 +104,9 @@ print(json.dumps(dict(t=time.monotonic(), epoch=int(c.runs.epoch), frames=c.fram
 # JS: count animation frames, and those in which a heatmap or a curve changed.
 _WATCH_JS = """() => {
     const root = document.querySelector('.nbp-compare');
-    const counts = {painted: 0, frames: 0, images: 0, curves: 0};
-    let changed = false;
+    const counts = {painted: 0, changed: 0, frames: 0, images: 0, curves: 0};
+    const epoch = root.querySelector('.nbp-compare-epoch');
+    let changed = false, lastEpoch = null;
     new MutationObserver(records => {
         for (const r of records) {
             if (r.attributeName === 'src' && r.target.classList.contains('nbp-compare-heatmap')) {
@@ -114,7 +118,14 @@ _WATCH_JS = """() => {
     }).observe(root, {subtree: true, attributes: true, attributeFilter: ['src', 'd']});
     const tick = () => {
         counts.frames += 1;
-        if (changed) { counts.painted += 1; changed = false; }
+        if (changed) {
+            counts.changed += 1;
+            // a kernel frame sends K pictures as K messages, which may be drawn in
+            // several animation frames: count one per kernel frame (its epoch)
+            const shown = epoch ? epoch.textContent : null;
+            if (shown !== lastEpoch) { counts.painted += 1; lastEpoch = shown; }
+            changed = false;
+        }
         requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
@@ -177,7 +188,9 @@ def report(raw: dict, pace, load_before: str, load_after: str) -> None:
     print(f"  playing for                        {wall:.1f} s (after 2 s warm-up)")
     print(f"  painted frames (heatmap or curve)  {painted:6.1f} /s   "
           f"target >= {TARGET_PAINTED_FPS:.0f}: {verdict(painted >= TARGET_PAINTED_FPS)}")
-    print(f"  animation frames (all)             {(b1['frames'] - b0['frames']) / wall:6.1f} /s")
+    print(f"  animation frames (all)             {(b1['frames'] - b0['frames']) / wall:6.1f} /s"
+          f"   (with any picture or curve change: {(b1['changed'] - b0['changed']) / wall:.1f}"
+          f" /s; one kernel frame may be drawn over several)")
     print(f"  heatmap pictures received          {(b1['images'] - b0['images']) / wall:6.1f} /s")
     print(f"  curve updates received             {(b1['curves'] - b0['curves']) / wall:6.1f} /s"
           f"   (16 lines per chart update)")
@@ -201,6 +214,9 @@ def report(raw: dict, pace, load_before: str, load_after: str) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds of play measured (10)")
+    parser.add_argument("--server-nodelay", action="store_true",
+                        help="experiments: the Jupyter server's WebSockets with TCP_NODELAY "
+                             "(Nagle off; see live.py)")
     parser.add_argument("--pause-seconds", type=float, default=5.0,
                         help="seconds of pause measured (5)")
     parser.add_argument("--epochs-per-second", type=float, default=None,
@@ -222,6 +238,10 @@ def main(argv=None) -> int:
         root.mkdir()
         state.mkdir()
         log_path = Path(tmp) / "jupyterlab.log"
+        if args.server_nodelay:   # the experiment of live.py --server-nodelay
+            from live import SERVER_NODELAY_CONFIG
+            (state / "config").mkdir(parents=True, exist_ok=True)
+            (state / "config" / "jupyter_server_config.py").write_text(SERVER_NODELAY_CONFIG)
         port = _free_port()
         base_url = f"http://127.0.0.1:{port}/"
         with open(log_path, "wb") as log:

@@ -218,6 +218,9 @@ def report(raw: dict, steps_per_second: float, load_before: str, load_after: str
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds of play measured (10)")
+    parser.add_argument("--server-nodelay", action="store_true",
+                        help="experiments: the Jupyter server's WebSockets with TCP_NODELAY "
+                             "(Nagle off; see live.py)")
     parser.add_argument("--pause-seconds", type=float, default=5.0,
                         help="seconds of pause measured (5)")
     parser.add_argument("--steps-per-second", type=float, default=60.0,
@@ -237,6 +240,10 @@ def main(argv=None) -> int:
         root.mkdir()
         state.mkdir()
         log_path = Path(tmp) / "jupyterlab.log"
+        if args.server_nodelay:   # the experiment of live.py --server-nodelay
+            from live import SERVER_NODELAY_CONFIG
+            (state / "config").mkdir(parents=True, exist_ok=True)
+            (state / "config" / "jupyter_server_config.py").write_text(SERVER_NODELAY_CONFIG)
         port = _free_port()
         base_url = f"http://127.0.0.1:{port}/"
         with open(log_path, "wb") as log:

@@ -41,6 +41,16 @@ for ``--pause-seconds``, and prints:
   Chrome trace of ``--trace-seconds`` (``Tracing.start``/``end``) summed by *self* time
   per event on the renderer's main thread, grouped as scripting / style+layout / paint
   and compositing / image decode / other, with the top events;
+* **how the heatmap's changes fall between animation frames**: the gaps between two
+  changes (ms) and between two animation frames, and how many changes came within the
+  same animation frame as the one before (never seen);
+* **CPU by process** over the interval (``/proc/<pid>/stat`` of every process: the
+  kernel, the Jupyter server, Chromium's processes by ``--type``, and anything else on
+  the machine, which may be shared); and the kernel's loop split into training and
+  rendering, wall time and CPU time (wall beyond CPU: the kernel waited for a core);
+* ``--js-profile S``: a V8 sampling profile of the page for S seconds, JavaScript self
+  time by function; ``--extra-css`` and ``--max-in-flight`` are for experiments (CSS
+  added to the page; the FrameGate's window);
 * **time to the first picture**: from the Playground's cell being run (in a kernel that
   is already up) until the heatmap shows a picture;
 * ``--max-cpu 0.25``: the Playground is made with ``max_cpu=0.25`` (target: kernel CPU
@@ -162,10 +172,67 @@ _session.serialize, _session.send = _metered_serialize, _metered_session_send
 from nbplayground import Playground
 '''
 
+#: --io-timing: when the kernel's IOPub thread really sends each message (ipykernel's
+#: ``IOPubThread._really_send``: the ZeroMQ send), to see how long a picture waits there.
+IO_TIMING_CODE = r'''
+_iot = get_ipython().kernel.iopub_thread
+_io_sends = []
+_orig_really_send = _iot._really_send
+
+def _timed_really_send(msg, *args, **kwargs):
+    _io_sends.append((time.monotonic(), sum(memoryview(m).nbytes for m in msg)))
+    if len(_io_sends) > 6000:
+        del _io_sends[:3000]
+    return _orig_really_send(msg, *args, **kwargs)
+
+_iot._really_send = _timed_really_send
+'''
+
+#: --server-nodelay: a server config that turns Nagle's algorithm off on the server's
+#: WebSockets (TCP_NODELAY; jupyter_server leaves tornado's default, Nagle on).
+SERVER_NODELAY_CONFIG = """
+import tornado.websocket as _websocket
+_write_message = _websocket.WebSocketHandler.write_message
+
+def _write_message_nodelay(self, message, binary=False):
+    if self.ws_connection is not None and not getattr(self, "_nbp_nodelay", False):
+        self.set_nodelay(True)
+        self._nbp_nodelay = True
+    return _write_message(self, message, binary)
+
+_websocket.WebSocketHandler.write_message = _write_message_nodelay
+"""
+
 #: Cell 1: the Playground (timed from its run to the first picture), shown.
 SHOW_CELL = '''from nbplayground import Playground
 pg = Playground(dataset="spiral", network_shape=(8,) * 6, activation="tanh",
                 epochs_per_second=EPOCHS_PER_SECOND, max_cpu=MAX_CPU)
+_spent = dict(train_wall=0.0, train_cpu=0.0, render_wall=0.0, render_cpu=0.0)
+
+def _timed(fn, name):
+    def timed(*args):
+        w, c = time.perf_counter(), time.thread_time()
+        try:
+            return fn(*args)
+        finally:
+            _spent[name + "_wall"] += time.perf_counter() - w
+            _spent[name + "_cpu"] += time.thread_time() - c
+    return timed
+
+if MAX_IN_FLIGHT is not None:
+    pg._gate.max_in_flight = MAX_IN_FLIGHT
+_shown_at = []   # when the kernel sent each heatmap picture (time.monotonic)
+_show_png = pg.output_view.show_png
+
+def _timed_show(png):
+    t = time.monotonic()   # before: the picture's message leaves inside show_png
+    _show_png(png)
+    if pg.output_view.last_sent_bytes:
+        _shown_at.append(t)
+        del _shown_at[:-400]
+
+pg.output_view.show_png = _timed_show
+pg.loop._train, pg.loop._render = _timed(pg.loop._train, "train"), _timed(pg.loop._render, "render")
 pg'''
 
 #: Printed by every kernel snapshot (one JSON line).
@@ -173,6 +240,9 @@ SNAPSHOT_CODE = r'''
 print(json.dumps(dict(t=time.monotonic(), epoch=pg.trainer.epoch, frames=pg.frames_rendered,
                       loop_frames=pg.loop.frames, held=pg.loop.held, playing=pg.playing,
                       render_cost=pg.loop.render_cost, pid=os.getpid(), status=pg.status,
+                      ticks=pg.loop.ticks, shown_at=_shown_at[-300:], **_spent,
+                      io_sends=globals().get("_io_sends", [])[-3000:],
+                      ss_log=globals().get("_ss_log", [])[-400:],
                       **_meter.snapshot())))
 '''
 
@@ -202,6 +272,25 @@ _EXECUTE_JS = """async (code) => {
     return out;
 }"""
 
+# JS (before the page loads): note when each WebSocket message arrives (time, bytes), to
+# tell bursts made before the browser (kernel, server, network) from bursts made in it.
+_WS_LOG_JS = """(() => {
+    const Native = window.WebSocket;
+    window.__nbpWs = [];
+    window.WebSocket = class extends Native {
+        constructor(...args) {
+            super(...args);
+            this.addEventListener('message', (e) => {
+                const n = typeof e.data === 'string' ? e.data.length
+                    : (e.data.byteLength !== undefined ? e.data.byteLength : e.data.size);
+                const log = window.__nbpWs;
+                log.push([performance.now(), n]);
+                if (log.length > 20000) log.splice(0, 10000);
+            });
+        }
+    };
+})();"""
+
 # JS: count href changes of the heatmap and of the network picture, and counter changes.
 _WATCH_JS = """() => {
     const root = document.querySelector('.nbp-playground');
@@ -209,7 +298,8 @@ _WATCH_JS = """() => {
     const net = root.querySelector('.nbp-network-column svg image');
     const epoch = root.querySelector('.nbp-epoch');
     const counts = {heat: 0, net: 0, epoch: 0};
-    new MutationObserver(() => { counts.heat += 1; })
+    window.__nbpHeatTimes = [];
+    new MutationObserver(() => { counts.heat += 1; window.__nbpHeatTimes.push(performance.now()); })
         .observe(heat, {attributes: true, attributeFilter: ['href']});
     new MutationObserver(() => { counts.net += 1; })
         .observe(net, {attributes: true, attributeFilter: ['href']});
@@ -227,8 +317,10 @@ _PAINT_JS = """() => {
     const counts = window.__nbpCounts;
     counts.painted = 0; counts.raf = 0;
     let last = heat.getAttribute('href');
+    window.__nbpRafTimes = [];
     const tick = () => {
         counts.raf += 1;
+        window.__nbpRafTimes.push(performance.now());
         const now = document.querySelector('.nbp-playground .nbp-heatmap svg image');
         const href = now ? now.getAttribute('href') : null;
         if (href !== last) { counts.painted += 1; last = href; }
@@ -295,6 +387,52 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def _process_kind(pid: str) -> str:
+    """A short name for a process: chromium's --type, jupyter, the kernel, or its comm."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+    except OSError:
+        return "?"
+    text = b" ".join(argv).decode(errors="replace")
+    if "chrom" in text:
+        # (chromium rewrites its children's command lines: one string with spaces)
+        kind = next((a[7:] for a in text.split() if a.startswith("--type=")), "browser")
+        return f"chromium {kind}"
+    if "ipykernel" in text:
+        return "kernel"
+    if "jupyter" in text or "jupyterlab" in text:
+        return "jupyter server"
+    if "benchmarks/" in text:
+        return "this benchmark (playwright)"
+    if "playwright" in text or "node" in argv[0].decode(errors="replace"):
+        return "playwright driver"
+    return "other: " + Path(argv[0].decode(errors="replace") or "?").name
+
+
+def process_cpu() -> dict:
+    """utime + stime (seconds) of every process on the machine, by pid."""
+    out = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                out[entry] = cpu_seconds(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return out
+
+
+def cpu_by_kind(before: dict, after: dict, wall: float) -> dict:
+    """Cores used per kind of process between two :func:`process_cpu` snapshots."""
+    kinds: dict = {}
+    for pid, t in after.items():
+        used = t - before.get(pid, 0.0)
+        if used > 0:
+            kind = _process_kind(pid)
+            kinds[kind] = kinds.get(kind, 0.0) + used / wall
+    return dict(sorted(kinds.items(), key=lambda kv: -kv[1]))
+
+
 def main_thread_metrics(cdp) -> dict:
     """Performance.getMetrics as a dict (seconds for durations, ThreadTime included)."""
     return {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
@@ -325,6 +463,28 @@ def chrome_trace(page, cdp, seconds: float) -> dict:
     data = json.loads("".join(chunks))
     events = data["traceEvents"] if isinstance(data, dict) else data
     return summarize_trace(events, seconds)
+
+
+def js_profile(cdp, seconds: float) -> list:
+    """A V8 CPU profile of the page for ``seconds``: self time per function (ms per
+    second), the top 15, each with the file it comes from."""
+    cdp.send("Profiler.enable")
+    cdp.send("Profiler.setSamplingInterval", {"interval": 200})
+    cdp.send("Profiler.start")
+    time.sleep(seconds)
+    profile = cdp.send("Profiler.stop")["profile"]
+    cdp.send("Profiler.disable")
+    nodes = {n["id"]: n for n in profile["nodes"]}
+    deltas = profile.get("timeDeltas", [])
+    self_us: dict = {}
+    for sample, dt in zip(profile.get("samples", []), deltas[1:] + [0]):
+        frame = nodes[sample]["callFrame"]
+        name = frame.get("functionName") or "(anonymous)"
+        where = frame.get("url", "").rsplit("/", 1)[-1][:28]
+        key = f"{name} {where}".strip()
+        self_us[key] = self_us.get(key, 0) + dt
+    top = sorted(self_us.items(), key=lambda kv: -kv[1])[:15]
+    return [(k, us / 1000.0 / seconds) for k, us in top]
 
 
 def summarize_trace(events: list, seconds: float) -> dict:
@@ -370,6 +530,22 @@ def summarize_trace(events: list, seconds: float) -> dict:
                 main_busy=sum(by_event.values()) / per_s)
 
 
+def gap_summary(heat: list, raf: list) -> dict:
+    """How the heatmap's changes fall between animation frames: the gaps between two
+    changes (ms) and between two animation frames, and how many changes came within
+    the same animation frame as the one before (merged: never seen)."""
+    import numpy as np
+    heat, raf = np.asarray(heat[-400:], float), np.asarray(raf[-600:], float)
+    if len(heat) < 3 or len(raf) < 3:
+        return {}
+    slot = np.searchsorted(raf, heat)          # the animation frame that paints each change
+    merged = int((np.diff(slot) == 0).sum())
+    gaps, raf_gaps = np.diff(heat), np.diff(raf)
+    return dict(changes=len(heat), merged=merged,
+                gap_pct=[float(np.percentile(gaps, q)) for q in (10, 25, 50, 75, 90)],
+                raf_pct=[float(np.percentile(raf_gaps, q)) for q in (10, 50, 90)])
+
+
 def load_average() -> str:
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
@@ -380,7 +556,7 @@ def verdict(ok: bool) -> str:
 
 
 def measure(page, seconds: float, pause_seconds: float, trace_seconds: float,
-            close_tab: bool) -> dict:
+            close_tab: bool, profile_seconds: float = 0.0) -> dict:
     """Play, measure, (trace,) pause, measure; or close the tab while playing."""
     cdp = page.context.new_cdp_session(page)
     cdp.send("Performance.enable", {"timeDomain": "threadTicks"})
@@ -394,15 +570,23 @@ def measure(page, seconds: float, pause_seconds: float, trace_seconds: float,
     b_start, t_start = page.evaluate(_COUNTS_JS), time.monotonic()
     m_start = main_thread_metrics(cdp)
     cpu_start = cpu_seconds(start["pid"])
+    procs_start = process_cpu()
     time.sleep(seconds)
+    procs_end = process_cpu()
     b_end, t_end = page.evaluate(_COUNTS_JS), time.monotonic()
     m_end = main_thread_metrics(cdp)
+    times = page.evaluate("() => [window.__nbpHeatTimes, window.__nbpRafTimes]")
+    ws = page.evaluate("() => window.__nbpWs || []")
     end = kernel(page, SNAPSHOT_CODE)
     cpu_end = cpu_seconds(start["pid"])
     raw = dict(start=start, end=end, browser=(b_start, b_end), wall=t_end - t_start,
-               cpu_play=cpu_end - cpu_start, metrics=(m_start, m_end))
+               cpu_play=cpu_end - cpu_start, metrics=(m_start, m_end),
+               processes=cpu_by_kind(procs_start, procs_end, t_end - t_start),
+               gaps=gap_summary(*times), ws=ws)
     if trace_seconds > 0:
         raw["trace"] = chrome_trace(page, cdp, trace_seconds)
+    if profile_seconds > 0:
+        raw["js_profile"] = js_profile(cdp, profile_seconds)
 
     if close_tab:
         pid = start["pid"]
@@ -482,6 +666,12 @@ def report(raw: dict, load_before: str, load_after: str, first_picture: float,
     if "engine" in raw:
         engine = raw["engine"]
         print(f"  engine alone (no widget, 2 s)      {engine['epochs'] / engine['seconds']:8.0f} /s")
+    spent = {k: (end[k] - start[k]) / dt for k in
+             ("train_wall", "train_cpu", "render_wall", "render_cpu")}
+    print(f"  kernel loop per second: {(end['ticks'] - start['ticks']) / dt:.1f} ticks; "
+          f"training {spent['train_wall']:.2f} s wall ({spent['train_cpu']:.2f} CPU), "
+          f"rendering {spent['render_wall']:.2f} s wall ({spent['render_cpu']:.2f} CPU), "
+          f"the rest (sleeping, messages) {1 - spent['train_wall'] - spent['render_wall']:.2f}")
     print(f"  render cost (kernel, moving avg)   {1000 * end['render_cost']:6.1f} ms per frame")
     kernel_line = f"  kernel CPU while playing           {kernel_cpu:6.2f} core"
     if args.max_cpu is not None:
@@ -495,6 +685,46 @@ def report(raw: dict, load_before: str, load_after: str, first_picture: float,
           f"script {share['ScriptDuration']:.2f} + style {share['RecalcStyleDuration']:.2f} + "
           f"layout {share['LayoutDuration']:.2f} + other (paint, composite, ...) "
           f"{share['other']:.2f}")
+    sent_at = [t for t in end.get("shown_at", []) if t >= start["t"]]
+    if len(sent_at) > 3:
+        import numpy as np
+        kernel_gaps = np.diff(sent_at) * 1000
+        print("  gaps between the kernel's heatmap sends (ms, p10/25/50/75/90)     "
+              + "/".join(f"{np.percentile(kernel_gaps, q):.0f}" for q in (10, 25, 50, 75, 90)))
+    io_sends = end.get("io_sends") or []
+    if len(sent_at) > 3 and len(io_sends) > 3:
+        import numpy as np
+        io = np.array(io_sends)
+        big = io[io[:, 1] > 2000, 0]      # messages carrying a picture (or links)
+        leave = np.array([big[j] for j in np.searchsorted(big, sent_at) if j < len(big)])
+        if len(leave) > 3:
+            wait = (leave - np.array(sent_at[:len(leave)])) * 1000
+            print("  picture made -> sent by the kernel's IOPub thread (ms, p10/50/75/90/99) "
+                  + "/".join(f"{np.percentile(wait, q):.0f}" for q in (10, 50, 75, 90, 99))
+                  + "; gaps between pictures leaving it (p10/25/50) "
+                  + "/".join(f"{np.percentile(np.diff(leave) * 1000, q):.0f}"
+                             for q in (10, 25, 50)))
+    ws = raw.get("ws") or []
+    if args.dump:
+        with open(args.dump, "w") as f:
+            json.dump(dict(ws=ws, end=end, start=start, gaps=raw.get("gaps")), f)
+    if len(ws) > 10:
+        import numpy as np
+        big = np.array([t for t, n in ws if n >= 4000])[-400:]   # pictures (data URLs)
+        if len(big) > 3:
+            g = np.diff(big)
+            print("  gaps between WebSocket messages >= 4 kB arriving (ms, p10/25/50/75/90) "
+                  + "/".join(f"{np.percentile(g, q):.0f}" for q in (10, 25, 50, 75, 90))
+                  + f"  ({len(big)} messages)")
+    gaps = raw.get("gaps") or {}
+    if gaps:
+        print(f"  heatmap changes merged into the previous one's animation frame: "
+              f"{gaps['merged']} of {gaps['changes']}; gaps between changes (ms, p10/25/50/75/90) "
+              + "/".join(f"{g:.0f}" for g in gaps["gap_pct"])
+              + "; between animation frames (p10/50/90) "
+              + "/".join(f"{g:.0f}" for g in gaps["raf_pct"]))
+    print("  CPU by process while playing (cores; the whole machine, shared):  "
+          + ", ".join(f"{k} {v:.2f}" for k, v in raw["processes"].items() if v >= 0.01))
     if "trace" in raw:
         trace = raw["trace"]
         print(f"  Chrome trace, {args.trace_seconds:g} s, renderer main thread self time "
@@ -505,6 +735,10 @@ def report(raw: dict, load_before: str, load_after: str, first_picture: float,
         print("    top events (self ms per s):")
         for name, ms in trace["top"]:
             print(f"      {name[:40]:<40} {ms:7.1f}")
+    if "js_profile" in raw:
+        print("  JavaScript self time by function (ms per s, V8 sampling profile):")
+        for name, ms in raw["js_profile"]:
+            print(f"      {name[:60]:<60} {ms:7.1f}")
     print(f"  bytes per frame (payload)          {bytes_per_frame:8.0f} B   "
           f"(JSON {(end['json_bytes'] - start['json_bytes']) / per_frame:.0f} + buffers "
           f"{(end['buffer_bytes'] - start['buffer_bytes']) / per_frame:.0f})   "
@@ -560,6 +794,27 @@ def main(argv=None) -> int:
     parser.add_argument("--close-tab", action="store_true",
                         help="after the measurement, close the tab while playing and sample "
                              "the kernel's CPU for 12 s")
+    parser.add_argument("--max-in-flight", type=int, default=None,
+                        help="experiments: the FrameGate's max_in_flight (frames the browser "
+                             "may be behind)")
+    parser.add_argument("--js-profile", type=float, default=0.0,
+                        help="seconds of V8 CPU profile while playing (0: none): JavaScript "
+                             "self time by function")
+    parser.add_argument("--io-timing", action="store_true",
+                        help="time when the kernel's IOPub thread sends each picture (how long "
+                             "it waits after the frame made it)")
+    parser.add_argument("--dump", default=None,
+                        help="write the raw timings (WebSocket messages, kernel sends) to "
+                             "this JSON file")
+    parser.add_argument("--server-nodelay", action="store_true",
+                        help="experiments: the Jupyter server's WebSockets with TCP_NODELAY "
+                             "(Nagle off)")
+    parser.add_argument("--kernel-setup", default="",
+                        help="experiments: Python run in the kernel before the Playground is "
+                             "made (e.g. 'import sys; sys.setswitchinterval(0.001)')")
+    parser.add_argument("--extra-css", default="",
+                        help="CSS added to the page before playing (experiments: e.g. "
+                             "'.nbp-flowing svg { animation: none !important }')")
     parser.add_argument("--trace-seconds", type=float, default=3.0,
                         help="seconds of Chrome trace taken while playing (0: none)")
     args = parser.parse_args(argv)
@@ -579,6 +834,9 @@ def main(argv=None) -> int:
         root.mkdir()
         state.mkdir()
         log_path = Path(tmp) / "jupyterlab.log"
+        if args.server_nodelay:
+            (state / "config").mkdir(parents=True, exist_ok=True)
+            (state / "config" / "jupyter_server_config.py").write_text(SERVER_NODELAY_CONFIG)
         port = _free_port()
         base_url = f"http://127.0.0.1:{port}/"
         with open(log_path, "wb") as log:
@@ -592,9 +850,13 @@ def main(argv=None) -> int:
                                                      args=CHROMIUM_ARGS)
                 try:
                     page = browser.new_context(viewport=VIEWPORT).new_page()
+                    page.add_init_script(_WS_LOG_JS)
                     show = (SHOW_CELL.replace("EPOCHS_PER_SECOND", repr(args.epochs_per_second))
-                            .replace("MAX_CPU", repr(args.max_cpu)))
-                    path = write_notebook(root, "live.ipynb", [SETUP_CELL, show])
+                            .replace("MAX_CPU", repr(args.max_cpu))
+                            .replace("MAX_IN_FLIGHT", repr(args.max_in_flight)))
+                    setup = (SETUP_CELL + "\n" + (IO_TIMING_CODE if args.io_timing else "")
+                             + "\n" + args.kernel_setup)
+                    path = write_notebook(root, "live.ipynb", [setup, show])
                     open_notebook(page, base_url, path)
                     run_cell(page, 0)   # the meters (and the kernel warm)
                     t0 = time.monotonic()
@@ -605,8 +867,10 @@ def main(argv=None) -> int:
                         polling=20)
                     first_picture = time.monotonic() - t0
                     page.wait_for_timeout(500)
+                    if args.extra_css:
+                        page.add_style_tag(content=args.extra_css)
                     raw = measure(page, args.seconds, args.pause_seconds, args.trace_seconds,
-                                  args.close_tab)
+                                  args.close_tab, args.js_profile)
                 finally:
                     browser.close()
         finally:

@@ -594,3 +594,14 @@ def test_link_width_formula(w):
 def test_png_data_url():
     url = render.png_data_url(render.heatmap_png(np.zeros((2, 2))))
     assert url.startswith("data:image/png;base64,iVBORw0KGgo")
+
+
+def test_block_averages_keep_a_non_finite_value_in_its_own_block():
+    grids = np.random.default_rng(3).uniform(-1, 1, (2, 100, 100))
+    grids[1, 15, 47] = np.nan
+    grids[0, 91, 2] = np.inf
+    small = render.block_averages(grids)
+    bad = ~np.isfinite(small)
+    assert bad.sum() == 2 and bad[1, 1, 4] and bad[0, 9, 0]
+    expected = grids.reshape(2, 10, 10, 10, 10).mean(axis=(2, 4))
+    assert np.allclose(small[~bad], expected[~bad], rtol=0, atol=1e-12)

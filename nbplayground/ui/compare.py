@@ -108,6 +108,10 @@ RUN_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", 
 CURVE_POINTS = 120
 #: While playing, the curves and titles are sent at most this often (seconds).
 CHART_INTERVAL = 0.2
+#: While playing, the runs' titles (K texts, "test loss 0.123") at most this often: K
+#: messages and K text layouts each time, for numbers that cannot be read 5 times a
+#: second anyway; the last ones are drawn when playing stops.
+TITLE_INTERVAL = 0.5
 #: Side of one run's heatmap in px.
 HEATMAP_PX = 116
 #: Points per axis of a run's heatmap grid: a quarter of the Playground's 100 x 100 costs a
@@ -351,7 +355,9 @@ class _Cell:
         self.title = widgets.HTML("")
         self.title.add_class("nbp-compare-title")
         size = f"{HEATMAP_PX}px"
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width=size, height=size))
+        # a PNG data: URL (format="url"): PNG bytes would cost the page a Blob and a
+        # URL.createObjectURL per picture, K of them per frame (see output_view)
+        self.image = widgets.Image(format="url", layout=widgets.Layout(width=size, height=size))
         self.image.add_class("nbp-compare-heatmap")
         self.points = widgets.Image(format="png", layout=widgets.Layout(width=size, height=size))
         self.points.add_class("nbp-compare-points")
@@ -398,6 +404,7 @@ class Compare(widgets.VBox):
         self._dirty = False
         self._syncing = False
         self._last_chart = -math.inf
+        self._last_titles = -math.inf
         self._chart_pending = False
         self._cells: list[_Cell] = []
         self._log_scale = False
@@ -973,9 +980,9 @@ class Compare(widgets.VBox):
         for j in range(count):
             i = (start + j) % k
             cell = self._cells[i]
-            png = self.heatmap_png(i)
-            if png != cell.image.value:
-                cell.image.value = png
+            url = _render.png_data_url(self.heatmap_png(i)).encode("ascii")
+            if url != cell.image.value:
+                cell.image.value = url
                 self.images_sent += 1
         self._next_heat = (start + count) % k if k else 0
         if count:
@@ -994,7 +1001,7 @@ class Compare(widgets.VBox):
         if live and now - self._last_chart < CHART_INTERVAL:
             self._chart_pending = True
         else:
-            self._update_chart()
+            self._update_chart(titles=not live or now - self._last_titles >= TITLE_INTERVAL)
         self._dirty = False
         self.frames_rendered += 1
 
@@ -1039,10 +1046,14 @@ class Compare(widgets.VBox):
                     out[j, i, :] = np.nan if j else 0.0
         return out[0], out[1], out[2]
 
-    def _update_chart(self) -> None:
-        self._chart_pending = False
+    def _update_chart(self, titles: bool = True) -> None:
+        """Send the curves (and the titles; else they wait: the chart stays pending
+        until they are drawn, at the latest when playing stops)."""
         self._last_chart = time.monotonic()
-        self._titles()
+        self._chart_pending = not titles
+        if titles:
+            self._last_titles = self._last_chart
+            self._titles()
         x, train, test = self._curves()
         both = np.concatenate([train.ravel(), test.ravel()])
         both = both[np.isfinite(both)]

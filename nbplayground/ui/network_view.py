@@ -23,6 +23,8 @@ How it stays cheap (it redraws up to 30 times a second):
   thumbnail at atlas pixels (x/3, y/3) and covers 30x30 panel pixels. Everything else is
   transparent. Two ``ipywidgets.Image`` objects take turns, because bqplot redraws an
   ``Image`` mark only when it gets another image widget. An unchanged atlas is not resent.
+  They hold ``data:`` URLs (``format="url"``): PNG bytes would cost the page a ``Blob``
+  and a ``URL.createObjectURL`` per picture (see output_view).
 * **links in a few marks.** A bqplot ``Lines`` mark has one stroke width, so links are
   sorted into width buckets (:data:`WIDTH_EDGES`), one ``Lines`` mark each, plus one for
   dead links (dashed, faint). Each link is 4 control points drawn with
@@ -121,6 +123,13 @@ LINK_REFRESH_SECONDS = 0.25
 ATLAS_REFRESH_SECONDS = 0.1
 """The thumbnails are redrawn at most this often (10 a second: each new atlas costs the
 browser two messages, an image decode and a repaint of the panel)."""
+FLOW_PHASES = 4
+"""The links flow while training: their dashes (``9 3``, a period of 12 px) step on by
+3 px at each link refresh (at most 4 times a second), through ``FLOW_PHASES`` classes
+``nbp-flow-0`` ... ``nbp-flow-3`` on the panel that set ``stroke-dashoffset`` (style.py).
+A CSS animation would restyle the panel at every animation frame of the page (the
+browser's largest cost per frame while playing, the trace said); one class change per
+refresh costs one small message and one restyle of the link paths."""
 FADED_NODE_OPACITY = 0.5
 """Border (and label) opacity of an unselected feature (Playground)."""
 FADED_ALPHA = int(ATLAS_ALPHA[ATLAS_FADED])
@@ -200,13 +209,16 @@ class NetworkView(widgets.VBox):
         self._biases = None         # flat hidden biases of the last link refresh
         self._pending = None        # (weights, biases, dead) waiting for the next refresh
         self._last_links = -math.inf
-        self._timer = None
+        self._timer = None          # the links' refresh waiting for its time
+        self._atlas_timer = None    # the atlas's, on its own clock (10 a second, not 4)
         self._setting_input = False
         self._feature_cache = None
         self._bias_codes = None
         self._header_shape = None
         self._closed = False
         self._left_at = None        # DOM timeStamp of the last mouseleave
+        self._playing = False
+        self.flow_phase = 0         # which nbp-flow-<k> class the panel has
 
         self._build_widgets()
         super().__init__(children=[self._header, self._neuron_row, self.figure, self.captions,
@@ -243,7 +255,7 @@ class NetworkView(widgets.VBox):
                                           colors=[render.ORANGE, render.GREY, render.BLUE])
         cscales = {"x": self._sx, "y": self._sy, "color": self._color_scale}
 
-        self._images = (widgets.Image(format="png"), widgets.Image(format="png"))
+        self._images = (widgets.Image(format="url"), widgets.Image(format="url"))
         self.atlas_mark = bq.Image(image=self._images[0], scales=scales, x=[0.0, float(W)],
                                    y=[0.0, 100.0], pixelated=False)
         self.link_marks = []
@@ -355,9 +367,7 @@ class NetworkView(widgets.VBox):
         if self._closed:
             return
         self._closed = True
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._cancel_timers()
         seen = {id(self)}
         for event in self._events:
             close_tree(event, seen)
@@ -424,7 +434,7 @@ class NetworkView(widgets.VBox):
                     self._send_atlas(atlas, stack)
                 else:
                     self._pending_atlas = atlas
-                    self._schedule_flush(now)
+                    self._schedule_atlas(now)
             else:
                 self._pending_atlas = None
             # Links and biases: copies, since frame arrays are reused buffers.
@@ -436,7 +446,7 @@ class NetworkView(widgets.VBox):
             if force or now - self._last_links >= self._link_interval or not self._can_defer():
                 self._refresh_links(stack, force=force)
             else:
-                self._schedule_flush(now)
+                self._schedule_links(now)
 
     def _feature_thumbnails(self, grids: np.ndarray, drawn: tuple) -> np.ndarray:
         """Block averages of the drawn features, reused while the trainer hands over the
@@ -450,23 +460,53 @@ class NetworkView(widgets.VBox):
         return small
 
     def set_playing(self, playing: bool) -> None:
-        """While training, the links flow (a CSS animation of their dashes, style.py);
-        paused, they stand still."""
-        if playing:
-            self.add_class("nbp-flowing")
-        else:
-            self.remove_class("nbp-flowing")
+        """While training, the links are dashed and flow: each link refresh moves the
+        dashes on (:data:`FLOW_PHASES`); paused, they stand still."""
+        self._playing = bool(playing)
+        self._set_flow_classes()
+
+    def _set_flow_classes(self) -> None:
+        """The panel's classes: ``nbp-flowing`` while playing and ``nbp-flow-<phase>``,
+        in one message (only when they change)."""
+        keep = [c for c in self._dom_classes
+                if c != "nbp-flowing" and not c.startswith("nbp-flow-")]
+        if self._playing:
+            keep += ["nbp-flowing", f"nbp-flow-{self.flow_phase}"]
+        if tuple(keep) != tuple(self._dom_classes):
+            self._dom_classes = keep
+
+    def _step_flow(self) -> None:
+        """Move the dashes one phase on (a link refresh while playing)."""
+        if self._playing:
+            self.flow_phase = (self.flow_phase + 1) % FLOW_PHASES
+            self._set_flow_classes()
 
     def flush(self) -> None:
-        """Draw links and biases held back by the refresh limit now."""
-        self._timer = None
-        if self._closed or self.panel_layout is None:
+        """Draw the atlas, links and biases held back by the refresh limits now."""
+        self._cancel_timers()
+        self._flush_atlas()
+        self._flush_links()
+
+    def _flush_atlas(self) -> None:
+        self._atlas_timer = None
+        if self._closed or self.panel_layout is None or self._pending_atlas is None:
             return
         with contextlib.ExitStack() as stack:
-            if self._pending_atlas is not None:
-                self._send_atlas(self._pending_atlas, stack)
-            if self._pending is not None:
-                self._refresh_links(stack, force=False)
+            self._send_atlas(self._pending_atlas, stack)
+
+    def _flush_links(self) -> None:
+        self._timer = None
+        if self._closed or self.panel_layout is None or self._pending is None:
+            return
+        with contextlib.ExitStack() as stack:
+            self._refresh_links(stack, force=False)
+
+    def _cancel_timers(self) -> None:
+        for name in ("_timer", "_atlas_timer"):
+            timer = getattr(self, name)
+            if timer is not None:
+                timer.cancel()
+                setattr(self, name, None)
 
     def set_hidden(self, hide) -> None:
         """Hide parts: ``"numHiddenLayers"`` (the layer +/-), ``"numNodes<k>"`` (layer k's
@@ -870,9 +910,12 @@ class NetworkView(widgets.VBox):
 
     def _send_atlas(self, atlas: np.ndarray, stack: contextlib.ExitStack) -> None:
         png = render.encode_png_indexed(atlas, ATLAS_PALETTE, ATLAS_ALPHA, level=ATLAS_ZLIB_LEVEL)
+        if self._atlas_timer is not None:
+            self._atlas_timer.cancel()
+            self._atlas_timer = None
         self._image_turn ^= 1
         image = self._images[self._image_turn]
-        image.value = png                    # the hidden buffer first ...
+        image.value = render.png_data_url(png).encode("ascii")   # the hidden buffer first ...
         stack.enter_context(self.atlas_mark.hold_sync())
         self.atlas_mark.image = image        # ... then show it
         self._atlas = atlas
@@ -886,16 +929,18 @@ class NetworkView(widgets.VBox):
             return False
         return True
 
-    def _schedule_flush(self, now: float) -> None:
-        if self._timer is not None:
-            return
-        due = []
-        if self._pending is not None:
-            due.append(self._link_interval - (now - self._last_links))
-        if self._pending_atlas is not None:
-            due.append(self._atlas_interval - (now - self._last_atlas))
-        delay = max(0.0, min(due, default=0.0))
-        self._timer = asyncio.get_running_loop().call_later(delay, self.flush)
+    def _schedule_links(self, now: float) -> None:
+        """The held-back links are drawn when their interval is over (if no frame has
+        drawn them by then).  A timer of their own: the atlas's (10 a second) must not
+        redraw the links (4 a second) early."""
+        if self._timer is None:
+            delay = max(0.0, self._link_interval - (now - self._last_links))
+            self._timer = asyncio.get_running_loop().call_later(delay, self._flush_links)
+
+    def _schedule_atlas(self, now: float) -> None:
+        if self._atlas_timer is None:
+            delay = max(0.0, self._atlas_interval - (now - self._last_atlas))
+            self._atlas_timer = asyncio.get_running_loop().call_later(delay, self._flush_atlas)
 
     def _refresh_links(self, stack: contextlib.ExitStack, force: bool) -> None:
         """Recolour links and biases and move links between width marks.
@@ -905,7 +950,7 @@ class NetworkView(widgets.VBox):
         b)``: when they change it gets their control points and colour codes; otherwise
         only their colour codes, and only when one of them changed.
         """
-        if self._timer is not None and self._pending_atlas is None:
+        if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         weights, biases, dead = self._pending
@@ -939,6 +984,7 @@ class NetworkView(widgets.VBox):
             self._bias_mark.color = bcodes
             self._bias_codes = bcodes
         self._set_readout()
+        self._step_flow()
 
     # -- overlay: Step inside draws one mini-batch's numbers over the picture ----------
 

@@ -33,7 +33,11 @@ draws a curve held back.
 The heatmap double-buffers two ``ipywidgets.Image`` widgets: bqplot redraws an
 ``Image`` mark only when its ``image`` trait is given *another* Image widget,
 so each new picture is written into the hidden buffer, which is then
-assigned to the mark.  A picture identical to the one shown is not sent.
+assigned to the mark.  A picture identical to the one shown is not sent.  The
+buffers hold ``data:`` URLs (``format="url"``), not PNG bytes: for bytes, bqplot makes
+a ``Blob`` and a ``URL.createObjectURL`` per picture, which the V8 profile of a playing
+Playground showed as the page's costliest script (a round trip to the browser
+process each); a ``data:`` URL is decoded where it is used.
 Data points are re-sent only when :meth:`OutputView.set_data` is called
 (when the data change), never per frame.
 
@@ -42,6 +46,7 @@ Data points are re-sent only when :meth:`OutputView.set_data` is called
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 import time
@@ -82,6 +87,18 @@ PLAYGROUND_DOMAIN = (DOMAIN[0], DOMAIN[1], DOMAIN[0], DOMAIN[1])
 CHART_POINTS = 150
 #: While playing, the loss chart is redrawn at most this often (seconds): ~5 per second.
 CHART_INTERVAL = 0.2
+
+
+def png_of(image: widgets.Image) -> bytes:
+    """The PNG bytes an ``ipywidgets.Image`` shows: its value, or what its ``data:``
+    URL holds (``format="url"``)."""
+    value = bytes(image.value)
+    if image.format == "url":
+        head, _, data = value.partition(b",")
+        if not head.startswith(b"data:image/png;base64"):
+            raise ValueError(f"not a PNG data URL: {value[:40]!r}")
+        return base64.b64decode(data)
+    return value
 
 
 def format_loss(value: float) -> str:
@@ -275,7 +292,7 @@ class OutputView(widgets.VBox):
         self._sx = bqplot.LinearScale(min=x0, max=x1, allow_padding=False)
         self._sy = bqplot.LinearScale(min=y0, max=y1, allow_padding=False)
         scales = {"x": self._sx, "y": self._sy}
-        self._buffers = (widgets.Image(format="png"), widgets.Image(format="png"))
+        self._buffers = (widgets.Image(format="url"), widgets.Image(format="url"))
         self._front = 0
         hx, hy = self._half_cells(self._domain)
         self.heatmap_image = bqplot.Image(
@@ -782,21 +799,22 @@ class OutputView(widgets.VBox):
 
     def show_png(self, png: bytes) -> None:
         """Show ``png`` in the heatmap; nothing is sent if it is already shown."""
+        url = _render.png_data_url(png).encode("ascii")
         front = self._buffers[self._front]
-        if front.value == png and self.heatmap_image.image is front:
+        if front.value == url and self.heatmap_image.image is front:
             self.last_sent_bytes = 0
             return
         back_index = 1 - self._front
         back = self._buffers[back_index]
-        back.value = png
+        back.value = url
         self.heatmap_image.image = back
         self._front = back_index
-        self.last_sent_bytes = len(png)
+        self.last_sent_bytes = len(url)
 
     @property
     def heatmap_bytes(self) -> bytes:
         """The PNG currently shown in the heatmap."""
-        return self.heatmap_image.image.value
+        return png_of(self.heatmap_image.image)
 
     # -- life -------------------------------------------------------------------------
 

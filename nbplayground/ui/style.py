@@ -406,20 +406,15 @@ _CSS = """
   max-width: 150px;
 }
 /* the links flow while training (Playground's dashed, moving links); still when paused.
-   One animation on the figure's svg, whose stroke-dashoffset the link paths inherit
-   (one animated element rather than one per link); steps() keeps the repaints to 8 a
-   second */
+   No CSS animation: that would restyle the panel at every animation frame of the page.
+   The kernel moves the dashes on by 3 px at each link refresh (<= 4 a second) through
+   the panel's class nbp-flow-<k> (network_view.FLOW_PHASES), set on the paths themselves */
 .nbp-playground .nbp-flowing .nbp-network-figure .curve .line {
   stroke-dasharray: 9 3 !important;  /* bqplot writes "none" inline for solid lines */
 }
-.nbp-playground .nbp-flowing .nbp-network-figure svg.svg-figure,
-.nbp-playground .nbp-flowing .nbp-network-figure > svg {
-  animation: nbp-flow 1s steps(8) infinite;
-}
-@keyframes nbp-flow {
-  from { stroke-dashoffset: 0; }
-  to { stroke-dashoffset: -24; }
-}
+.nbp-playground .nbp-flow-1 .nbp-network-figure .curve .line { stroke-dashoffset: -3px; }
+.nbp-playground .nbp-flow-2 .nbp-network-figure .curve .line { stroke-dashoffset: -6px; }
+.nbp-playground .nbp-flow-3 .nbp-network-figure .curve .line { stroke-dashoffset: -9px; }
 .nbp-playground .nbp-speed select { min-width: 150px; }
 .nbp-playground .nbp-status-error { color: var(--jp-error-color1, #d32f2f); }
 .nbp-playground .nbp-status-warning { color: var(--jp-warn-color1, #c76f00); }

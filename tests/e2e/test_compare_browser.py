@@ -49,13 +49,14 @@ c = Compare(dataset="circle", network_shape=(3,), activation="relu", learning_ra
 #: The kernel's state: epoch, playing, labels and the SHA-256 of each heatmap it sent.
 STATE_CELL = """\
 import hashlib, json
+from nbplayground.ui.output_view import png_of
 print(json.dumps({
     "epoch": int(c.runs.epoch), "playing": c.playing, "labels": c.runs.labels,
     "k": len(c.runs), "errors": {k: w.value for k, w in c.value_errors.items()},
-    "heatmaps": [hashlib.sha256(img.value).hexdigest() for _, img, _ in c.cells],
+    "heatmaps": [hashlib.sha256(png_of(img)).hexdigest() for _, img, _ in c.cells],
 }))"""
 
-# JS: SHA-256 (hex) of the picture behind each heatmap <img> (a blob: URL), in order.
+# JS: SHA-256 (hex) of the picture behind each heatmap <img> (a data: URL), in order.
 _HASHES_JS = """async (selector) => {
     const out = [];
     for (const img of document.querySelectorAll(selector)) {

@@ -93,12 +93,16 @@ def test_closing_the_tab_while_playing_pauses_the_playground(page, jupyter_serve
     page.wait_for_function(
         "sel => { const e = document.querySelector(sel); return e && e.textContent.trim() "
         "!== '0,000,000' && e.textContent.trim() !== '000,000'; }", arg=EPOCH)
-    # the links flow while playing (Playground's dashed, moving links)
+    # the links flow while playing (Playground's dashed, moving links): the kernel moves
+    # the dashes on at each link refresh (no CSS animation restyling every frame)
     flow = ("sel => { const p = document.querySelector(sel); const s = getComputedStyle(p);"
-            " const svg = getComputedStyle(p.ownerSVGElement.closest('.nbp-network-figure svg'));"
-            " return [svg.animationName, s.strokeDasharray]; }")
-    name, dashes = page.evaluate(flow, f"{ROOT} .nbp-network-figure .curve .line")
-    assert name == "nbp-flow" and dashes not in ("none", ""), (name, dashes)
+            " return [s.strokeDasharray, s.strokeDashoffset,"
+            " p.closest('.nbp-flowing') !== null]; }")
+    link = f"{ROOT} .nbp-network-figure .curve .line"
+    dashes, offset, flowing = page.evaluate(flow, link)
+    assert flowing and dashes not in ("none", ""), (dashes, flowing)
+    page.wait_for_function(f"([sel, o]) => ({flow})(sel)[1] !== o", arg=[link, offset],
+                           timeout=3000)
     page.goto("about:blank")      # the tab goes away; the kernel keeps running
     time.sleep(9)                 # idle_seconds (5) and a tick
     open_notebook(page, jupyter_server.base_url, path)   # the same kernel, a new view
@@ -108,8 +112,10 @@ def test_closing_the_tab_while_playing_pauses_the_playground(page, jupyter_serve
     assert "Paused by itself" in state["status"], state
     run_cell(page, 1)             # the view comes back: it says why it stopped
     page.wait_for_selector(f"{ROOT} .nbp-status:has-text('Paused by itself')")
-    name, _ = page.evaluate(flow, f"{ROOT} .nbp-network-figure .curve .line")
-    assert name == "none"         # still while paused
+    dashes, offset, flowing = page.evaluate(flow, link)
+    assert not flowing            # still while paused
+    page.wait_for_timeout(600)
+    assert page.evaluate(flow, link)[1] == offset
     screenshot(page, "idle-paused")
 
 

@@ -17,6 +17,7 @@ from nbplayground import Compare, Config, render
 from nbplayground.runs import Runs
 from nbplayground.ui import compare as compare_module
 from nbplayground.ui import Playground
+from nbplayground.ui.output_view import png_of
 
 
 @pytest.fixture
@@ -226,7 +227,7 @@ def test_step_draws_the_runs_own_curves_heatmaps_and_titles(make):
         # the picture is the run's own output on the grid, in Playground's 31 buckets
         n = compare_module.HEATMAP_GRID
         expected = render.bucket_index(runs[i].predict(grid(n)).reshape(n, n))
-        np.testing.assert_array_equal(png_indices(image.value), expected)
+        np.testing.assert_array_equal(png_indices(png_of(image)), expected)
         assert points.value[:4] == b"\x89PNG"
     assert list(c.test_lines.colors) == list(compare_module.RUN_COLORS[:3])
     legend = c.legend.value
@@ -266,9 +267,10 @@ def test_only_changed_pictures_are_sent(make, sent):
     c.step(1)
     sent.clear()
     c._render()  # nothing changed since
-    assert not [b for _, _, bufs in sent for b in bufs if b[:4] == b"\x89PNG"]
+    picture = b"data:image/png;base64,"      # the heatmaps go out as PNG data URLs
+    assert not [b for _, _, bufs in sent for b in bufs if b.startswith(picture)]
     c.step(5)
-    pictures = [w for w, _, bufs in sent if any(b[:4] == b"\x89PNG" for b in bufs)]
+    pictures = [w for w, _, bufs in sent if any(b.startswith(picture) for b in bufs)]
     assert 1 <= len(pictures) <= 2
     assert all(w in [cell[1] for cell in c.cells] for w in pictures)
 
@@ -307,6 +309,24 @@ async def test_live_frames_send_curves_at_most_every_chart_interval(make):
     frames, charts = c.frames_rendered - frames0, c.chart_updates - charts0
     assert frames > charts
     assert charts <= 1.0 / compare_module.CHART_INTERVAL + 2
+
+
+async def test_live_titles_go_out_at_most_every_title_interval_and_pause_draws_the_last(
+        make, sent):
+    c = make(vary="seed", values=4, seed="1")
+    c.epochs_per_second = None
+    c.play()
+    await asyncio.sleep(1.2)
+    titles = {id(cell.title) for cell in c._cells}
+    live = sum(1 for w, msg, _ in sent if id(w) in titles)
+    # at most one round of 4 titles per TITLE_INTERVAL (the chart goes 5 times a second)
+    assert 4 <= live <= 4 * (int(1.2 / compare_module.TITLE_INTERVAL) + 1), live
+    c.pause()
+    for i, (title, _, _) in enumerate(c.cells):
+        assert f"test loss {c.runs.test_loss[i]:.3f}" in title.value   # the state reached
+    n_sent = len(sent)
+    await asyncio.sleep(0.3)
+    assert len(sent) == n_sent
 
 
 async def test_playground_pace_by_default(make):
@@ -402,7 +422,7 @@ def test_three_class_runs_show_each_class_in_its_colour(make):
     n = compare_module.HEATMAP_GRID
     probabilities = c.runs[0].predict(grid(n)).T.reshape(-1, n, n)
     expected = render.class_heatmap(probabilities).indices
-    np.testing.assert_array_equal(png_indices(c.cells[0][1].value), expected)
+    np.testing.assert_array_equal(png_indices(png_of(c.cells[0][1])), expected)
 
 
 def test_a_live_frame_draws_the_pictures_in_turn_when_they_cost_too_much(make, monkeypatch):
@@ -446,7 +466,7 @@ def test_playground_compare_takes_the_users_own_points_along():
             x0, x1, y0, y1 = c.runs[0].domain
             gx, gy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y1, y0, n))
             out = c.runs[0].predict(np.column_stack([gx.ravel(), gy.ravel()]))
-            np.testing.assert_array_equal(png_indices(c.cells[0][1].value),
+            np.testing.assert_array_equal(png_indices(png_of(c.cells[0][1])),
                                           render.bucket_index(out.reshape(n, n)))
         finally:
             c.close()

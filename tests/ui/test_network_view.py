@@ -23,6 +23,7 @@ from nbplayground.config import Config
 from nbplayground.features import FEATURE_IDS, FEATURES
 from nbplayground.trainer import Trainer
 from nbplayground.ui import network_view as nv
+from nbplayground.ui.output_view import png_of
 from nbplayground.ui.network_view import (
     ATLAS_EMPTY,
     ATLAS_FADED,
@@ -227,7 +228,7 @@ def test_hidden_features_are_not_drawn():
     # the third row now holds X2^2, which is unselected, so drawn faded
     target = lay.hit_test(*box_center(lay, ("feature", "y_squared")))
     assert target == ("feature", "y_squared")
-    idx, _, _ = decode_png(view.atlas_mark.image.value)
+    idx, _, _ = decode_png(png_of(view.atlas_mark.image))
     _, r, c = next(s for s in lay.atlas_slots() if s[0] == target)
     assert idx[r:r + 10, c:c + 10].min() >= ATLAS_FADED and idx[r:r + 10, c:c + 10].max() < ATLAS_EMPTY
     # the selected X1X2 is opaque, and its label is not dimmed
@@ -404,7 +405,7 @@ def test_atlas_places_each_block_average_where_the_hit_test_finds_the_node():
     view, _ = make_view()
     draw(view, trainer)
     lay = view.panel_layout
-    idx, palette, alpha = decode_png(view.atlas_mark.image.value)
+    idx, palette, alpha = decode_png(png_of(view.atlas_mark.image))
     assert idx.shape == (lay.height // 3, lay.width // 3)
     frame, feats = trainer.frame(), trainer.feature_grids()
     for target, r, c in lay.atlas_slots():
@@ -431,7 +432,7 @@ def test_discretize_uses_only_the_two_end_colours():
     trainer = Trainer(Config(seed="6", discretize=True))
     view, _ = make_view()
     draw(view, trainer)
-    idx, _, _ = decode_png(view.atlas_mark.image.value)
+    idx, _, _ = decode_png(png_of(view.atlas_mark.image))
     used = set(np.unique(idx)) - {ATLAS_EMPTY}
     assert used <= {0, 30, ATLAS_FADED, ATLAS_FADED + 30}
 
@@ -601,4 +602,57 @@ async def test_close_closes_everything_the_panel_made_and_cancels_the_timer():
 def test_the_figure_has_no_toolbar():
     view, _ = make_view()
     assert view.figure.display_toolbar is False
+    view.close()
+
+
+async def test_links_flow_one_phase_per_link_refresh_while_playing_and_stand_still_paused():
+    from nbplayground.ui.network_view import FLOW_PHASES
+    trainer = Trainer(Config(seed="8"))
+    now = [100.0]
+    view, _ = make_view(link_interval=0.25, clock=lambda: now[0])
+    draw(view, trainer)
+    assert "nbp-flowing" not in view._dom_classes          # paused: solid, still links
+    view.set_playing(True)
+    classes = [c for c in view._dom_classes if c.startswith("nbp-flow")]
+    assert classes == ["nbp-flowing", f"nbp-flow-{view.flow_phase}"]
+    phases = []
+    for _ in range(2 * FLOW_PHASES):
+        trainer.step(1)
+        draw(view, trainer, structure_changed=False)      # within the interval: no step
+        now[0] += 0.1
+        trainer.step(1)
+        draw(view, trainer, structure_changed=False)
+        now[0] += 0.2                                     # 0.3 s since the last refresh
+        phases.append(view.flow_phase)
+        assert f"nbp-flow-{view.flow_phase}" in view._dom_classes
+        assert sum(c.startswith("nbp-flow-") for c in view._dom_classes) == 1
+    # one phase per refresh (not per frame), round and round
+    assert phases[1:] == [(p + 1) % FLOW_PHASES for p in phases[:-1]]
+    view.set_playing(False)
+    frozen = list(view._dom_classes)
+    assert not any(c.startswith("nbp-flow") for c in frozen)
+    now[0] += 1.0
+    trainer.step(1)
+    draw(view, trainer, structure_changed=False)          # a refresh after pause: still
+    assert list(view._dom_classes) == frozen
+    view.close()
+
+
+async def test_the_atlas_timer_does_not_redraw_the_links_early():
+    trainer = Trainer(Config(seed="8", network_shape=(4, 4)))
+    view, _ = make_view(link_interval=0.3, atlas_interval=0.1)
+    draw(view, trainer)
+    refreshes, atlases = [], []
+    original_links, original_atlas = view._refresh_links, view._send_atlas
+    view._refresh_links = lambda *a, **k: (refreshes.append(1), original_links(*a, **k))
+    view._send_atlas = lambda *a, **k: (atlases.append(1), original_atlas(*a, **k))
+    for _ in range(25):                      # 1 s of frames 25 a second
+        trainer.step(2)
+        draw(view, trainer, structure_changed=False)
+        await asyncio.sleep(0.04)
+    assert len(atlases) >= 6                 # the thumbnails on their own (faster) clock
+    assert 2 <= len(refreshes) <= 1.0 / 0.3 + 2, len(refreshes)
+    await asyncio.sleep(0.35)
+    weights = np.concatenate([np.ravel(w) for w in trainer.frame().weights])
+    assert np.array_equal(view._weights, weights)   # the last state drawn by the timer
     view.close()

@@ -4,6 +4,7 @@ divergence, errors, closing, display hooks and the bytes a frame costs."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 
@@ -462,7 +463,9 @@ def test_a_frame_of_the_spiral_6x8_net_is_small(monkeypatch):
         p.step(50)
         sent.clear()
         p.step(1)
-        png = [b for _, _, bufs in sent for b in bufs if b[:4] == b"\x89PNG"]
+        # the pictures go out as PNG data: URLs (format="url", see output_view)
+        png = [base64.b64decode(b.partition(b",")[2]) for _, _, bufs in sent for b in bufs
+               if b.startswith(b"data:image/png;base64,")]
         total = sum(len(json.dumps(msg)) + sum(map(len, bufs)) for _, msg, bufs in sent)
         assert png, "the frame sent no picture"
         assert sum(map(len, png)) <= 10_000
