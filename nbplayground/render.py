@@ -6,7 +6,7 @@ leaves this module as PNG bytes, which the UI can put in an ``ipywidgets.Image``
 data resolution (100x100 heatmap, 10x10 thumbnails). The browser scales them up with
 ``image-rendering: pixelated``.
 
-Colours (Playground's ``heatmap.ts`` and ``playground.ts``, spec section 8.1):
+Colours (Playground's ``heatmap.ts`` and ``playground.ts``, docs/playground.md §8.1):
 
 * Three anchors: orange ``#f59322`` at -1, grey ``#e8eaeb`` at 0, blue ``#0877bd`` at +1.
   Negative values are orange, positive values are blue.

@@ -1,6 +1,6 @@
 """Tests for nbplayground.render: palettes, PNG encoding, heatmaps, thumbnails, atlas.
 
-The oracles are the spec's formulas (section 8), evaluated independently here with exact fractions
+The oracles are the formulas of docs/playground.md (section 8), evaluated independently here with exact fractions
 or plain Python loops. Pixels measured in Playground's reference screenshot are also used.
 PNGs are checked with a small decoder written below: it parses the chunks, verifies each CRC,
 inflates the data, undoes the filter-0 rows and maps indices through PLTE/tRNS.

@@ -1,4 +1,4 @@
-"""The FEATURES + HIDDEN LAYERS panel of the Playground widget (spec sections 8.3, 8.4, 8.6).
+"""The FEATURES + HIDDEN LAYERS panel of the Playground widget (docs/playground.md §8.3, 8.4, 8.6).
 
 What it shows, as TensorFlow Playground does:
 

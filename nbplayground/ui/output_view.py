@@ -1,6 +1,6 @@
 """The OUTPUT column: loss readouts, loss chart, decision heatmap, legend, checkboxes.
 
-What it shows (spec sections 7 and 8):
+What it shows (docs/playground.md §7 and §8):
 
 * "Test loss 0.483" (black) and "Training loss 0.462" (grey ``#777``), three
   decimals; for classification also "Accuracy 97.2% / 95.0%" (training /
@@ -436,7 +436,7 @@ class OutputView(widgets.VBox):
     @staticmethod
     def _half_cells(domain) -> tuple[float, float]:
         """Half a grid cell in x and y: the picture extends this far past the domain so
-        that pixel i is centred on grid point x_i = x0 + (x1 - x0) i / 99 (spec 8.2)."""
+        that pixel i is centred on grid point x_i = x0 + (x1 - x0) i / 99 (docs/playground.md §8.2)."""
         x0, x1, y0, y1 = domain
         return (x1 - x0) / (DENSITY - 1) / 2, (y1 - y0) / (DENSITY - 1) / 2
 

@@ -8,7 +8,7 @@ and the panels around it::
     ├ DATA │ FEATURES + NETWORK (NetworkView) │ OUTPUT (OutputView)             ┤
     └ status line                                                              ┘
 
-How a change flows (spec section 9, decided by :meth:`Trainer.apply`):
+How a change flows (docs/playground.md §9, decided by :meth:`Trainer.apply`):
 
 * a control makes a new Config and hands it to :meth:`Playground._apply`;
 * ``trainer.apply`` answers "live" (learning rate, optimizer settings, speed,
@@ -636,7 +636,7 @@ class Playground(widgets.VBox):
 
     @_locked
     def _apply(self, config: Config) -> str:
-        """Move the trainer to ``config`` (spec 9) and show the result.
+        """Move the trainer to ``config`` (docs/playground.md §9) and show the result.
 
         A config that does not fit the custom data in use (another problem
         type, a loss the classes cannot use, a ratio that leaves no training

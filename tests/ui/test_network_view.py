@@ -1,6 +1,6 @@
 """The network panel (nbplayground/ui/network_view.py), driven from Python with real frames.
 
-Oracles: the spec's numbers (limits 0..6 layers, 1..8 neurons, a new layer has 2; width
+Oracles: Playground's numbers (docs/playground.md) (limits 0..6 layers, 1..8 neurons, a new layer has 2; width
 1 + 1.8|w| clamped to [1, 10]; Playground's colour scale), render.py's tested functions
 (block_average, bucket_index, link_width, color_for), a B-spline evaluation for the link
 curves, and a small PNG decoder written here for the atlas.

@@ -92,7 +92,7 @@ def test_heatmap_pixels_sit_on_the_grid_points():
     y0, y1 = view.heatmap_image.y
     for i in (0, 1, 50, 99):
         centre = x0 + (x1 - x0) * (i + 0.5) / 100
-        assert centre == pytest.approx(-6 + 12 * i / 99)   # spec 8.2 column i
+        assert centre == pytest.approx(-6 + 12 * i / 99)   # docs/playground.md §8.2 column i
     assert (y0, y1) == (x0, x1)  # y points up: bottom edge first
 
 

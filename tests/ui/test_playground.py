@@ -1,4 +1,4 @@
-"""The Playground widget: spec section 9 through the controls, the asyncio loop,
+"""The Playground widget: docs/playground.md §9 through the controls, the asyncio loop,
 divergence, errors, closing, display hooks and the bytes a frame costs."""
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def test_setting_config_applies_a_whole_state_and_updates_every_control(pg):
         pg.config = {"dataset": "xor"}
 
 
-# -- spec 9: what each control does --------------------------------------------------------
+# -- docs/playground.md §9: what each control does --------------------------------------------------------
 
 def test_learning_rate_applies_live_and_keeps_the_epoch(pg):
     pg.step(5)
