@@ -352,6 +352,9 @@ def voila_argv(notebook: str | os.PathLike, port: int, browser: bool = False,
         f"--theme={theme}",
         f"--template={TEMPLATE}",
         *(f"--VoilaConfiguration.extension_allowlist={name}" for name in LAB_EXTENSIONS),
+        # kernel WebSockets with TCP_NODELAY (nbplayground/server.py): Voila reads voila.json,
+        # not jupyter_server_config.d, so the option is given here
+        "--Voila.kernel_websocket_connection_class=nbplayground.server.NoDelayWebsocketConnection",
         *cull,
     ]
 

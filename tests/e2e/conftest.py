@@ -101,6 +101,10 @@ class JupyterServer:
     process: subprocess.Popen = field(repr=False)
 
 
+#: What nbplayground.server logs once the server's kernel WebSockets have TCP_NODELAY.
+NODELAY_LOG_LINE = "nbplayground: kernel WebSockets with TCP_NODELAY"
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -147,6 +151,11 @@ def _server_env(state_dir: Path) -> dict[str, str]:
         IPYTHONDIR=str(state_dir / "ipython"),
         JUPYTER_PLATFORM_DIRS="1",
         PYDEVD_DISABLE_FILE_VALIDATION="1",
+        # the checkout's server config (nbplayground.server: kernel WebSockets with TCP_NODELAY),
+        # as a package install puts it in <prefix>/etc/jupyter
+        JUPYTER_CONFIG_PATH=os.pathsep.join(
+            p for p in (str(helpers.REPO_ROOT / "jupyter-config"), os.environ.get("JUPYTER_CONFIG_PATH"))
+            if p),
     )
     return env
 
@@ -233,6 +242,10 @@ def jupyter_server(tmp_path_factory):
             _stop(process, base_url)
     else:
         raise RuntimeError(f"could not start JupyterLab: {last_error}")
+    if NODELAY_LOG_LINE not in log_path.read_text(errors="replace"):
+        _stop(process, base_url)
+        raise RuntimeError(f"JupyterLab started without nbplayground.server's TCP_NODELAY "
+                           f"({NODELAY_LOG_LINE!r} not in its log):\n" + _log_tail(log_path))
 
     server = JupyterServer(base_url=base_url, root_dir=root_dir, log_path=log_path, process=process)
     try:
