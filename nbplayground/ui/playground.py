@@ -66,8 +66,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
+import time
 import inspect
 import logging
+import math
 import weakref
 
 import ipywidgets as widgets
@@ -99,6 +101,10 @@ _FROM_ENV = object()
 
 #: how the status line begins when the Playground paused itself (nobody watched)
 _UNWATCHED = "Paused by itself"
+#: While playing, the epoch counter changes at most this often (s): each change is a message
+#: and a text layout in the page, and ten a second still reads as running; every frame
+#: drawn while paused (and the last one of a run) shows the exact epoch.
+EPOCH_INTERVAL = 0.1
 
 #: ``max_epochs`` passed to Trainer.step when the loop trains as fast as it can
 #: (the time budget ends the call long before).
@@ -246,6 +252,7 @@ class Playground(widgets.VBox):
         self.add_class(ROOT_CLASS)
         self._main = main
         self._closed = False
+        self._epoch_shown_at = -math.inf  # when the epoch counter last changed while playing
         self._sync_all()
         self._render()
 
@@ -407,10 +414,13 @@ class Playground(widgets.VBox):
             self._output.flush_chart()  # a curve the chart's rate limit held back
 
     def _halt(self) -> None:
-        """Stop the loop without drawing."""
+        """Stop the loop without drawing (but with the exact epoch on the counter, which
+        changes at most every EPOCH_INTERVAL while playing)."""
         self._loop.stop()
         self._gate.stop()
         self._controls.set_playing(False)
+        if not self._closed:
+            self._controls.set_epoch(self._trainer.epoch)
         self._network.set_playing(False)
 
     @_locked
@@ -851,7 +861,10 @@ class Playground(widgets.VBox):
                 else:
                     self._output.set_data(shown, trainer.num_classes)
                 self._last_data = shown
-            self._controls.set_epoch(frame.epoch)
+            now = time.monotonic()
+            if not live or now - self._epoch_shown_at >= EPOCH_INTERVAL:
+                self._controls.set_epoch(frame.epoch)
+                self._epoch_shown_at = now
             self._output.update(frame, config, heatmap=self._heatmap_grid(frame), live=live)
             if not trainer.trainable:
                 self._output.clear_readouts()  # no loss: the points cannot train yet

@@ -319,8 +319,9 @@ async def test_live_titles_go_out_at_most_every_title_interval_and_pause_draws_t
     await asyncio.sleep(1.2)
     titles = {id(cell.title) for cell in c._cells}
     live = sum(1 for w, msg, _ in sent if id(w) in titles)
-    # at most one round of 4 titles per TITLE_INTERVAL (the chart goes 5 times a second)
-    assert 4 <= live <= 4 * (int(1.2 / compare_module.TITLE_INTERVAL) + 1), live
+    # at most one round of 4 titles per TITLE_INTERVAL (the chart goes 5 times a second),
+    # plus the first round and one that a slow tick may push past an interval's edge
+    assert 4 <= live <= 4 * (int(1.2 / compare_module.TITLE_INTERVAL) + 2), live
     c.pause()
     for i, (title, _, _) in enumerate(c.cells):
         assert f"test loss {c.runs.test_loss[i]:.3f}" in title.value   # the state reached

@@ -249,8 +249,11 @@ async def test_play_advances_the_epoch_at_most_30_frames_per_second(pg):
     frames = pg.frames_rendered - frames0
     assert pg.trainer.epoch > 10
     assert 5 <= frames <= 32
-    assert pg.controls.epoch.value == f"{pg.trainer.epoch:07,d}"
+    # while playing the counter changes at most every EPOCH_INTERVAL: close behind
+    shown = int(pg.controls.epoch.value.replace(",", ""))
+    assert 0 < shown <= pg.trainer.epoch
     pg.pause()
+    assert pg.controls.epoch.value == f"{pg.trainer.epoch:07,d}"  # exact once paused
     assert not pg.playing and pg.controls.play_button.icon == "play"
 
 
@@ -526,3 +529,20 @@ async def test_a_refused_reset_leaves_a_playing_playground_playing():
         assert p.playing
     finally:
         p.close()
+
+
+async def test_the_epoch_counter_changes_at_most_ten_times_a_second_while_playing(pg):
+    """Each change is a message and a text layout in the page: the counter follows the
+    run at EPOCH_INTERVAL while playing, and shows the exact epoch once paused."""
+    from nbplayground.ui import playground as playground_module
+    changes = []
+    pg.controls.epoch.observe(lambda change: changes.append(change["new"]), "value")
+    pg.play()
+    frames0 = pg.frames_rendered
+    await asyncio.sleep(1.0)
+    frames = pg.frames_rendered - frames0
+    live = len(changes)
+    pg.pause()
+    assert frames > live or frames <= 1.0 / playground_module.EPOCH_INTERVAL
+    assert live <= 1.0 / playground_module.EPOCH_INTERVAL + 2, live
+    assert pg.controls.epoch.value == f"{pg.trainer.epoch:07,d}"
