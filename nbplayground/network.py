@@ -64,7 +64,7 @@ _copyto = getattr(np.copyto, "_implementation", np.copyto)
 _CALL = getattr(operator, "call", None)  # Python >= 3.11
 
 
-def _run_calls(calls) -> None:
+def run_calls(calls) -> None:
     """Run ``(fn, *args)`` rows with no Python bytecode between the calls."""
     if _CALL is not None:
         deque(starmap(_CALL, calls), maxlen=0)
@@ -212,7 +212,7 @@ class Network:
                 self._eval_cache.clear()
             entry = self._eval_cache[key] = (x_ext, *self._eval_tape(x_ext, dtype))
         _, calls, z_out, outs = entry
-        _run_calls(calls)
+        run_calls(calls)
         return z_out, outs
 
     def _eval_tape(self, x_ext, dtype):

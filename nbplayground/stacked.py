@@ -46,21 +46,9 @@ The group uses only the trainers' and optimizers' public state: ``Trainer.traini
 
 from __future__ import annotations
 
-import operator
-from collections import deque
-from itertools import starmap
-
 import numpy as np
 
-_CALL = getattr(operator, "call", None)  # Python >= 3.11
-
-
-def _run(calls) -> None:
-    if _CALL is not None:
-        deque(starmap(_CALL, calls), maxlen=0)
-    else:
-        for fn, *args in calls:
-            fn(*args)
+from .network import run_calls as _run  # (fn, *args) rows, no Python between the calls
 
 
 def group_key(trainer) -> tuple:
