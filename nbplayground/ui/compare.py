@@ -176,6 +176,9 @@ def parse_values(vary: str, values: Any) -> tuple:
                 raise ValueError(f"seeds: {values} runs; must be 1 to {MAX_RUNS} (at most "
                                  f"{MAX_RUNS} runs in one Compare)")
             return (int(values),)
+        if not isinstance(values, (list, tuple)):
+            raise TypeError(f"seeds: {values!r} is neither a count of runs (an integer) nor a "
+                            f"list of seed strings")
         seeds = tuple(str(s) for s in values)
         _check_count(vary, seeds)
         return ("list",) + seeds
@@ -633,7 +636,9 @@ class Compare(widgets.VBox):
         config = self._config if config is None else config
         vary = self._vary if vary is None else vary
         parsed = self._values[vary] if values is None else parse_values(vary, values)
-        same_start = self._same_start if same_start is None else bool(same_start)
+        if same_start is not None and not isinstance(same_start, bool):
+            raise TypeError(f"same_start={same_start!r}: must be True or False")
+        same_start = self._same_start if same_start is None else same_start
         runs = make_runs(config, vary, parsed, same_start, self._data)
         self._config, self._vary, self._same_start, self._runs = config, vary, same_start, runs
         self._values[vary] = parsed

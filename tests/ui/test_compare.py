@@ -498,3 +498,13 @@ def test_close_leaves_no_widget_open():
     c.log_scale.value = True
     c.close()
     assert open_widgets() - before == set()
+
+
+def test_a_seed_count_that_is_not_a_whole_number_and_a_non_bool_same_start_are_refused(make):
+    c = make(vary="seed", values=3, seed="1")
+    runs = c.runs
+    with pytest.raises(TypeError, match="seeds: 2.5"):
+        c.set_vary("seed", 2.5)
+    with pytest.raises(TypeError, match="same_start='y'"):
+        c.set_vary("seed", 3, same_start="y")
+    assert c.runs is runs and len(c.runs) == 3
