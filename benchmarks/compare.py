@@ -36,9 +36,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -46,18 +44,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 
-from e2e.conftest import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    VIEWPORT,
-    _free_port,
-    _server_command,
-    _server_env,
-    _stop,
-    _wait_until_up,
-)
+from e2e.conftest import CHROMIUM  # noqa: E402
 from e2e.helpers import open_notebook, run_all_cells, write_notebook  # noqa: E402
-from live import cpu_seconds, kernel, load_average, verdict  # noqa: E402
+from live import cpu_seconds, kernel, lab_page, load_average, verdict  # noqa: E402
 
 TARGET_PAINTED_FPS = 20.0
 OPTIMIZERS = ["sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adadelta", "adam", "nadam"]
@@ -230,45 +219,17 @@ def main(argv=None) -> int:
         print(f"compare.py: no Chromium at {CHROMIUM} (set NBPLAYGROUND_CHROMIUM)",
               file=sys.stderr)
         return 1
-    from playwright.sync_api import sync_playwright
-
     load_before = load_average()
-    with tempfile.TemporaryDirectory(prefix="nbp-compare-") as tmp:
-        root, state = Path(tmp) / "root", Path(tmp) / "state"
-        root.mkdir()
-        state.mkdir()
-        log_path = Path(tmp) / "jupyterlab.log"
-        if args.server_nodelay:   # the experiment of live.py --server-nodelay
-            from live import SERVER_NODELAY_CONFIG
-            (state / "config").mkdir(parents=True, exist_ok=True)
-            (state / "config" / "jupyter_server_config.py").write_text(SERVER_NODELAY_CONFIG)
-        port = _free_port()
-        base_url = f"http://127.0.0.1:{port}/"
-        with open(log_path, "wb") as log:
-            server = subprocess.Popen(_server_command(port, root), cwd=root,
-                                      env=_server_env(state), stdin=subprocess.DEVNULL,
-                                      stdout=log, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
-        try:
-            _wait_until_up(server, base_url, log_path)
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                     args=CHROMIUM_ARGS)
-                try:
-                    page = browser.new_context(viewport=VIEWPORT).new_page()
-                    setup = (SETUP_CELL.replace("EPOCHS_PER_SECOND", repr(args.epochs_per_second))
-                             .replace("OPTIMIZERS", repr(OPTIMIZERS)))
-                    path = write_notebook(root, "compare.ipynb", [setup, "c"])
-                    open_notebook(page, base_url, path)
-                    run_all_cells(page)
-                    page.wait_for_function(
-                        "() => document.querySelectorAll('.nbp-compare img.nbp-compare-heatmap')"
-                        ".length === 8")
-                    raw = measure(page, args.seconds, args.pause_seconds)
-                finally:
-                    browser.close()
-        finally:
-            _stop(server, base_url)
+    with lab_page("nbp-compare-", args.server_nodelay) as (page, root, base_url):
+        setup = (SETUP_CELL.replace("EPOCHS_PER_SECOND", repr(args.epochs_per_second))
+                 .replace("OPTIMIZERS", repr(OPTIMIZERS)))
+        path = write_notebook(root, "compare.ipynb", [setup, "c"])
+        open_notebook(page, base_url, path)
+        run_all_cells(page)
+        page.wait_for_function(
+            "() => document.querySelectorAll('.nbp-compare img.nbp-compare-heatmap')"
+            ".length === 8")
+        raw = measure(page, args.seconds, args.pause_seconds)
     report(raw, args.epochs_per_second, load_before, load_average())
     return 0
 

@@ -30,28 +30,18 @@ whether each target is met, and exits 0 either way (it measures, it does not jud
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "tests"))
+sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 
-from e2e.conftest import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    VIEWPORT,
-    _free_port,
-    _server_command,
-    _server_env,
-    _stop,
-    _wait_until_up,
-)
+from e2e.conftest import CHROMIUM  # noqa: E402
 from e2e.helpers import open_notebook, run_all_cells, write_notebook  # noqa: E402
+from live import cpu_seconds, kernel, lab_page, load_average, verdict  # noqa: E402
 
 TARGET_FPS = 25.0
 TARGET_PAUSED_CPU = 0.02   # fraction of one core
@@ -91,25 +81,6 @@ print(json.dumps(dict(t=time.monotonic(), steps=d.steps, frames=d.frames_rendere
                       playing=d.playing, pid=os.getpid(), **_m)))
 '''
 
-# JS: run code in the notebook's kernel (not in a cell) and return what it printed.
-_EXECUTE_JS = """async (code) => {
-    const app = window.jupyterapp;
-    let panel = app.shell.currentWidget;
-    if (!(panel && panel.sessionContext)) {
-        for (const w of app.shell.widgets('main')) if (w.sessionContext) { panel = w; break; }
-    }
-    const future = panel.sessionContext.session.kernel.requestExecute(
-        {code, store_history: false, silent: false});
-    let out = '';
-    future.onIOPub = msg => {
-        const kind = msg.header.msg_type;
-        if (kind === 'stream') out += msg.content.text;
-        if (kind === 'error') out += 'ERROR ' + msg.content.ename + ': ' + msg.content.evalue;
-    };
-    await future.done;
-    return out;
-}"""
-
 # JS: at every animation frame, where is the ball drawn?  Count the frames it moved.
 _WATCH_JS = """() => {
     const ball = document.querySelector('.nbp-descent .nbp-descent-figure .dot.element');
@@ -128,30 +99,6 @@ _WATCH_JS = """() => {
 _COUNTS_JS = "() => ({frames: window.__nbpDescent.frames, changed: window.__nbpDescent.changed})"
 
 PLAY = ".nbp-descent .nbp-descent-play"
-
-
-def kernel(page, code: str) -> dict:
-    out = page.evaluate(_EXECUTE_JS, code)
-    try:
-        return json.loads(out.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        raise RuntimeError(f"the kernel printed {out!r}") from None
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of process ``pid`` in seconds (/proc/<pid>/stat, fields 14 and 15)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def load_average() -> str:
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])
-
-
-def verdict(ok: bool) -> str:
-    return "meets target" if ok else "BELOW target"
 
 
 def measure(page, seconds: float, pause_seconds: float) -> dict:
@@ -232,43 +179,15 @@ def main(argv=None) -> int:
         print(f"descent.py: no Chromium at {CHROMIUM} (set NBPLAYGROUND_CHROMIUM)",
               file=sys.stderr)
         return 1
-    from playwright.sync_api import sync_playwright
-
     load_before = load_average()
-    with tempfile.TemporaryDirectory(prefix="nbp-descent-") as tmp:
-        root, state = Path(tmp) / "root", Path(tmp) / "state"
-        root.mkdir()
-        state.mkdir()
-        log_path = Path(tmp) / "jupyterlab.log"
-        if args.server_nodelay:   # the experiment of live.py --server-nodelay
-            from live import SERVER_NODELAY_CONFIG
-            (state / "config").mkdir(parents=True, exist_ok=True)
-            (state / "config" / "jupyter_server_config.py").write_text(SERVER_NODELAY_CONFIG)
-        port = _free_port()
-        base_url = f"http://127.0.0.1:{port}/"
-        with open(log_path, "wb") as log:
-            server = subprocess.Popen(_server_command(port, root), cwd=root,
-                                      env=_server_env(state), stdin=subprocess.DEVNULL,
-                                      stdout=log, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
-        try:
-            _wait_until_up(server, base_url, log_path)
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                     args=CHROMIUM_ARGS)
-                try:
-                    page = browser.new_context(viewport=VIEWPORT).new_page()
-                    setup = SETUP_CELL.replace("STEPS_PER_SECOND", repr(args.steps_per_second))
-                    path = write_notebook(root, "descent.ipynb", [setup, SHOW_CELL])
-                    open_notebook(page, base_url, path)
-                    run_all_cells(page)
-                    page.locator(".nbp-descent .nbp-descent-figure .dot.element").first.wait_for(
-                        state="visible")
-                    raw = measure(page, args.seconds, args.pause_seconds)
-                finally:
-                    browser.close()
-        finally:
-            _stop(server, base_url)
+    with lab_page("nbp-descent-", args.server_nodelay) as (page, root, base_url):
+        setup = SETUP_CELL.replace("STEPS_PER_SECOND", repr(args.steps_per_second))
+        path = write_notebook(root, "descent.ipynb", [setup, SHOW_CELL])
+        open_notebook(page, base_url, path)
+        run_all_cells(page)
+        page.locator(".nbp-descent .nbp-descent-figure .dot.element").first.wait_for(
+            state="visible")
+        raw = measure(page, args.seconds, args.pause_seconds)
     report(raw, args.steps_per_second, load_before, load_average())
     return 0
 

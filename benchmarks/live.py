@@ -67,6 +67,7 @@ and whether each target is met; it exits 0 either way (it measures, it does not 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -376,6 +377,41 @@ def kernel(page, code: str) -> dict:
         return json.loads(out.strip().splitlines()[-1])
     except (ValueError, IndexError):
         raise RuntimeError(f"the kernel printed {out!r}") from None
+
+
+@contextlib.contextmanager
+def lab_page(prefix: str, server_nodelay: bool = False):
+    """A JupyterLab server on a free port in a scratch folder and a headless Chromium page
+    for it (the browser tests' fixtures, as one context manager for the benchmarks).
+    Yields ``(page, root, base_url)``; ``root`` is the server's notebook folder.
+    ``server_nodelay``: the --server-nodelay experiment (every WebSocket with TCP_NODELAY)."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        root, state = Path(tmp) / "root", Path(tmp) / "state"
+        root.mkdir()
+        state.mkdir()
+        log_path = Path(tmp) / "jupyterlab.log"
+        if server_nodelay:
+            (state / "config").mkdir(parents=True, exist_ok=True)
+            (state / "config" / "jupyter_server_config.py").write_text(SERVER_NODELAY_CONFIG)
+        port = _free_port()
+        base_url = f"http://127.0.0.1:{port}/"
+        with open(log_path, "wb") as log:
+            server = subprocess.Popen(_server_command(port, root), cwd=root, env=_server_env(state),
+                                      stdin=subprocess.DEVNULL, stdout=log,
+                                      stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            _wait_until_up(server, base_url, log_path)
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                                     args=CHROMIUM_ARGS)
+                try:
+                    yield browser.new_context(viewport=VIEWPORT).new_page(), root, base_url
+                finally:
+                    browser.close()
+        finally:
+            _stop(server, base_url)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -826,55 +862,29 @@ def main(argv=None) -> int:
     if not os.path.exists(CHROMIUM):
         print(f"live.py: no Chromium at {CHROMIUM} (set NBPLAYGROUND_CHROMIUM)", file=sys.stderr)
         return 1
-    from playwright.sync_api import sync_playwright
-
     load_before = load_average()
-    with tempfile.TemporaryDirectory(prefix="nbp-live-") as tmp:
-        root, state = Path(tmp) / "root", Path(tmp) / "state"
-        root.mkdir()
-        state.mkdir()
-        log_path = Path(tmp) / "jupyterlab.log"
-        if args.server_nodelay:
-            (state / "config").mkdir(parents=True, exist_ok=True)
-            (state / "config" / "jupyter_server_config.py").write_text(SERVER_NODELAY_CONFIG)
-        port = _free_port()
-        base_url = f"http://127.0.0.1:{port}/"
-        with open(log_path, "wb") as log:
-            server = subprocess.Popen(_server_command(port, root), cwd=root, env=_server_env(state),
-                                      stdin=subprocess.DEVNULL, stdout=log,
-                                      stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            _wait_until_up(server, base_url, log_path)
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                     args=CHROMIUM_ARGS)
-                try:
-                    page = browser.new_context(viewport=VIEWPORT).new_page()
-                    page.add_init_script(_WS_LOG_JS)
-                    show = (SHOW_CELL.replace("EPOCHS_PER_SECOND", repr(args.epochs_per_second))
-                            .replace("MAX_CPU", repr(args.max_cpu))
-                            .replace("MAX_IN_FLIGHT", repr(args.max_in_flight)))
-                    setup = (SETUP_CELL + "\n" + (IO_TIMING_CODE if args.io_timing else "")
-                             + "\n" + args.kernel_setup)
-                    path = write_notebook(root, "live.ipynb", [setup, show])
-                    open_notebook(page, base_url, path)
-                    run_cell(page, 0)   # the meters (and the kernel warm)
-                    t0 = time.monotonic()
-                    execute_command(page, "notebook:run-cell", code_cell_index=1)
-                    page.wait_for_function(
-                        "() => /^(blob|data):/.test(document.querySelector("
-                        "'.nbp-playground .nbp-heatmap svg image')?.getAttribute('href') || '')",
-                        polling=20)
-                    first_picture = time.monotonic() - t0
-                    page.wait_for_timeout(500)
-                    if args.extra_css:
-                        page.add_style_tag(content=args.extra_css)
-                    raw = measure(page, args.seconds, args.pause_seconds, args.trace_seconds,
-                                  args.close_tab, args.js_profile)
-                finally:
-                    browser.close()
-        finally:
-            _stop(server, base_url)
+    with lab_page("nbp-live-", args.server_nodelay) as (page, root, base_url):
+        page.add_init_script(_WS_LOG_JS)
+        show = (SHOW_CELL.replace("EPOCHS_PER_SECOND", repr(args.epochs_per_second))
+                .replace("MAX_CPU", repr(args.max_cpu))
+                .replace("MAX_IN_FLIGHT", repr(args.max_in_flight)))
+        setup = (SETUP_CELL + "\n" + (IO_TIMING_CODE if args.io_timing else "")
+                 + "\n" + args.kernel_setup)
+        path = write_notebook(root, "live.ipynb", [setup, show])
+        open_notebook(page, base_url, path)
+        run_cell(page, 0)   # the meters (and the kernel warm)
+        t0 = time.monotonic()
+        execute_command(page, "notebook:run-cell", code_cell_index=1)
+        page.wait_for_function(
+            "() => /^(blob|data):/.test(document.querySelector("
+            "'.nbp-playground .nbp-heatmap svg image')?.getAttribute('href') || '')",
+            polling=20)
+        first_picture = time.monotonic() - t0
+        page.wait_for_timeout(500)
+        if args.extra_css:
+            page.add_style_tag(content=args.extra_css)
+        raw = measure(page, args.seconds, args.pause_seconds, args.trace_seconds,
+                      args.close_tab, args.js_profile)
     report(raw, load_before, load_average(), first_picture, args)
     return 0
 
