@@ -440,3 +440,28 @@ def doc_screenshot(page, locator, name: str, margin: int = 8) -> Path:
     page.screenshot(path=str(path), clip=clip)
     SAVED_SCREENSHOTS.append(path)
     return path
+
+
+def cell_json(page, index: int) -> dict:
+    """Run code cell ``index`` (0-based) and parse the JSON line it printed last."""
+    run_cell(page, index)
+    text = cell_output_text(page, index)
+    try:
+        return json.loads(text.splitlines()[-1])
+    except (ValueError, IndexError):
+        raise AssertionError(f"cell {index} printed {text!r}, not a JSON line") from None
+
+
+def wait_for_cell_json(page, index: int, predicate, what: str, timeout: float = 15.0) -> dict:
+    """Run cell ``index`` until the JSON it prints satisfies ``predicate``; fail naming
+    ``what``. A change made in the browser travels as a comm message, which JupyterLab 4.6
+    sends to a kernel subshell (another thread) while the cell runs on the main shell: the
+    two are not ordered, so the read is retried (for at most ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = cell_json(page, index)
+        if predicate(state):
+            return state
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the kernel never showed {what}; last state: {state}")
+        page.wait_for_timeout(300)

@@ -15,15 +15,13 @@ Two tests, each on its own notebook (and page):
 
 from __future__ import annotations
 
-import json
 
 from e2e.helpers import (
     DARK_THEME,
-    cell_output_text,
+    cell_json,
     doc_screenshot,
     open_notebook,
     run_all_cells,
-    run_cell,
     screenshot,
     set_theme,
     write_notebook,
@@ -89,12 +87,7 @@ def open_compare(page, jupyter_server, name: str, setup: str, k: int) -> None:
 
 
 def kernel_state(page) -> dict:
-    run_cell(page, 2)
-    text = cell_output_text(page, 2)
-    try:
-        return json.loads(text.splitlines()[-1])
-    except (ValueError, IndexError):
-        raise AssertionError(f"the state cell printed {text!r}") from None
+    return cell_json(page, 2)
 
 
 def snapshot(page) -> dict:

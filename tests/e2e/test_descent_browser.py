@@ -12,13 +12,12 @@ surface picture, the ball (a bqplot Scatter dot, ``.dot.element``) and where it 
 
 from __future__ import annotations
 
-import json
 
 from e2e.helpers import (
     CODE_CELL,
     DARK_THEME,
     LIGHT_THEME,
-    cell_output_text,
+    cell_json,
     doc_screenshot,
     open_notebook,
     run_cell,
@@ -49,8 +48,7 @@ def cell(page, index):
 
 
 def kernel_state(page) -> dict:
-    run_cell(page, STATE)
-    return json.loads(cell_output_text(page, STATE).splitlines()[-1])
+    return cell_json(page, STATE)
 
 
 def ball_transform(page, index) -> tuple:

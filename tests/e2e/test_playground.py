@@ -22,18 +22,17 @@ Two tests, each on its own page (the ``page`` fixture shuts kernels down between
 
 from __future__ import annotations
 
-import json
 import time
 
 from e2e.helpers import (
     DARK_THEME,
-    cell_output_text,
+    cell_json,
     doc_screenshot,
     open_notebook,
     run_all_cells,
-    run_cell,
     screenshot,
     set_theme,
+    wait_for_cell_json,
     write_notebook,
 )
 
@@ -115,30 +114,11 @@ def epoch_on_screen(page) -> int:
 
 
 def kernel_state(page) -> dict:
-    """Run the state cell and parse the JSON line it prints."""
-    run_cell(page, STATE_INDEX)
-    text = cell_output_text(page, STATE_INDEX)
-    try:
-        return json.loads(text.splitlines()[-1])
-    except (ValueError, IndexError):
-        raise AssertionError(f"the state cell printed {text!r}") from None
+    return cell_json(page, STATE_INDEX)
 
 
 def wait_for_kernel(page, predicate, what: str, timeout: float = 15.0) -> dict:
-    """Read the kernel's state until ``predicate(state)`` holds; fail naming ``what``.
-
-    A change made in the browser travels as a comm message, which JupyterLab 4.6 sends to a
-    kernel subshell (another thread) while the cell runs on the main shell: the two are not
-    ordered, so the read is retried (for at most ``timeout`` seconds).
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        state = kernel_state(page)
-        if predicate(state):
-            return state
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the kernel never saw {what}; last state: {state}")
-        page.wait_for_timeout(300)
+    return wait_for_cell_json(page, STATE_INDEX, predicate, what, timeout)
 
 
 def picture_hash(page) -> str:

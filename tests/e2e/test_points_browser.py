@@ -11,11 +11,13 @@ One notebook::
 
 from __future__ import annotations
 
-import json
-import time
-
-from e2e.helpers import cell_output_text, open_notebook, run_all_cells, run_cell, \
-    write_notebook
+from e2e.helpers import (
+    cell_json,
+    open_notebook,
+    run_all_cells,
+    wait_for_cell_json,
+    write_notebook,
+)
 
 SETUP_CELL = """\
 from nbplayground import Playground
@@ -45,25 +47,11 @@ DOTS = f"{HEATMAP} .dot"
 
 
 def kernel_state(page) -> dict:
-    run_cell(page, STATE_INDEX)
-    text = cell_output_text(page, STATE_INDEX)
-    try:
-        return json.loads(text.splitlines()[-1])
-    except (ValueError, IndexError):
-        raise AssertionError(f"the state cell printed {text!r}") from None
+    return cell_json(page, STATE_INDEX)
 
 
 def wait_for_kernel(page, predicate, what: str, timeout: float = 20.0) -> dict:
-    """Read the kernel's state until ``predicate`` holds (a click reaches the kernel on
-    its own message, unordered with the cell that reads the state)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        state = kernel_state(page)
-        if predicate(state):
-            return state
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the kernel never showed {what}; last state: {state}")
-        page.wait_for_timeout(300)
+    return wait_for_cell_json(page, STATE_INDEX, predicate, what, timeout)
 
 
 def epoch_shown(page) -> int:

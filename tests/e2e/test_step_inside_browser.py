@@ -19,19 +19,18 @@ picture) and "Done" leave the normal picture as it was.
 from __future__ import annotations
 
 import hashlib
-import json
-import time
 
 from e2e.helpers import (
     DARK_THEME,
     LIGHT_THEME,
-    cell_output_text,
+    cell_json,
     doc_screenshot,
     open_notebook,
     run_all_cells,
     run_cell,
     screenshot,
     set_theme,
+    wait_for_cell_json,
     write_notebook,
 )
 
@@ -90,25 +89,11 @@ READOUT = f"{ROOT} .nbp-weight-editor"
 
 
 def kernel_state(page) -> dict:
-    run_cell(page, STATE_INDEX)
-    text = cell_output_text(page, STATE_INDEX)
-    try:
-        return json.loads(text.splitlines()[-1])
-    except (ValueError, IndexError):
-        raise AssertionError(f"the state cell printed {text!r}") from None
+    return cell_json(page, STATE_INDEX)
 
 
 def wait_for_kernel(page, predicate, what: str, timeout: float = 15.0) -> dict:
-    """Read the kernel's state until ``predicate`` holds (a click reaches the kernel on a
-    subshell, unordered with the cell that reads the state)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        state = kernel_state(page)
-        if predicate(state):
-            return state
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the kernel never showed {what}; last state: {state}")
-        page.wait_for_timeout(300)
+    return wait_for_cell_json(page, STATE_INDEX, predicate, what, timeout)
 
 
 def network_picture(page) -> str:
