@@ -33,6 +33,7 @@ import json
 import os
 from typing import Any
 
+from .config import short_repr as _r
 from .trainer import StateError, Trainer
 
 __all__ = ["FORMAT", "VERSION", "LIMIT_FILE_BYTES", "SaveFileError", "checksum", "to_dict", "from_dict",
@@ -47,15 +48,6 @@ VERSION = 2
 LIMIT_FILE_BYTES = 64 * 2**20
 #: The header keys; everything else is the trainer's state.
 _HEADER = ("format", "version", "sha256")
-
-
-def _r(value, limit: int = 60) -> str:
-    """``repr(value)`` cut to ``limit`` characters; safe for any value (a 10**5000 int)."""
-    try:
-        text = repr(value)
-    except Exception:  # noqa: BLE001 - str() of a huge int, a broken __repr__
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class SaveFileError(ValueError):

@@ -331,13 +331,18 @@ def _integer(name: str, value: Any, minimum: int, rule: str,
     return n
 
 
-def _short(value: Any, limit: int = 80) -> str:
-    """``repr(value)`` cut to ``limit`` characters (a 400-digit int stays readable)."""
+def short_repr(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for error messages: safe for any value
+    (a 10**5000 int beyond str's digit limit, a broken ``__repr__``, a big array)."""
     try:
         text = repr(value)
-    except Exception:  # a repr that fails (or a 10**5000 int beyond the str limit)
+    except Exception:  # noqa: BLE001 - a repr that fails is replaced by the type's name
         text = f"<{type(value).__name__}>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    return short_repr(value, limit)
 
 
 def parameter_count(num_features: int, network_shape: Iterable[int],

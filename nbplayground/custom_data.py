@@ -61,6 +61,7 @@ import numpy as np
 from . import datasets as _datasets
 from . import config as _config
 from .config import DEFAULT_DATASET, LIMIT_PARAMETERS, LIMIT_POINTS, Config, parameter_count
+from .config import short_repr as _short
 
 __all__ = [
     "CustomDataError",
@@ -115,15 +116,6 @@ class CustomDataError(ValueError):
 
 class CustomDataTypeError(CustomDataError, TypeError):
     """An argument of the wrong type (also a ``TypeError``)."""
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    """A repr cut to ``limit`` characters, for error messages about big arrays."""
-    try:
-        text = repr(value)
-    except Exception:  # noqa: BLE001 - a 10**5000 int, a broken __repr__
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # --------------------------------------------------------------------------------------

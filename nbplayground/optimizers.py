@@ -78,6 +78,7 @@ import math
 import numbers
 
 import numpy as np
+from .config import short_repr as _r
 
 __all__ = [
     "COMMON_HYPERPARAMETERS",
@@ -196,15 +197,6 @@ class _Hyperparameter:
 
 #: Most steps a restored state may claim (beyond it ``decay * iterations`` loses integers).
 _MAX_ITERATIONS = 2**53
-
-
-def _r(value, limit: int = 60) -> str:
-    """``repr(value)`` cut to ``limit`` characters; safe for any value (a 10**5000 int)."""
-    try:
-        text = repr(value)
-    except Exception:  # noqa: BLE001 - str() of a huge int, a broken __repr__
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _state_number(key, value) -> float:

@@ -36,6 +36,7 @@ from . import features as _features
 from . import optimizers as _optimizers
 from . import reference as _reference
 from .config import DEFAULT_DATASET, REGENERATE_FIELDS, RESET_FIELDS, Config
+from .config import short_repr as _r
 from .history import History
 from .losses import head_for
 from .network import Network, add_bias_row
@@ -1241,15 +1242,6 @@ class StateError(ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(f"{field}: {message}")
         self.field = field
-
-
-def _r(value, limit: int = 60) -> str:
-    """``repr(value)`` cut to ``limit`` characters; safe for any value (a 10**5000 int)."""
-    try:
-        text = repr(value)
-    except Exception:  # noqa: BLE001 - str() of a huge int, a broken __repr__
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _json_floats(values) -> list:
