@@ -78,6 +78,7 @@ import math
 import numbers
 
 import numpy as np
+
 from .config import short_repr as _r
 
 __all__ = [
