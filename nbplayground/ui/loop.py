@@ -374,6 +374,17 @@ class FrameGate:
     ``v // 1000``.  A timer tick also only fires when the browser's main
     thread is free, so a saturated browser sends fewer acks.
 
+    The timer ticks every 100 ms, not once a frame: each message from the
+    browser is a shell request to the kernel, which ipykernel brackets with a
+    "busy" and an "idle" status message that the server relays and JupyterLab
+    draws in its kernel indicator.  At one tick per frame (30 ms) that traffic
+    was a large share of the machine's work (benchmarks/live.py: the server and
+    browser processes at 0.17 and 0.16 of a core, the page's main thread at
+    0.51; at 100 ms 0.11, 0.10 and 0.42, and the kernel trains about 25 % more
+    epochs a second on a 2-core machine).  Eight frames in flight (about 0.3 s
+    at 28 frames a second) then keep the frames flowing between two ticks while
+    still bounding how far the picture can lag.
+
     :meth:`ready` is True while at most ``max_in_flight`` frames are
     unacknowledged.  Until the first tick arrives (no front end, or a test
     without a browser) frames are never held; if ticks stop for
@@ -391,7 +402,7 @@ class FrameGate:
     WRAP = 1_000_000
     _SCALE = 1000
 
-    def __init__(self, *, interval_ms: int = 30, max_in_flight: int = 4,
+    def __init__(self, *, interval_ms: int = 100, max_in_flight: int = 8,
                  stall_seconds: float = 2.0, idle_seconds: float = 5.0,
                  clock: Callable[[], float] = time.monotonic):
         import ipywidgets as widgets  # only the gate needs widgets

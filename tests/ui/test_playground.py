@@ -281,7 +281,7 @@ async def test_a_browser_that_falls_behind_gets_fewer_frames(pg):
     pg.play()
     assert pg._gate.widget.playing          # the browser's ack timer runs while playing
     pg._gate.widget.set_state({"value": 1})  # a browser is there ...
-    await asyncio.sleep(0.5)                 # ... but never acknowledges a frame
+    await asyncio.sleep(0.8)                 # ... but never acknowledges a frame
     frames, epoch = pg.loop.frames, pg.trainer.epoch
     assert frames <= pg._gate.max_in_flight + 1
     assert pg.loop.held > 5 and epoch > 10
