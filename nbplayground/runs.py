@@ -62,7 +62,7 @@ def _format_value(field: str, value) -> str:
     if field == "seed":
         return f"seed {value}"
     if field == "learning_rate":
-        return f"lr={js_number(value)}"
+        return f"learning rate {js_number(value)}"
     if field == "batch_size":
         return f"batch {value}"
     if field == "network_shape":
@@ -271,7 +271,7 @@ class Runs:
 
     @property
     def labels(self) -> list:
-        """What differs between the runs, one short string per run ("adam", "lr=0.3")."""
+        """What differs between the runs, one short string per run ("adam", "learning rate 0.3")."""
         return list(self._labels)
 
     @property

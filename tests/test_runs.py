@@ -239,12 +239,13 @@ def test_same_start_shares_data_and_initial_weights():
     runs = Runs.vary(base, same_start=False, learning_rate=[0.03, 0.1])
     assert runs.configs[0].seed == "start" and runs.configs[1].seed != "start"
     assert not np.array_equal(runs[0].data.train_x, runs[1].data.train_x)
-    assert runs.labels[1].startswith("lr=0.1, seed ")
+    assert runs.labels[1].startswith("learning rate 0.1, seed ")
 
 
 def test_vary_product_and_labels():
     runs = Runs.vary(Config(seed="p"), optimizer=["sgd", "adam"], learning_rate=[0.03, 0.3])
-    assert runs.labels == ["sgd, lr=0.03", "sgd, lr=0.3", "adam, lr=0.03", "adam, lr=0.3"]
+    assert runs.labels == ["sgd, learning rate 0.03", "sgd, learning rate 0.3", "adam, learning rate 0.03",
+                           "adam, learning rate 0.3"]
     assert [(c.optimizer, c.learning_rate) for c in runs.configs] == [
         ("sgd", 0.03), ("sgd", 0.3), ("adam", 0.03), ("adam", 0.3)]
     assert Runs.vary(Config(seed="p"), batch_size=[1, 30]).labels == ["batch 1", "batch 30"]

@@ -187,5 +187,6 @@ def test_twenty_seeds(page, jupyter_server):
     error.wait_for(state="visible", timeout=10_000)
     state = kernel_state(page)
     assert "fast" in state["errors"]["learning_rate"]
-    assert state["labels"] == ["lr=0.003", "lr=0.03", "lr=0.3"]
+    assert state["labels"] == ["learning rate 0.003", "learning rate 0.03",
+                               "learning rate 0.3"]
     assert page.console_errors == [], page.console_errors

@@ -109,7 +109,8 @@ def test_vary_dropdown_and_values_build_the_runs(make):
     c.vary_dropdown.value = "learning_rate"
     c.value_controls["learning_rate"].value = "0.003, 0.03, 0.3, 1"
     assert [t.config.learning_rate for t in c.runs] == [0.003, 0.03, 0.3, 1.0]
-    assert c.runs.labels == ["lr=0.003", "lr=0.03", "lr=0.3", "lr=1"]
+    assert c.runs.labels == ["learning rate 0.003", "learning rate 0.03",
+                            "learning rate 0.3", "learning rate 1"]
 
     c.vary_dropdown.value = "batch_size"
     c.value_controls["batch_size"].value = "1, 30"
