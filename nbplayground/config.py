@@ -48,7 +48,8 @@ __all__ = [
     # errors
     "ConfigError", "ConfigTypeError",
     # the state
-    "Config", "random_seed", "is_hideable", "js_number",
+    "Config", "random_seed", "is_hideable", "js_number", "check_real",
+    "OPTIMIZER_SETTING_RULES", "check_optimizer_setting",
     # choices
     "PROBLEMS", "PLAYGROUND_DATASETS", "MULTICLASS_DATASETS", "DATASETS",
     "DATASETS_BY_PROBLEM", "DEFAULT_DATASET", "FEATURES", "FEATURE_URL_KEYS",
@@ -301,8 +302,15 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not _is_bool(value)
 
 
-def _real(name: str, value: Any, rule: str, ok) -> float:
-    """A finite real number (int, float or numpy scalar) for which ``ok(x)`` holds."""
+def check_real(name: str, value: Any, rule: str, ok=lambda x: True) -> float:
+    """``value`` as a float if it is a finite real number (int, float or NumPy scalar, not
+    a bool) for which ``ok(x)`` holds; else :class:`ConfigError` (:class:`ConfigTypeError`
+    for a value that is not a number) saying ``{name}={value}: must be {rule}``.
+
+    Config's own check of every number field, public so that the engine's other
+    arguments (``Trainer.step(seconds=...)``, ``study(target=...)``) take numbers
+    exactly as Config does.
+    """
     if not _is_number(value):
         raise ConfigTypeError(f"{name}={_short(value)}: must be {rule}", name, value)
     try:
@@ -314,10 +322,37 @@ def _real(name: str, value: Any, rule: str, ok) -> float:
     return x
 
 
-def _optional_real(name: str, value: Any, rule: str, ok) -> float | None:
+def _optional_real(name: str, value: Any, rule: str, ok,
+                   none: str = " (or None for the default)") -> float | None:
+    """None, or a number as :func:`check_real`; ``none`` (added to ``rule``) says what
+    None means."""
     if value is None:
         return None
-    return _real(name, value, rule + " (or None for the default)", ok)
+    return check_real(name, value, rule + none, ok)
+
+
+#: Config's rule for each optimizer setting it holds: (what is allowed, test).  Stricter
+#: than Keras where Keras allows a useless or runaway value (learning_rate 0, momentum 1).
+OPTIMIZER_SETTING_RULES = MappingProxyType({
+    "learning_rate": ("a finite number > 0", lambda x: x > 0),
+    "decay": ("a finite number >= 0", lambda x: x >= 0),
+    "momentum": ("a number in [0, 1)", lambda x: 0 <= x < 1),
+    "rho": ("a number in [0, 1)", lambda x: 0 <= x < 1),
+    "epsilon": ("a finite number > 0", lambda x: x > 0),
+    "beta_1": ("a number in [0, 1)", lambda x: 0 <= x < 1),
+    "beta_2": ("a number in [0, 1)", lambda x: 0 <= x < 1),
+})
+
+
+def check_optimizer_setting(name: str, value: Any) -> float:
+    """``value`` as a float if Config allows it for the optimizer setting ``name`` (a key
+    of :data:`OPTIMIZER_SETTING_RULES`), else :class:`ConfigError` naming both.
+
+    One rule for every place an optimizer is set up: Config, and
+    :class:`~nbplayground.descent.Descent` with its own settings.
+    """
+    rule, ok = OPTIMIZER_SETTING_RULES[name]
+    return check_real(name, value, rule, ok)
 
 
 def _integer(name: str, value: Any, minimum: int, rule: str,
@@ -536,14 +571,14 @@ class Config:
         problem, dataset = _resolve_problem_dataset(self.problem, self.dataset)
         put("problem", problem)
         put("dataset", dataset)
-        put("noise", _real("noise", self.noise,
-                           f"a number in [0, {MAX_URL_NOISE}] (percent; the UI offers "
-                           f"{NOISE_RANGE[0]}..{NOISE_RANGE[1]} in steps of {NOISE_STEP})",
-                           lambda x: 0 <= x <= MAX_URL_NOISE))
+        put("noise", check_real("noise", self.noise,
+                                f"a number in [0, {MAX_URL_NOISE}] (percent; the UI offers "
+                                f"{NOISE_RANGE[0]}..{NOISE_RANGE[1]} in steps of "
+                                f"{NOISE_STEP})", lambda x: 0 <= x <= MAX_URL_NOISE))
         low, high = TRAIN_PERCENT_RANGE
-        put("train_percent", _real("train_percent", self.train_percent,
-                                   f"a number in [{low}, {high}] (percent)",
-                                   lambda x: low <= x <= high))
+        put("train_percent", check_real("train_percent", self.train_percent,
+                                        f"a number in [{low}, {high}] (percent)",
+                                        lambda x: low <= x <= high))
         put("batch_size", _integer("batch_size", self.batch_size, 1,
                                    f"an integer >= 1 and <= {LIMIT_BATCH_SIZE} (LIMIT_BATCH_SIZE)",
                                    LIMIT_BATCH_SIZE))
@@ -587,31 +622,24 @@ class Config:
 
         put("activation", _choice("activation", self.activation, HIDDEN_ACTIVATIONS,
                                   "an activation"))
-        put("learning_rate", _real("learning_rate", self.learning_rate,
-                                   "a finite number > 0", lambda x: x > 0))
+        put("learning_rate", check_optimizer_setting("learning_rate", self.learning_rate))
         put("regularization", _choice("regularization", self.regularization,
                                       REGULARIZATIONS, "a regularization (None = none)"))
-        put("regularization_rate", _real("regularization_rate", self.regularization_rate,
-                                         "a finite number >= 0", lambda x: x >= 0))
+        put("regularization_rate", check_real("regularization_rate",
+                                              self.regularization_rate,
+                                              "a finite number >= 0", lambda x: x >= 0))
         put("seed", _seed(self.seed))
         put("init", _choice("init", self.init, INITIALIZERS, "an initializer"))
         put("show_test_data", _boolean("show_test_data", self.show_test_data))
         put("discretize", _boolean("discretize", self.discretize))
 
         put("optimizer", _choice("optimizer", self.optimizer, OPTIMIZERS, "an optimizer"))
-        put("momentum", _real("momentum", self.momentum, "a number in [0, 1)",
-                              lambda x: 0 <= x < 1))
+        put("momentum", check_optimizer_setting("momentum", self.momentum))
         put("nesterov", _boolean("nesterov", self.nesterov))
-        put("decay", _real("decay", self.decay, "a finite number >= 0",
-                           lambda x: x >= 0))
-        put("rho", _optional_real("rho", self.rho, "a number in [0, 1)",
-                                  lambda x: 0 <= x < 1))
-        put("epsilon", _optional_real("epsilon", self.epsilon, "a finite number > 0",
-                                      lambda x: x > 0))
-        put("beta_1", _optional_real("beta_1", self.beta_1, "a number in [0, 1)",
-                                     lambda x: 0 <= x < 1))
-        put("beta_2", _optional_real("beta_2", self.beta_2, "a number in [0, 1)",
-                                     lambda x: 0 <= x < 1))
+        put("decay", check_optimizer_setting("decay", self.decay))
+        for name in ("rho", "epsilon", "beta_1", "beta_2"):
+            rule, ok = OPTIMIZER_SETTING_RULES[name]
+            put(name, _optional_real(name, getattr(self, name), rule, ok))
 
         loss = _default_loss(dataset) if self.loss is None else \
             _choice("loss", self.loss, LOSSES, "a loss")
@@ -625,8 +653,8 @@ class Config:
         put("loss", loss)
         put("epochs_per_second", _optional_real(
             "epochs_per_second", self.epochs_per_second,
-            f"a finite number > 0 (Playground's pace is {PLAYGROUND_EPOCHS_PER_SECOND}); "
-            f"None means as fast as possible", lambda x: x > 0))
+            f"a finite number > 0 (Playground's pace is {PLAYGROUND_EPOCHS_PER_SECOND}), "
+            f"or None for as fast as possible", lambda x: x > 0, none=""))
         outputs = self.num_classes if (self.num_classes or 2) > 2 else 1
         count = parameter_count(len(self.features), self.network_shape, outputs)
         if count > LIMIT_PARAMETERS:

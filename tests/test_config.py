@@ -17,6 +17,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -259,6 +260,33 @@ def test_wrong_types(kwargs, fragments):
     with pytest.raises(ConfigTypeError) as e:
         Config(seed="1", **kwargs)
     assert_error(e, *fragments)
+
+
+def test_what_none_means_is_said_once_and_right():
+    """epochs_per_second=None is 'as fast as possible', not 'the default' (60): the
+    message used to say both."""
+    with pytest.raises(ConfigError) as e:
+        Config(seed="1", epochs_per_second=0)
+    assert_error(e, "epochs_per_second=0", "> 0", "None for as fast as possible")
+    assert "default" not in str(e.value)
+    with pytest.raises(ConfigError) as e:   # where None is the default, it says so
+        Config(seed="1", rho=1)
+    assert_error(e, "rho=1", "[0, 1)", "None for the default")
+
+
+def test_optimizer_setting_rules_are_configs_own():
+    from nbplayground.config import OPTIMIZER_SETTING_RULES, check_optimizer_setting
+    for name, (rule, ok) in OPTIMIZER_SETTING_RULES.items():
+        assert name in Config.__dataclass_fields__
+        assert check_optimizer_setting(name, np.float32(0.5)) == 0.5
+        for bad in (-1.0, 1.0, math.inf):
+            if not ok(bad) or not math.isfinite(bad):
+                with pytest.raises(ConfigError, match=re.escape(f"{name}={bad!r}: must be {rule}")):
+                    check_optimizer_setting(name, bad)
+                with pytest.raises(ConfigError, match=re.escape(f"{name}={bad!r}")):
+                    Config(seed="1", **{name: bad})
+        with pytest.raises(ConfigTypeError, match=f"{name}=True"):
+            check_optimizer_setting(name, True)
 
 
 def test_positional_arguments_are_refused():
