@@ -4,7 +4,7 @@
 the engine's conventions:
 
 * ``X``: array-like of shape (n, 2), finite numbers: the points (x₁, x₂);
-* ``y``: n finite numbers, the labels.
+* ``y``: n finite numbers within ±:data:`LIMIT_LABEL`, the labels.
 
 The problem type is inferred from the labels, or given:
 
@@ -79,6 +79,7 @@ __all__ = [
     "fit_config",
     "LIMIT_POINTS",
     "LIMIT_COORDINATE",
+    "LIMIT_LABEL",
     "empty",
     "add_point",
     "add_points",
@@ -99,6 +100,12 @@ MARGIN = 0.1
 #: Largest coordinate |x₁|, |x₂| of a point: its features (x², x·y) stay finite, also in
 #: the float32 grid the widget draws.
 LIMIT_COORDINATE = 1e12
+#: Largest label |y| (a regression target, or a class's number before it is encoded).
+#: Playground's targets lie in [-1, 1]; a million leaves room for targets in everyday
+#: units while the squared loss (at most ~1e12 per point) and its gradients stay far from
+#: overflow.  Beyond some 1e154 the very first loss is infinite and the run is "diverged"
+#: for good (reset draws new weights, not new labels): rescale such targets instead.
+LIMIT_LABEL = 1e6
 
 
 # --------------------------------------------------------------------------------------
@@ -264,9 +271,10 @@ def _as_number_array(value: Any, name: str) -> np.ndarray:
         try:
             return array.astype(np.float64)
         except OverflowError:
+            limit = (f"±{LIMIT_COORDINATE:g} for points" if name in ("X", "xy")
+                     else f"±{LIMIT_LABEL:g} for labels")
             raise CustomDataError(f"{name}: holds a number too large for a float "
-                                  f"(at most ±{LIMIT_COORDINATE:g} for points)", name,
-                                  None) from None
+                                  f"(at most {limit})", name, None) from None
     first = array.ravel()[0].item() if array.size else None
     raise CustomDataTypeError(
         f"{name}: must hold numbers; got dtype {array.dtype} (first value {first!r})"
@@ -328,7 +336,16 @@ def _numbers(value: Any, name: str, n: int) -> np.ndarray:
         index = _first_bad(floats)
         raise CustomDataError(f"{name}[{index}]={float(floats[index])!r}: labels must be "
                               f"finite (no NaN or infinity)", name, float(floats[index]))
+    if floats.size and np.abs(floats).max() > LIMIT_LABEL:
+        index = int(np.flatnonzero(np.abs(floats) > LIMIT_LABEL)[0])
+        raise CustomDataError(f"{name}[{index}]={float(floats[index]):g}: {_LABEL_RULE}", name,
+                              float(floats[index]))
     return floats
+
+
+_LABEL_RULE = (f"labels must be within ±{LIMIT_LABEL:g} (LIMIT_LABEL, which keeps the "
+               f"squared loss far from overflow); rescale them, e.g. divide by their "
+               f"standard deviation, or encode classes as 0..K-1")
 
 
 def _check_engine_labels(labels: np.ndarray, num_classes: int, name: str) -> None:
@@ -413,7 +430,8 @@ def validate(data: Any, problem: str | None = None) -> CustomData:
 
     Raises :class:`CustomDataError` (a ValueError; :class:`CustomDataTypeError`,
     also a TypeError, for wrong types) naming the argument, the value given
-    and what is allowed: X not of shape (n, 2); NaN or infinity in X or y;
+    and what is allowed: X not of shape (n, 2); NaN or infinity in X or y; a label
+    beyond ±:data:`LIMIT_LABEL`;
     lengths that differ; fewer than 2 points; labels that are not numbers; a
     single class; more than 8 classes; non-integer labels for classification;
     an unknown problem.
@@ -447,7 +465,7 @@ def validate(data: Any, problem: str | None = None) -> CustomData:
     if problem is None:
         if k == 1 and integral:
             raise CustomDataError(
-                f"y: every label is {_name(values[0], is_bool)!r}, a single class; "
+                f"y: every label is {_short(_name(values[0], is_bool))}, a single class; "
                 f"classification needs at least 2 classes (for a constant regression "
                 f"target pass problem='regression')", "y", values.tolist())
         binary = k == 2 and (set(values.tolist()) <= {-1.0, 1.0}
@@ -465,12 +483,12 @@ def validate(data: Any, problem: str | None = None) -> CustomData:
                 f"problem='regression'", "y", labels[index])
         if k == 1:
             raise CustomDataError(
-                f"y: every label is {_name(values[0], is_bool)!r}, a single class; "
+                f"y: every label is {_short(_name(values[0], is_bool))}, a single class; "
                 f"classification needs at least 2 classes", "y", values.tolist())
         if k > MAX_CLASSES:
             raise CustomDataError(
                 f"y has {k} classes ({_short(values.astype(int).tolist())}); at most "
-                f"{MAX_CLASSES} are allowed", "y", k)
+                f"{MAX_CLASSES} are supported (MAX_CLASSES, one colour each)", "y", k)
 
     if problem == "regression":
         custom = CustomData(xy, labels, "regression", None, (), fit_domain(xy))
@@ -553,6 +571,8 @@ def _coordinate(value: Any, name: str) -> float:
     if name in ("x", "y") and abs(value) > LIMIT_COORDINATE:
         raise CustomDataError(f"{name}={value!r}: must be within ±{LIMIT_COORDINATE:g} "
                               f"(LIMIT_COORDINATE)", name, value)
+    if name == "label" and abs(value) > LIMIT_LABEL:
+        raise CustomDataError(f"{name}={value:g}: {_LABEL_RULE}", name, value)
     return value
 
 
@@ -560,8 +580,8 @@ def add_point(custom: CustomData, x: float, y: float, label: float) -> CustomDat
     """A new data set: ``custom`` with the point (x, y) appended.
 
     ``label`` is in the engine's convention: -1 or +1 for two classes, the
-    class number 0..K-1 for K classes, any finite number for regression.  The
-    domain is kept when the point lies inside it (the view does not jump
+    class number 0..K-1 for K classes, any finite number within ±:data:`LIMIT_LABEL`
+    for regression.  The domain is kept when the point lies inside it (the view does not jump
     under the pointer); otherwise it grows to a square holding both the old
     domain and :func:`fit_domain` of the new set.
     """
@@ -580,8 +600,9 @@ def add_points(custom: CustomData, xy: Any, labels: Any) -> CustomData:
     """A new data set: ``custom`` with the points ``xy`` (m, 2) and their ``labels``
     (m,) appended, in order.
 
-    ``labels`` are in the engine's convention, as for :func:`add_point`; each
-    coordinate is finite and within ±:data:`LIMIT_COORDINATE`, and the set stays
+    ``labels`` are in the engine's convention, as for :func:`add_point`, and within
+    ±:data:`LIMIT_LABEL`; each coordinate is finite and within ±:data:`LIMIT_COORDINATE`,
+    and the set stays
     within :data:`~nbplayground.config.LIMIT_POINTS`.  The domain grows as in
     :func:`add_point` (kept while every new point lies inside it).  Raises
     :class:`CustomDataError` naming ``xy`` or ``labels``; ``custom`` is not changed.

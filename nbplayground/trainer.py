@@ -147,7 +147,11 @@ class Trainer:
                 config = config.replace(**changes)
         custom = None
         if data is not None:
-            custom = _custom.validate(data)
+            # an explicit classification reads the labels as classes (validate then names
+            # their count), however many there are; regression is never forced on classes
+            asked = "classification" if "problem" in explicit and \
+                config.problem == "classification" else None
+            custom = _custom.validate(data, problem=asked)
             config = _custom.fit_config(custom, config, keep=explicit)
         self._setup(config, custom)
 
@@ -920,7 +924,8 @@ class Trainer:
         Raises :class:`~nbplayground.custom_data.CustomDataError` (a ValueError;
         also a TypeError for wrong types) naming ``xy``, ``labels`` or ``to``: the
         shape, a coordinate beyond ``LIMIT_COORDINATE`` or not finite, a label that is
-        not one of the classes, more than ``LIMIT_POINTS`` points in all.  A refused
+        not one of the classes or beyond ``LIMIT_LABEL``, more than ``LIMIT_POINTS`` points
+        in all.  A refused
         edit leaves the trainer exactly as it was.
         """
         if to not in ("train", "test"):

@@ -96,6 +96,7 @@ def test_a_constant_regression_target_is_fine_when_asked_for():
 def test_more_than_eight_classes():
     message, exc = _error((X10, np.arange(10)), "classification")
     assert exc.field == "y" and "10 classes" in message and "at most 8" in message
+    assert "MAX_CLASSES" in message
 
 
 def test_nine_integer_values_are_inferred_as_regression():
@@ -531,6 +532,38 @@ def test_coordinates_have_a_limit():
     assert validate(([[0.0, 0.0], [cd.LIMIT_COORDINATE, 1.0]], [0, 1])).n == 2
 
 
+def test_labels_have_a_limit():
+    """Targets of 1e200 made the first loss infinite: the run was 'diverged' for good."""
+    X = RNG.normal(size=(50, 2))
+    for y, problem in ((X[:, 0] * 1e200, None), (np.full(50, 1e200), None),
+                       (X[:, 0] * 1e7, "regression"), ([0, 10**7] * 25, "classification")):
+        with pytest.raises(CustomDataError, match="LIMIT_LABEL") as info:
+            validate((X, y), problem)
+        message = str(info.value)
+        assert info.value.field == "y" and f"±{cd.LIMIT_LABEL:g}" in message
+        assert len(message) < 300                       # no 200-digit number in it
+    top = validate((X, X[:, 0] / np.abs(X[:, 0]).max() * cd.LIMIT_LABEL))
+    assert top.problem == "regression" and np.abs(top.labels).max() == cd.LIMIT_LABEL
+    reg = empty("regression")
+    with pytest.raises(CustomDataError, match="label=-1e\\+07: labels must be within") as info:
+        add_point(reg, 0.0, 0.0, -1e7)
+    assert info.value.field == "label"
+    with pytest.raises(CustomDataError, match="LIMIT_LABEL") as info:
+        cd.add_points(reg, [[0.0, 0.0], [1.0, 1.0]], [1.0, 1e300])
+    assert info.value.field == "labels" and "labels[1]=1e+300" in str(info.value)
+    with pytest.raises(CustomDataError, match="at most ±1e\\+06 for labels"):
+        validate((X[:2], np.array([1, 10**400], dtype=object)), "regression")
+    data = validate((X, X[:, 0])).to_dict()
+    data["labels"][3] = 1e200
+    with pytest.raises(CustomDataError, match="LIMIT_LABEL"):
+        CustomData.from_dict(data)
+
+
+def test_a_single_class_of_a_big_number_is_named_briefly():
+    message, _ = _error((X10, np.full(10, 123456)))
+    assert "every label is 123456, a single class" in message
+
+
 def test_huge_python_ints_are_a_custom_data_error():
     with pytest.raises(CustomDataError) as info:
         validate(([[0, 0], [10**400, 1]], [0, 1]))
@@ -663,6 +696,7 @@ def test_the_first_point_on_a_playground_dataset_makes_it_your_own():
     ([[0.0, 0.0]], [2], "train", "labels"),                # a third class on two
     ([[math.nan, 0.0]], [1], "train", "xy"),
     ([[1e13, 0.0]], [1], "train", "xy"),                   # beyond LIMIT_COORDINATE
+    ([[0.0, 0.0]], [1e300], "train", "labels"),            # beyond LIMIT_LABEL
     ([0.0, 0.0], [1], "train", "xy"),                      # one point is [[x, y]]
     ([[0.0, 0.0], [1.0, 1.0]], [1], "train", "labels"),    # lengths differ
     ([["a", 0.0]], [1], "train", "xy"),

@@ -452,6 +452,33 @@ def test_too_many_points_are_refused():
     assert info.value.field == "X"
 
 
+def test_huge_regression_targets_are_refused_before_anything_changes():
+    """1e200 targets used to give a trainer 'diverged' before its first step, for good."""
+    X = np.random.default_rng(0).normal(size=(50, 2))
+    with pytest.raises(ValueError, match=r"y\[0\]=1\.2573e\+199: .*LIMIT_LABEL") as info:
+        Trainer(data=(X, X[:, 0] * 1e200), seed="a")
+    assert info.value.field == "y"
+    t = Trainer(problem="regression", seed="demo")
+    before = json.dumps(t.state(), sort_keys=True)
+    with pytest.raises(ValueError, match="LIMIT_LABEL") as info:
+        t.add_points([[1, 2]], [1e300])
+    assert info.value.field == "labels"
+    assert json.dumps(t.state(), sort_keys=True) == before and t.custom_data is None
+    assert t.step() == 1 and not t.diverged
+
+
+def test_explicit_classification_names_a_class_count_beyond_the_palette():
+    X = np.random.default_rng(0).normal(size=(50, 2))
+    with pytest.raises(ValueError, match=r"y has 9 classes .*at most 8 .*MAX_CLASSES") as info:
+        Trainer(data=(X, np.arange(50) % 9), problem="classification", seed="a")
+    assert info.value.field == "y"
+    # explicit classification also reads two integers other than 0/1 as classes
+    t = Trainer(data=(X, np.arange(50) % 2 * 3 + 2), problem="classification", seed="a")
+    assert t.num_classes == 2 and t.custom_data.class_names == (2, 5)
+    # without it nine integers are regression targets, as the inference rule says
+    assert Trainer(data=(X, np.arange(50) % 9), seed="a").config.problem == "regression"
+
+
 def test_a_picture_beyond_float32_is_a_divergence_in_that_same_frame():
     t = Trainer(Config(seed="1", problem="regression", network_shape=(1,),
                        activation="linear"))
