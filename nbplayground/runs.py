@@ -42,9 +42,9 @@ import time
 import numpy as np
 
 from . import stacked as _stacked
-from .config import Config, js_number
+from .config import Config, check_real, js_number
 from .seedrandom import SeedRandom, new_seed
-from .trainer import Trainer
+from .trainer import Trainer, check_epochs, check_seconds
 
 __all__ = ["Runs", "Study", "study", "LIMIT_RUNS"]
 
@@ -328,12 +328,8 @@ class Runs:
         runs).  A run that diverges stops there; the others go on.  When every run has
         diverged nothing runs and 0 is returned.
         """
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"epochs={epochs!r}: must be an integer >= 0")
-        if seconds is not None and (isinstance(seconds, bool)
-                                    or not isinstance(seconds, (int, float))
-                                    or not seconds >= 0):  # NaN too
-            raise ValueError(f"seconds={seconds!r}: must be a number >= 0 or None")
+        check_epochs(epochs)
+        seconds = check_seconds(seconds)
         deadline = None if seconds is None else time.perf_counter() + seconds
         done = 0
         if epochs == 0:
@@ -470,12 +466,9 @@ def study(config: Config, seeds=20, target: float = 0.1, epochs: int = 1000) -> 
     """
     if not isinstance(config, Config):
         raise TypeError(f"config must be a Config, got {type(config).__name__}")
-    if isinstance(target, bool) or not isinstance(target, (int, float)) \
-            or not math.isfinite(target) or target <= 0:
-        raise ValueError(f"target={target!r}: must be a finite number > 0 (a loss is never "
-                         "below 0, so no seed could reach it)")
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ValueError(f"epochs={epochs!r}: must be an integer >= 0")
+    target = check_real("target", target, "a finite number > 0 (a loss is never below 0, "
+                        "so no seed could reach it)", lambda x: x > 0)
+    epochs = check_epochs(epochs)
     runs = Runs.seeds(config, seeds)
     first = [None] * len(runs)
     _scan_first(runs, first, target, 0)

@@ -35,7 +35,7 @@ from . import datasets as _datasets
 from . import features as _features
 from . import optimizers as _optimizers
 from . import reference as _reference
-from .config import DEFAULT_DATASET, REGENERATE_FIELDS, RESET_FIELDS, Config
+from .config import DEFAULT_DATASET, REGENERATE_FIELDS, RESET_FIELDS, Config, check_real
 from .config import short_repr as _r
 from .history import History
 from .losses import head_for
@@ -386,10 +386,8 @@ class Trainer:
         :class:`DivergedError` (reset to recover).  After :meth:`step_batch`
         calls that stopped mid-epoch, the first epoch is the rest of that one.
         """
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"epochs={epochs!r}: must be an integer >= 0")
-        if seconds is not None and not (isinstance(seconds, (int, float)) and seconds >= 0):
-            raise ValueError(f"seconds={seconds!r}: must be a number >= 0 or None")
+        check_epochs(epochs)
+        seconds = check_seconds(seconds)
         if epochs and self._waiting is not None:
             raise self._waiting_error()
         if self.diverged:
@@ -1235,6 +1233,25 @@ class Trainer:
 class WeightIndexError(IndexError, ValueError):
     """``set_weight``/``set_bias`` got a layer or node that does not exist (an IndexError
     for indexing, and a ValueError like every other refused input)."""
+
+
+def check_epochs(epochs) -> int:
+    """``epochs`` as an int if it is an integer >= 0 (int or NumPy integer, not a bool),
+    else ValueError naming it: the epoch count of :meth:`Trainer.step`, ``Runs.step`` and
+    ``study``."""
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"epochs={_r(epochs)}: must be an integer >= 0")
+    return int(epochs)
+
+
+def check_seconds(seconds) -> float | None:
+    """The time budget of :meth:`Trainer.step` and ``Runs.step``: None, or a real number
+    >= 0 taken as Config takes numbers (int, float or NumPy scalar; not a bool, NaN or
+    infinity), else a ValueError (also a TypeError for a wrong type) naming it."""
+    if seconds is None:
+        return None
+    return check_real("seconds", seconds, "a finite number >= 0, or None for no time limit",
+                      lambda x: x >= 0)
 
 
 def _is_int(value) -> bool:

@@ -208,6 +208,23 @@ def test_step_with_a_time_budget():
     assert runs.epoch == 1
 
 
+def test_runs_step_and_study_take_numbers_as_config_does():
+    """seconds=np.float32(...) and target=np.float32(...) used to be refused."""
+    runs = Runs.seeds(Config(seed="t", network_shape=(2,)), 2)
+    assert runs.step(2, seconds=np.float32(10.0)) == 2
+    for bad in (True, np.True_, math.inf):
+        with pytest.raises(ValueError, match=r"seconds=.*: must be a finite number >= 0"):
+            runs.step(1, seconds=bad)
+    assert runs.epoch == 2
+    s = study(Config(seed="t", network_shape=(2,)), seeds=2, epochs=3,
+              target=np.float32(0.5))
+    assert s.target == pytest.approx(0.5) and type(s.target) is float
+    assert study(Config(seed="t", network_shape=(2,)), seeds=2, epochs=np.int64(3)).epochs == 3
+    for bad in (True, np.True_, "0.1"):
+        with pytest.raises(TypeError, match=r"target=.*: must be a finite number > 0"):
+            study(Config(seed="t"), seeds=2, target=bad, epochs=1)
+
+
 # -- same start ----------------------------------------------------------------------------
 
 

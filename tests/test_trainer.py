@@ -208,6 +208,20 @@ def test_step_arguments_and_time_budget():
     assert t.step(0) == 0
 
 
+def test_step_takes_seconds_as_config_takes_numbers():
+    """NumPy floats used to be refused and True accepted; Runs.step refused True."""
+    t = Trainer(Config(seed="steps"))
+    assert t.step(3, seconds=np.float32(10.0)) == 3
+    assert t.step(1, seconds=np.int64(0)) == 1
+    for bad in (True, np.True_, "1", math.nan, math.inf, -0.5):
+        with pytest.raises(ValueError, match=r"seconds=.*: must be a finite number >= 0, or "
+                                              r"None for no time limit"):
+            t.step(1, seconds=bad)
+    with pytest.raises(TypeError, match="seconds=True"):    # a wrong type is a TypeError too
+        t.step(1, seconds=True)
+    assert t.epoch == 4, "refused steps change nothing"
+
+
 def test_history_is_bounded_and_keeps_recent_epochs():
     h = History(capacity=100, recent=50)
     for e in range(10_000):
