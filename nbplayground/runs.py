@@ -15,8 +15,8 @@ Seeds
 :meth:`Runs.seeds` with a count ``n`` takes the config's own seed as run 0 and draws the
 other ``n - 1`` seeds from Playground's random stream seeded with it, the way Playground's
 Regenerate draws a new seed (``new_seed``: ``rand().toFixed(5)``, e.g. ``"0.41783"``).  The
-seeds are therefore a deterministic function of ``config.seed``; pass a list of seed strings
-to choose them yourself.
+seeds are therefore a deterministic function of ``config.seed``; pass a list of distinct
+seeds (strings, or ints as ``Config(seed=...)`` takes them) to choose them yourself.
 
 Same start
 ----------
@@ -38,11 +38,13 @@ import html
 import itertools
 import math
 import time
+from collections import Counter
+from collections.abc import Mapping
 
 import numpy as np
 
 from . import stacked as _stacked
-from .config import Config, check_real, js_number
+from .config import Config, ConfigError, check_real, js_number, short_repr
 from .seedrandom import SeedRandom, new_seed
 from .trainer import Trainer, check_epochs, check_seconds
 
@@ -89,14 +91,19 @@ def _labels_for(configs) -> list:
     return [", ".join(_format_value(f, getattr(c, f)) for f in differing) for c in configs]
 
 
-def _seed_list(config: Config, n) -> list:
-    """``n`` seeds: a count (run 0 = config.seed, then draws of its stream) or a list."""
-    if isinstance(n, (bool, np.bool_)):
-        raise ValueError(f"n={n!r}: must be a count >= 1 or a list of seed strings")
-    if isinstance(n, (int, np.integer)):
+def _seed_list(config: Config, n, name: str = "n") -> list:
+    """``n`` seeds: a count (run 0 = config.seed, then draws of its stream) or a list of
+    distinct seeds, each read as ``Config.seed`` reads one (an int is its decimal string).
+    ``name`` is the caller's parameter, which the errors name."""
+    rule = "must be a count >= 1 or a list of seeds (strings such as '0.41783', or ints)"
+    count = isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_))
+    listed = hasattr(n, "__iter__") and not isinstance(n, (str, bytes, Mapping))
+    if not (count or listed):  # a mapping's keys would pass for seeds
+        raise TypeError(f"{name}={short_repr(n)}: {rule}")
+    if count:
         if not 1 <= n <= LIMIT_RUNS:
-            raise ValueError(f"n={n!r}: must be a count 1..{LIMIT_RUNS} (LIMIT_RUNS) "
-                             "or a list of seed strings")
+            raise ValueError(f"{name}={n!r}: must be a count 1..{LIMIT_RUNS} (LIMIT_RUNS) "
+                             "or a list of seeds")
         rand = SeedRandom(config.seed)
         seeds = [config.seed]
         while len(seeds) < n:
@@ -104,15 +111,21 @@ def _seed_list(config: Config, n) -> list:
             if s not in seeds:
                 seeds.append(s)
         return seeds
-    if isinstance(n, str) or not hasattr(n, "__iter__"):
-        raise ValueError(f"n={n!r}: must be a count >= 1 or a list of seed strings")
-    seeds = list(n)
-    if not seeds:
-        raise ValueError("seeds=[]: give at least one seed string")
-    for s in seeds:
-        if not isinstance(s, str):
-            raise ValueError(f"seed {s!r} ({type(s).__name__}): seeds must be strings, "
-                             "as Playground's (e.g. '0.41783')")
+    given = list(n)
+    if not given:
+        raise ValueError(f"{name}=[]: give at least one seed")
+    if len(given) > LIMIT_RUNS:
+        raise ValueError(f"{name}: {len(given)} seeds; at most {LIMIT_RUNS} runs (LIMIT_RUNS)")
+    seeds = []
+    for i, s in enumerate(given):
+        try:
+            seeds.append(config.replace(seed=s).seed)
+        except ConfigError as e:  # names the value and what a seed may be
+            raise type(e)(f"{name}[{i}]: {e}", "seed", s) from None
+    twice = sorted({s for s, k in Counter(seeds).items() if k > 1}, key=seeds.index)
+    if twice:
+        raise ValueError(f"{name}={short_repr(given)}: seed(s) {', '.join(map(repr, twice))} "
+                         f"given more than once; each seed is one run, so give distinct seeds")
     return seeds
 
 
@@ -166,7 +179,8 @@ class Runs:
 
         ``n`` is a count: run 0 is ``config.seed`` and the others are drawn from
         Playground's random stream seeded with it (as Regenerate draws a seed), so the
-        same config always gives the same seeds; or a list of seed strings.
+        same config always gives the same seeds; or a list of distinct seeds, each taken
+        as ``Config(seed=...)`` takes one (a string, or an int for its digits).
         """
         if not isinstance(config, Config):
             raise TypeError(f"config must be a Config, got {type(config).__name__}")
@@ -461,7 +475,8 @@ def study(config: Config, seeds=20, target: float = 0.1, epochs: int = 1000) -> 
     epoch from 0 (the untrained network) to ``epochs`` included; ``first_epochs`` holds
     the first such epoch.  ``seeds`` is a count (run 0 is ``config.seed``, the others
     drawn from its random stream, see :meth:`Runs.seeds`: a config with a fixed seed
-    gives the same study every time) or a list of Playground seed strings.  Every seed
+    gives the same study every time) or a list of distinct seeds (Playground seed strings,
+    or ints).  Every seed
     trains ``epochs`` epochs (a diverged run stops) with :class:`Runs`, stacked.
     """
     if not isinstance(config, Config):
@@ -469,7 +484,7 @@ def study(config: Config, seeds=20, target: float = 0.1, epochs: int = 1000) -> 
     target = check_real("target", target, "a finite number > 0 (a loss is never below 0, "
                         "so no seed could reach it)", lambda x: x > 0)
     epochs = check_epochs(epochs)
-    runs = Runs.seeds(config, seeds)
+    runs = Runs.seeds(config, _seed_list(config, seeds, "seeds"))
     first = [None] * len(runs)
     _scan_first(runs, first, target, 0)
     epochs = int(epochs)

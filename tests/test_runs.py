@@ -311,8 +311,8 @@ def test_errors_name_the_value():
         Runs.vary(c, optimizer=["sgd", "adamw"])
     with pytest.raises(ValueError, match="n=0"):
         Runs.seeds(c, 0)
-    with pytest.raises(ValueError, match="seeds must be strings"):
-        Runs.seeds(c, ["1", 2])
+    with pytest.raises(ValueError, match=r"n\[1\]: seed='a b'"):
+        Runs.seeds(c, ["1", "a b"])
     runs = Runs.seeds(c, 2)
     for bad in (-1, 1.5, True, "3"):
         with pytest.raises(ValueError, match="epochs="):
@@ -321,6 +321,50 @@ def test_errors_name_the_value():
         with pytest.raises(ValueError, match="seconds="):
             runs.step(1, seconds=bad)
     assert runs.epoch == 0 and list(runs.epochs) == [0, 0], "refused steps change nothing"
+
+
+def test_listed_seeds_are_read_as_config_reads_a_seed():
+    """Runs.seeds(c, [1, 2]) was refused though Config(seed=1) is fine."""
+    c = Config(seed="e", network_shape=(2,))
+    runs = Runs.seeds(c, [1, np.int64(2), "x"])
+    assert [x.seed for x in runs.configs] == ["1", "2", "x"] == [Config(seed=s).seed
+                                                                  for s in (1, 2, "x")]
+    assert runs.labels == ["seed 1", "seed 2", "seed x"]
+    for bad in ([True], [1.5], [""]):
+        with pytest.raises(ConfigError, match=r"n\[0\]: seed="):
+            Runs.seeds(c, bad)
+
+
+def test_a_mapping_or_a_string_is_not_a_list_of_seeds():
+    c = Config(seed="e")
+    for bad in ({"a": 1}, "ab", 2.0, True, None):
+        with pytest.raises(TypeError, match=r"n=.*: must be a count >= 1 or a list of seeds"):
+            Runs.seeds(c, bad)
+    with pytest.raises(TypeError, match=r"seeds=\{'a': 1\}"):
+        study(c, seeds={"a": 1}, epochs=1)
+
+
+def test_a_seed_given_twice_is_refused_by_name():
+    """study counted one seed twice (seeds=["1", "1"]: '2 seeds')."""
+    c = Config(seed="e")
+    with pytest.raises(ValueError, match=r"n=\['a', 'a'\]: seed\(s\) 'a' given more than once"):
+        Runs.seeds(c, ["a", "a"])
+    with pytest.raises(ValueError, match=r"seed\(s\) '1' given more than once"):
+        Runs.seeds(c, [1, "1"])                       # the same seed once read
+    with pytest.raises(ValueError, match=r"seeds=.*seed\(s\) '1', 'b' given more than once"):
+        study(c, seeds=["1", "b", "1", "b", "c"], epochs=10)
+
+
+def test_study_names_its_own_parameter():
+    """study(base, seeds=0) said 'n=0', a parameter study does not have."""
+    c = Config(seed="e")
+    for bad in (0, 10**6):
+        with pytest.raises(ValueError, match=rf"^seeds={bad}: must be a count 1\.\.1000"):
+            study(c, seeds=bad, epochs=1)
+    with pytest.raises(ValueError, match=r"^seeds=\[\]: give at least one seed"):
+        study(c, seeds=[], epochs=1)
+    with pytest.raises(ValueError, match=r"^n=0: "):
+        Runs.seeds(c, 0)
 
 
 # -- study ---------------------------------------------------------------------------------
