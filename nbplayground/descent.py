@@ -50,6 +50,8 @@ from typing import Callable
 import numpy as np
 
 from . import optimizers as _optimizers
+from .config import OPTIMIZER_SETTING_RULES, check_optimizer_setting
+from .config import short_repr as _short
 
 __all__ = ["CURVES", "Curve", "Descent", "Race", "finite_difference_gradient", "surface_levels",
            "run_label"]
@@ -104,7 +106,17 @@ class Curve:
         point = np.asarray(position, dtype=np.float64)
         if self.grad is None:
             return finite_difference_gradient(self.f, point)
-        g = np.asarray(self.grad(*(float(p) for p in point)), dtype=np.float64)
+        coords = tuple(float(p) for p in point)
+        try:
+            value = self.grad(*coords)
+        except Exception as exc:
+            raise ValueError(f"grad{coords} raised {type(exc).__name__}: {exc}") from exc
+        try:
+            g = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):
+            want = "a number" if self.dim == 1 else f"{self.dim} numbers (dx, dy)"
+            raise TypeError(f"grad{coords} returned {_short(value)}; grad must return "
+                            f"{want}") from None
         if g.size != self.dim:
             raise ValueError(f"grad{tuple(point.tolist())} returned {g.tolist()!r}; it must "
                              f"return {self.dim} number(s), one per coordinate")
@@ -390,7 +402,9 @@ class Descent:
       ``momentum``, ``nesterov``, ``rho``, ``epsilon``, ``beta_1``, ``beta_2``,
       ``amsgrad``); ``learning_rate=None`` takes the curve's default (not the
       optimizer's: Keras's 0.001 would barely move the ball), other None values the
-      optimizer's defaults.
+      optimizer's defaults.  Settings a :class:`~nbplayground.config.Config` holds follow
+      its rules (:data:`~nbplayground.config.OPTIMIZER_SETTING_RULES`: learning_rate > 0,
+      momentum, rho, beta_1 and beta_2 in [0, 1) ...), stricter than Keras's.
     * ``start``: the start position (default: the curve's).
 
     ``step(n)`` moves the ball n steps; ``position``, ``loss``, ``gradient``, ``path``,
@@ -428,6 +442,9 @@ class Descent:
     @staticmethod
     def _make(optimizer, settings):
         kept = _settings(optimizer, settings)
+        for key, value in kept.items():   # Config's rules: learning_rate > 0, momentum < 1...
+            if value is not None and key in OPTIMIZER_SETTING_RULES:
+                check_optimizer_setting(key, value)
         name = optimizer.strip().lower()
         return name, _optimizers.get(name, **kept)
 

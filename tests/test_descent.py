@@ -8,11 +8,13 @@ gradients, and a hand-written loop over ``optimizers.get(...).step`` for the wir
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
 
 from nbplayground import optimizers
+from nbplayground.config import Config, ConfigError
 from nbplayground.descent import CURVES, Curve, Descent, Race, finite_difference_gradient
 
 BOWL_MIN = 1.0
@@ -411,6 +413,40 @@ def test_race_default_runs_and_divergence_of_one():
 def test_bad_input_raises_naming_the_value(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
         Descent(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(learning_rate=0), r"learning_rate=0: must be a finite number > 0"),
+    (dict(momentum=1), r"momentum=1: must be a number in \[0, 1\)"),
+    (dict(optimizer="rmsprop", rho=1.0), r"rho=1.0: must be a number in \[0, 1\)"),
+    (dict(optimizer="adamax", beta_2=1), r"beta_2=1: must be a number in \[0, 1\)"),
+])
+def test_settings_follow_configs_rules(kwargs, match):
+    """Descent took learning_rate=0 and momentum=1, which Config refuses; now one rule."""
+    with pytest.raises(ValueError, match=match):
+        Descent("bowl", **kwargs)
+    name, value = [(k, v) for k, v in kwargs.items() if k != "optimizer"][0]
+    with pytest.raises(ConfigError, match=re.escape(f"{name}={value!r}")):
+        Config(seed="1", **{name: value})
+    d = Descent("bowl", optimizer=kwargs.get("optimizer", "sgd"))
+    before = d.settings
+    with pytest.raises(ValueError, match=match):
+        d.configure(**{name: value})
+    assert d.settings == before, "a refused change changes nothing"
+    assert Descent("bowl", learning_rate=np.float32(0.5), momentum=0.99).learning_rate == 0.5
+
+
+@pytest.mark.parametrize("grad, dim, match", [
+    (lambda x: "a", 1, r"grad\(1\.0,\) returned 'a'; grad must return a number"),
+    (lambda x, y: ("a", 1.0), 2, r"grad\(1\.0, 2\.0\) returned \('a', 1\.0\); grad must return 2 "
+                                 r"numbers"),
+    (lambda x: 1 / 0, 1, r"grad\(1\.0,\) raised ZeroDivisionError"),
+])
+def test_a_bad_gradient_function_is_named(grad, dim, match):
+    """A grad returning 'a' failed with numpy's bare 'could not convert string to float'."""
+    start, f = (1.0, lambda x: x * x) if dim == 1 else ((1.0, 2.0), lambda x, y: x * y)
+    with pytest.raises((TypeError, ValueError), match=match):
+        Descent(f=f, grad=grad, start=start)
 
 
 @pytest.mark.parametrize("n", [-1, 1.5, "3", True])
