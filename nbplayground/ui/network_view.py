@@ -156,6 +156,29 @@ def block_averages(grids) -> np.ndarray:
 # ---------------------------------------------------------------------------------------
 
 
+
+def _counter_scaled(width: int, height: int) -> dict:
+    """Layout of the network figure that survives the panel's zoom.
+
+    On a narrow screen the panel's children are zoomed by ``--nbp-z`` (< 1, set by
+    style.py's container rules), so that the whole network fits its column.  bqplot
+    sizes its SVG to the figure's *on-screen* rectangle, and a zoomed figure would be
+    drawn at ``z`` times its size and then zoomed again (``z**2``), while its markers
+    (node borders, bias squares) shrink only by ``z``.  So the figure's CSS box is
+    ``1 / z`` times the layout size, which zoomed shows at the layout size: bqplot
+    draws at exactly ``width x height``, and the zoom shrinks the whole drawing,
+    markers and all, by ``z``.  Negative margins take the extra ``1 / z - 1`` back, so
+    the figure occupies ``width x height`` in its box (:attr:`NetworkView.drawing`,
+    which clips it); that box is on screen exactly where the drawing is, so the
+    pointer events come from it and its ``boundingRect`` gives the scale.  Without
+    a zoom (``--nbp-z`` unset) these are plain ``width`` and ``height`` in px.
+    """
+    w, h = f"{int(width)}px", f"{int(height)}px"
+    z = "var(--nbp-z, 1)"
+    return {"width": f"calc({w} / {z})", "height": f"calc({h} / {z})",
+            "margin": f"0 calc({w} - {w} / {z}) calc({h} - {h} / {z}) 0"}
+
+
 class NetworkView(widgets.VBox):
     """The features column, the hidden layers and their links, with the +/- buttons.
 
@@ -221,7 +244,7 @@ class NetworkView(widgets.VBox):
         self.flow_phase = 0         # which nbp-flow-<k> class the panel has
 
         self._build_widgets()
-        super().__init__(children=[self._header, self._neuron_row, self.figure, self.captions,
+        super().__init__(children=[self._header, self._neuron_row, self.drawing, self.captions,
                                    self._editor],
                          layout=widgets.Layout(width=f"{self._width}px", overflow="visible"))
 
@@ -320,9 +343,14 @@ class NetworkView(widgets.VBox):
             fig_margin={"top": 0, "bottom": 0, "left": 0, "right": 0}, padding_x=0.0,
             padding_y=0.0, animation_duration=0, min_aspect_ratio=0.01, max_aspect_ratio=100.0,
             background_style={"fill": "none"}, display_toolbar=False,
-            layout=widgets.Layout(width=f"{W}px", height="100px", min_width="0px",
-                                  overflow="visible"))
+            layout=widgets.Layout(min_width="0px", overflow="visible", flex="0 0 auto",
+                                  **_counter_scaled(W, 100)))
         self.figure.add_class("nbp-network-figure")
+        # the figure inside a box of its size in the panel: the box takes the panel's zoom
+        # and the pointer events (see _counter_scaled and style.py's nbpnet container)
+        self.drawing = widgets.Box([self.figure], layout=widgets.Layout(
+            width=f"{W}px", height="100px", overflow="hidden"))
+        self.drawing.add_class("nbp-network-drawing")
         # Playground's captions under the panel
         self.captions = widgets.HTML(
             "<div class='nbp-network-captions'>"
@@ -347,9 +375,9 @@ class NetworkView(widgets.VBox):
 
         self._events = []
         if ipyevents is not None:
-            moves = ipyevents.Event(source=self.figure, watched_events=["mousemove"], wait=50,
+            moves = ipyevents.Event(source=self.drawing, watched_events=["mousemove"], wait=50,
                                     throttle_or_debounce="throttle")
-            other = ipyevents.Event(source=self.figure, watched_events=["click", "mouseleave"])
+            other = ipyevents.Event(source=self.drawing, watched_events=["click", "mouseleave"])
             moves.on_dom_event(self._on_dom_event)
             other.on_dom_event(self._on_dom_event)
             self._events = [moves, other]
@@ -808,7 +836,9 @@ class NetworkView(widgets.VBox):
         for w in (self.figure, self._sy, self.atlas_mark, self._labels, self._borders, self._bias_mark,
                   *self.link_marks):
             stack.enter_context(w.hold_sync())
-        self.figure.layout.height = f"{H}px"
+        sized = _counter_scaled(lay.width, H)
+        self.figure.layout.height, self.figure.layout.margin = sized["height"], sized["margin"]
+        self.drawing.layout.height = f"{H}px"
         self._sy.max = float(H)
         self.atlas_mark.y = np.array([0.0, H])
         # feature labels, right-aligned left of the thumbnails

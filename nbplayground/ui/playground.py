@@ -82,7 +82,7 @@ from .loop import FrameGate, TrainingLoop, check_max_cpu, max_cpu_from_env
 from .network_view import NetworkView
 from .output_view import CHART_POINTS, OutputView, StatusLine
 from .step_inside import StepInside
-from .style import ROOT_CLASS, style_widget
+from .style import NETWORK_PANEL_PX, ROOT_CLASS, style_widget
 
 __all__ = ["Playground", "close_tree"]
 
@@ -91,10 +91,10 @@ log = logging.getLogger("nbplayground")
 #: Width in px of the FEATURES + NETWORK panel: with the DATA column (118 px), the
 #: OUTPUT column (300 px) and two 8 px gaps the row is 950 px wide (940 px: the
 #: OUTPUT column overlaps the panel by 10 px so that the output links end at the
-#: heatmap's edge, see style.py), which fits a
-#: notebook cell (JupyterLab in a 1400 px window with the file browser open gives an
-#: output area of ~968 px).  A narrower cell wraps the OUTPUT column below.
-NETWORK_WIDTH = 516
+#: heatmap's edge, see style.py).  In a narrower row (JupyterLab at 1280 px with the
+#: file browser open gives ~848 px) the panel is zoomed to its column's width
+#: (style.py's _network_zoom_rules); narrower than 820 px the DATA column moves below.
+NETWORK_WIDTH = NETWORK_PANEL_PX
 
 #: ``max_cpu`` not given: the environment's cap (NBPLAYGROUND_MAX_CPU), if any
 _FROM_ENV = object()

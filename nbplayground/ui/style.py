@@ -204,6 +204,9 @@ _CSS = """
 .nbp-playground .nbp-network-column {
   flex: 0 1 auto;
   min-width: 0;
+  /* the size container of the zoom rules (_network_zoom_rules): the panel shrinks to
+     its column instead of hiding its right part under the OUTPUT column */
+  container: nbpnet / inline-size;
   /* (the panel's Layout says overflow: visible inline) */
   overflow-x: auto !important;
   overflow-y: hidden !important;
@@ -211,6 +214,9 @@ _CSS = """
      figure's right edge, meet the heatmap's plot area: 8 px gap + 4 px heatmap margin
      - 2 px widget margin = 10 px (measured in JupyterLab 4.6 with ipywidgets 8.1) */
   margin-right: calc(-1 * var(--nbp-network-overlap)) !important;
+}
+.nbp-playground .nbp-network-column > * {
+  zoom: var(--nbp-z, 1);
 }
 .nbp-playground .nbp-weight-editor {
   box-sizing: border-box;
@@ -435,9 +441,41 @@ def _class_rules() -> str:
     return "\n".join(rules)
 
 
+#: The network panel's width in px (its children are this wide unzoomed).
+NETWORK_PANEL_PX = 516
+#: The network panel's column is zoomed in steps of this many px of column width.
+_ZOOM_STEP_PX = 4
+#: The smallest zoom: narrower than this share, the panel scrolls sideways instead.
+_MIN_ZOOM = 0.58
+
+
+def _network_zoom_rules() -> str:
+    """Container rules that zoom the network panel's children to its column's width.
+
+    When the three columns share a narrow row (a laptop with JupyterLab's file browser
+    open), the network column gets less than the panel's width.  Rather than scroll,
+    the whole panel (header, neuron buttons, figure, captions, weight editor) shrinks
+    by ``--nbp-z`` so that it fits: for a column of at most ``m`` px, z = (m - step) /
+    panel width, so the zoomed panel is never wider than the column and at most one
+    step narrower.  network_view.py's ``_counter_scaled`` keeps the bqplot figure drawn
+    at its own size under the zoom.
+    """
+    rules = []
+    width = NETWORK_PANEL_PX - 1
+    while True:
+        zoom = (width - _ZOOM_STEP_PX) / NETWORK_PANEL_PX
+        if zoom < _MIN_ZOOM:
+            break
+        rules.append(f"@container nbpnet (max-width: {width}px) {{ .{ROOT_CLASS} "
+                     f".nbp-network-column > * {{ --nbp-z: {zoom:.4f}; }} }}")
+        width -= _ZOOM_STEP_PX
+    return "\n".join(rules)
+
+
 def stylesheet() -> str:
     """The widget's complete CSS (rules, the dataset thumbnails, the class colours)."""
-    return _CSS + _thumbnail_rules() + "\n" + _class_rules() + "\n"
+    return (_CSS + _thumbnail_rules() + "\n" + _class_rules() + "\n"
+            + _network_zoom_rules() + "\n")
 
 
 def style_widget() -> widgets.HTML:

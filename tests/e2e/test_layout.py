@@ -2,7 +2,9 @@
 
 * At 1280x800 with JupyterLab's file browser open, the DATA, network and OUTPUT
   columns stay side by side: the output heatmap is right of the network panel, its
-  top within the network's height (not wrapped below it).
+  top within the network's height (not wrapped below it); the network panel is zoomed
+  to its narrower column (not hidden under the OUTPUT column), and the pointer still
+  finds the links.
 * At 1000x800 the output still sits next to the network; the DATA column has moved
   (below the two).
 * Links flow while playing and stand still when paused.
@@ -18,6 +20,7 @@ import time
 import pytest
 
 from e2e.helpers import (
+    cell_json,
     cell_output_text,
     execute_command,
     open_notebook,
@@ -41,9 +44,9 @@ CELLS = [
 ]
 
 
-def _open_with_file_browser(page, jupyter_server, name, width, height):
+def _open_with_file_browser(page, jupyter_server, name, width, height, cells=CELLS):
     page.set_viewport_size({"width": width, "height": height})
-    path = write_notebook(jupyter_server.root_dir, name, CELLS)
+    path = write_notebook(jupyter_server.root_dir, name, cells)
     open_notebook(page, jupyter_server.base_url, path)
     execute_command(page, "filebrowser:activate")   # the file browser open, as on a laptop
     page.wait_for_selector("#filebrowser", state="visible")
@@ -69,6 +72,53 @@ def test_at_1280x800_with_the_file_browser_the_three_columns_stay_side_by_side(
     assert _side_by_side(net, heat), boxes        # the output did not wrap below
     assert data["x"] + data["width"] <= net["x"] + 1 and abs(data["y"] - net["y"]) < 40, boxes
     assert heat["x"] + heat["width"] <= 1280, boxes  # in view, not cut off
+    assert page.console_errors == []
+
+
+#: A spot on the link from the last hidden layer's bottom node to the output, close to
+#: the node (where no other link runs), in panel px; and that link's weight.
+LINK_SPOT = (
+    "import json\nfrom nbplayground.ui.network_layout import basis_curve\n"
+    "_lay = pg.network_view.panel_layout\n"
+    "_x, _y = basis_curve(_lay.link_points[_lay.link_index(6, 0, 7)])[4]\n"
+    "print(json.dumps({'x': float(_x), 'y': float(_y), 'w': _lay.width, 'h': _lay.height,"
+    " 'weight': pg.trainer.weights[6][0, 7]}))")
+
+
+@pytest.mark.e2e
+def test_at_1280x800_the_whole_network_shows_zoomed_and_the_pointer_still_hits(
+        page, jupyter_server):
+    """With the file browser open the network column is narrower than the panel: the
+    panel is zoomed to fit (none of it under the OUTPUT column), uniformly, and hovering
+    a link where it is drawn finds it."""
+    _open_with_file_browser(page, jupyter_server, "laptop-zoom.ipynb", 1280, 800,
+                            cells=CELLS[:2] + [LINK_SPOT])
+    spot = cell_json(page, 2)
+    drawing = page.locator(f"{ROOT} .nbp-network-drawing").first
+    drawing.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    # the page's own rectangles (Playwright's bounding_box() leaves CSS zoom out)
+    box = {name: page.evaluate(
+        "sel => { const r = document.querySelector(sel).getBoundingClientRect();"
+        " return {x: r.x, y: r.y, width: r.width, height: r.height}; }", sel) for name, sel in (
+        ("drawing", f"{ROOT} .nbp-network-drawing"), ("editor", f"{ROOT} .nbp-weight-editor"),
+        ("output", f"{ROOT} .nbp-output-column"))}
+    screenshot(page, "layout-1280x800-network")
+    overlap = 10 + 1        # the OUTPUT column overlaps the panel by 10 px (style.py)
+    for name in ("drawing", "editor"):
+        assert box[name]["x"] + box[name]["width"] <= box["output"]["x"] + overlap, (name, box)
+    zoom = box["drawing"]["width"] / spot["w"]
+    assert 0.6 < zoom < 0.95, box                                           # zoomed to fit
+    assert abs(box["drawing"]["height"] / spot["h"] - zoom) < 0.02, box     # uniformly
+    # drawn once at the panel's size and zoomed once (bqplot measuring the zoomed figure
+    # would shrink it twice): the pointer at the link's zoomed position finds the link
+    page.mouse.move(box["drawing"]["x"] + spot["x"] * zoom,
+                    box["drawing"]["y"] + spot["y"] * zoom)
+    from nbplayground.ui.network_layout import format_value
+    expected = f"Weight is {format_value(spot['weight'])}"
+    page.wait_for_function(
+        "([sel, text]) => [...document.querySelectorAll(sel)].some(t => t.textContent === text)",
+        arg=[f"{ROOT} .nbp-network-figure text", expected])
     assert page.console_errors == []
 
 
