@@ -305,7 +305,10 @@ _CSS = """
 .nbp-compare .nbp-compare-epoch { font-size: 20px; font-variant-numeric: tabular-nums; }
 .nbp-compare .nbp-compare-error { color: var(--jp-error-color1, #d32f2f); font-size: 12px; }
 .nbp-compare .nbp-compare-base { font-size: 12px; color: var(--jp-ui-font-color2, #777); }
-.nbp-compare .nbp-compare-main { align-items: flex-start; gap: 12px; }
+/* the chart keeps its width; in a narrow cell (a laptop with the file browser open) the
+   run pictures move below it instead of covering its right part */
+.nbp-compare .nbp-compare-main { align-items: flex-start; gap: 12px; flex-wrap: wrap; }
+.nbp-compare .nbp-compare-main > :first-child { flex: 0 0 auto; }
 .nbp-compare .nbp-compare-legend { font-size: 12px; line-height: 18px; max-width: 440px; }
 .nbp-compare .nbp-compare-key { white-space: nowrap; margin-right: 10px; }
 .nbp-compare .nbp-compare-swatch {

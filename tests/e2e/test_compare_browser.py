@@ -11,15 +11,20 @@ Two tests, each on its own notebook (and page):
   "it works in some cases"): 20 curves and 20 heatmaps; ``compare-seeds`` after 300
   epochs.  A bad learning-rate list typed into the values box shows its error next to
   the box, and the kernel keeps its runs.
+* ``test_narrow_cell_puts_the_pictures_below_the_chart``: at 1280x800 with the file
+  browser open the grid of pictures wraps below the chart instead of covering it.
 """
 
 from __future__ import annotations
+
+import pytest
 
 
 from e2e.helpers import (
     DARK_THEME,
     cell_json,
     doc_screenshot,
+    execute_command,
     open_notebook,
     run_all_cells,
     screenshot,
@@ -190,3 +195,23 @@ def test_twenty_seeds(page, jupyter_server):
     assert state["labels"] == ["learning rate 0.003", "learning rate 0.03",
                                "learning rate 0.3"]
     assert page.console_errors == [], page.console_errors
+
+
+@pytest.mark.e2e
+def test_narrow_cell_puts_the_pictures_below_the_chart(page, jupyter_server):
+    """At 1280x800 with JupyterLab's file browser open the cell is too narrow for the
+    chart and the grid of pictures side by side: the pictures go below the chart rather
+    than over its right part (where the curves end)."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_compare(page, jupyter_server, "compare-narrow.ipynb", SEEDS_CELL.replace(
+        "values=20", "values=8"), 8)
+    execute_command(page, "filebrowser:activate")
+    page.wait_for_selector("#filebrowser", state="visible")
+    page.wait_for_timeout(500)   # let the flex layout settle
+    chart = page.locator(f"{ROOT} .nbp-compare-chart").first.bounding_box()
+    grid = page.locator(f"{ROOT} .nbp-compare-grid").first.bounding_box()
+    screenshot(page, "compare-narrow")
+    overlaps = (grid["x"] < chart["x"] + chart["width"] and grid["y"] < chart["y"] + chart["height"])
+    assert not overlaps, (chart, grid)
+    assert grid["y"] >= chart["y"] + chart["height"] - 1, (chart, grid)      # below it
+    assert page.console_errors == []
