@@ -137,7 +137,8 @@ def nice_ticks(lo: float, hi: float, target: int = 12) -> tuple[np.ndarray, str]
         step = m * magnitude
         if span / step <= target + 1e-9:
             break
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) + (1 if m == 2.5 else 0)
+    # the step's decimals: 2.5 has one more than 2 or 5 (0.25: 2), 25 and 250 have none
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9) + (1 if m == 2.5 else 0))
     first = math.ceil(lo / step - 1e-9)
     last = math.floor(hi / step + 1e-9)
     ticks = np.round(np.arange(first, last + 1) * step, decimals + 3)

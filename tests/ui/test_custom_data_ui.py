@@ -142,6 +142,12 @@ def test_nice_ticks():
     ticks, fmt = nice_ticks(0, 30)          # 12 steps of 2.5
     np.testing.assert_allclose(ticks, np.arange(13) * 2.5)
     assert fmt == ".1f"
+    ticks, fmt = nice_ticks(0, 150, 6)      # Compare's epoch axis: steps of 25, whole numbers
+    np.testing.assert_array_equal(ticks, np.arange(0, 151, 25))
+    assert fmt == "d"
+    ticks, fmt = nice_ticks(0, 1.5, 6)      # steps of 0.25
+    np.testing.assert_allclose(ticks, np.arange(7) * 0.25)
+    assert fmt == ".2f"
     with pytest.raises(ValueError, match="lo"):
         nice_ticks(1, 1)
 
