@@ -70,6 +70,7 @@ import time
 import inspect
 import logging
 import math
+import warnings
 import weakref
 
 import ipywidgets as widgets
@@ -336,7 +337,17 @@ class Playground(widgets.VBox):
 
     @property
     def url(self) -> str:
-        """Playground's URL of the current state (``config.to_url(full=True)``)."""
+        """Playground's URL of the current state (``config.to_url(full=True)``).
+
+        A URL holds settings, not points: while the Playground trains on your own
+        points (``data=`` or points added by clicking), the URL still names the
+        dataset of the config (``pg.config.dataset``), so it opens that dataset, and
+        a ``UserWarning`` says so.  Save the points with :meth:`save` instead."""
+        if self.custom_data is not None:
+            warnings.warn(
+                f"pg.url: a Playground URL cannot hold your own points; this one opens "
+                f"dataset={self.config.dataset!r} with the same settings. Use pg.save(path) "
+                f"to keep the points.", UserWarning, stacklevel=2)
         return self.config.to_url(full=True)
 
     @property

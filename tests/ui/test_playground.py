@@ -7,6 +7,7 @@ import asyncio
 import base64
 import json
 import logging
+import warnings
 
 import ipywidgets
 import numpy as np
@@ -36,6 +37,29 @@ def same(a: list, b: list) -> bool:
 
 
 # -- construction and public API ---------------------------------------------------------
+
+def test_url_of_your_own_points_warns_that_it_holds_only_the_settings(tmp_path):
+    p = Playground(dataset="spiral", seed="1")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")          # Playground's own data: no warning
+            assert "dataset=spiral" in p.url
+        p.add_point(0.5, 0.5, 1)
+        with pytest.warns(UserWarning, match=r"cannot hold your own points") as caught:
+            url = p.url
+        assert f"dataset={p.config.dataset!r}" in str(caught[0].message)   # what it opens
+        assert "pg.save" in str(caught[0].message)
+        assert url == p.config.to_url(full=True)     # the settings, as before
+        p.save(tmp_path / "points.json")             # what keeps the points
+        q = Playground.load(tmp_path / "points.json")
+        try:
+            assert q.custom_data is not None
+            assert len(q.custom_data.labels) == len(p.custom_data.labels)   # with the new point
+        finally:
+            q.close()
+    finally:
+        p.close()
+
 
 def test_construction_like_trainer():
     p = Playground(dataset="xor", network_shape=(5,), seed="3")
