@@ -300,8 +300,9 @@ class Controls:
         # buttons then match exactly what they matched before custom data existed)
         self.custom_button.add_class(dataset_class("custom"))
         self._made.append(self.custom_button)
-        self.dataset_picker = widgets.Box([self.custom_button,
-                                           *self.dataset_buttons.values()])
+        # last, so that Playground's datasets keep their places when it appears
+        self.dataset_picker = widgets.Box([*self.dataset_buttons.values(),
+                                           self.custom_button])
         self.dataset_picker.add_class("nbp-datasets")
         dataset_box = widgets.VBox([
             widgets.HTML('<div class="nbp-caption">Which dataset do you want to use?</div>'),

@@ -285,6 +285,8 @@ def test_custom_data_show_a_selected_custom_entry_and_lock_problem_and_noise():
     assert {"nbp-dataset", "nbp-selected", "nbp-dataset-custom"} <= set(
         c.custom_button._dom_classes)
     assert c.custom_button.value[:4] == b"\x89PNG"
+    # it comes last: Playground's datasets keep their places in the picker
+    assert c.dataset_picker.children == (*c.dataset_buttons.values(), c.custom_button)
     assert not any("nbp-selected" in b._dom_classes for b in c.dataset_buttons.values())
     assert c.problem.disabled and c.noise.disabled
     assert [v for _, v in c.loss.options] == ["cross_entropy"]     # three classes
