@@ -1019,7 +1019,10 @@ class Compare(widgets.VBox):
         test = np.asarray(runs.test_loss, dtype=float)
         diverged = np.asarray(runs.diverged, dtype=bool)
         for i, cell in enumerate(self._cells):
-            label = html.escape(str(runs.labels[i]))
+            full = str(runs.labels[i])
+            # a picture's title has one line of ~110 px: the learning rate is "lr" there
+            # (the legend and a hover give the whole label)
+            label = html.escape(full.replace("learning rate ", "lr "))
             if diverged[i]:
                 what = (f'<span class="nbp-compare-diverged">diverged at epoch '
                         f'{runs[i].epoch}</span>')
@@ -1028,7 +1031,8 @@ class Compare(widgets.VBox):
                 what = f"test loss {format_loss(float(test[i]))}"
                 cell.box.remove_class("nbp-diverged")
             cell.title.value = (f'<span class="nbp-compare-swatch" style="background:'
-                                f'{colors[i]}"></span><b>{label}</b><br>{what}')
+                                f'{colors[i]}"></span><b title="{html.escape(full)}">{label}'
+                                f'</b><br>{what}')
 
     def _curves(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(x, train, test), each (K, n) float64 with n <= CURVE_POINTS: each run's own

@@ -111,6 +111,8 @@ def test_vary_dropdown_and_values_build_the_runs(make):
     assert [t.config.learning_rate for t in c.runs] == [0.003, 0.03, 0.3, 1.0]
     assert c.runs.labels == ["learning rate 0.003", "learning rate 0.03",
                             "learning rate 0.3", "learning rate 1"]
+    c.step(1)      # the pictures' one-line titles say "lr", the hover the whole label
+    assert '<b title="learning rate 0.003">lr 0.003</b>' in c._cells[0].title.value
 
     c.vary_dropdown.value = "batch_size"
     c.value_controls["batch_size"].value = "1, 30"
