@@ -16,8 +16,8 @@ What varies (``vary``) and its ``values``:
 =================  ==========================================================
 ``"seed"``         a count of seeds (``8``) or a list of seed strings
 ``"optimizer"``    optimizer names; besides :data:`~nbplayground.config.OPTIMIZERS`,
-                   ``"momentum"`` (SGD with momentum 0.9) and ``"nesterov"``
-                   (the same with Nesterov's look-ahead)
+                   ``"momentum"`` (SGD with the base config's momentum, 0.9 if it
+                   has none) and ``"nesterov"`` (the same with Nesterov's look-ahead)
 ``"learning_rate"`` numbers, or the text ``"0.003, 0.03, 0.3"``
 ``"batch_size"``   integers, or the text ``"1, 10, 30"``
 ``"activation"``   activation names
@@ -80,12 +80,20 @@ _ALIASES = {"seeds": "seed", "network": "network_shape", "lr": "learning_rate",
 
 #: Optimizer choices: the engine's optimizers plus two named settings of SGD.
 OPTIMIZER_CHOICES = ("sgd", "momentum", "nesterov") + tuple(o for o in OPTIMIZERS if o != "sgd")
-#: The Config settings behind the names that are not optimizers of their own.
-OPTIMIZER_SETTINGS = {
-    "sgd": {"optimizer": "sgd", "momentum": 0.0, "nesterov": False},
-    "momentum": {"optimizer": "sgd", "momentum": 0.9, "nesterov": False},
-    "nesterov": {"optimizer": "sgd", "momentum": 0.9, "nesterov": True},
-}
+#: The momentum of the "momentum" and "nesterov" racers when the base config has none.
+DEFAULT_MOMENTUM = 0.9
+
+
+def optimizer_settings(name: str, config: Config) -> dict:
+    """The Config settings of an optimizer racer: ``"sgd"`` is plain SGD; ``"momentum"``
+    and ``"nesterov"`` are SGD with ``config``'s momentum (0.99 typed in the Playground
+    races at 0.99), or :data:`DEFAULT_MOMENTUM` when it has none; any other name is that
+    optimizer."""
+    momentum = config.momentum or DEFAULT_MOMENTUM
+    return {"sgd": {"optimizer": "sgd", "momentum": 0.0, "nesterov": False},
+            "momentum": {"optimizer": "sgd", "momentum": momentum, "nesterov": False},
+            "nesterov": {"optimizer": "sgd", "momentum": momentum, "nesterov": True},
+            }.get(name, {"optimizer": name})
 
 #: Values each ``vary`` starts with.
 DEFAULT_VALUES = {
@@ -241,17 +249,19 @@ def make_runs(config: Config, vary: str, values: tuple, same_start: bool, data=N
     if vary == "seed":
         return Runs.seeds(config, values[0] if values[0] != "list" else list(values[1:]),
                           data=data)
-    if vary == "optimizer" and any(v in OPTIMIZER_SETTINGS for v in values):
+    if vary == "optimizer" and any(v in ("sgd", "momentum", "nesterov") for v in values):
         # "momentum" and "nesterov" are settings of SGD, not optimizers: one config each,
         # started as Runs.vary starts them (the first run's seed, or a seed per run)
         if same_start:
             seeds = [config.seed] * len(values)
         else:
             seeds = [c.seed for c in Runs.seeds(config, len(values)).configs]
-        configs = [config.replace(seed=seed, **OPTIMIZER_SETTINGS.get(v, {"optimizer": v}))
+        configs = [config.replace(seed=seed, **optimizer_settings(v, config))
                    for v, seed in zip(values, seeds)]
-        labels = list(values) if same_start else [f"{v}, seed {s}"
-                                                  for v, s in zip(values, seeds)]
+        names = [f"{v} {js_number(c.momentum)}"
+                 if v in ("momentum", "nesterov") and c.momentum != DEFAULT_MOMENTUM else v
+                 for v, c in zip(values, configs)]
+        labels = names if same_start else [f"{v}, seed {s}" for v, s in zip(names, seeds)]
         return Runs(configs, labels=labels, data=data)
     return Runs.vary(config, same_start=same_start, data=data, **{vary: list(values)})
 

@@ -92,6 +92,17 @@ def test_default_is_eight_seeds_of_the_config(make):
     assert c.same_start_box.disabled  # seeds differ by their start
 
 
+def test_momentum_racers_take_the_base_momentum(make):
+    """Lesson 8's "type 0.99 as the momentum, then race": the momentum and Nesterov
+    racers use the base config's momentum (0.9 when it has none) and say so."""
+    c = make(seed="1", optimizer="sgd", momentum=0.99, vary="optimizer",
+             values=["sgd", "momentum", "nesterov", "adam"])
+    assert [(t.config.optimizer, t.config.momentum, t.config.nesterov) for t in c.runs] == [
+        ("sgd", 0.0, False), ("sgd", 0.99, False), ("sgd", 0.99, True), ("adam", 0.99, False)]
+    assert c.runs.labels == ["sgd", "momentum 0.99", "nesterov 0.99", "adam"]
+    assert "optimizer momentum 0.99" in c.base.value        # and the base line agrees
+
+
 def test_vary_dropdown_and_values_build_the_runs(make):
     c = make(seed="1")
     c.vary_dropdown.value = "optimizer"
