@@ -749,6 +749,12 @@ class Race:
         """True when every ball has diverged."""
         return all(run.diverged for run in self.runs)
 
+    @property
+    def own_settings(self) -> frozenset:
+        """The settings every run sets itself (what the race varies): a common change
+        through :meth:`configure` reaches none of them."""
+        return frozenset(set.intersection(*(set(over) for over in self._overrides)))
+
     # -- actions ------------------------------------------------------------------------
 
     def step(self, n: int = 1) -> int:

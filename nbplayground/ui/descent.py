@@ -576,6 +576,14 @@ class Descent(widgets.VBox):
         try:
             self.learning_rate.value = first.learning_rate
             self.decay.value = first.settings["decay"]
+            # what a race varies is each run's own: its control shows the first run's and
+            # is disabled (a change would reach no run), saying why
+            own = self._engine.own_settings if self.racing else frozenset()
+            for name, w, what in (("learning_rate", self.learning_rate, "learning rate"),
+                                  ("decay", self.decay, "decay")):
+                w.disabled = name in own
+                w.tooltip = (f"Each run of this race has its own {what} (see the legend)"
+                             if name in own else None)
             self.optimizer.value = first.optimizer
             names = _optimizers.HYPERPARAMETERS[first.optimizer]
             for name, w in self.settings.items():

@@ -219,6 +219,25 @@ def test_a_race_has_one_trail_and_colour_per_run_and_a_legend():
         w.close()
 
 
+def test_a_race_of_learning_rates_disables_the_learning_rate_it_varies():
+    """Lesson 4's races: the slider of what the race varies would reach no run (each sets
+    its own), so it is disabled and says why; the common settings stay live."""
+    w = Descent("ravine", runs=[dict(learning_rate=0.01), dict(learning_rate=0.1)])
+    try:
+        assert w.engine.own_settings == {"learning_rate"}
+        assert w.learning_rate.disabled and "own learning rate" in w.learning_rate.tooltip
+        assert not w.decay.disabled and w.decay.tooltip is None
+        w.decay.value = 0.1                               # a common setting: every run
+        assert [r.settings["decay"] for r in w.engine.runs] == [0.1, 0.1]
+    finally:
+        w.close()
+    w = Descent("ravine", runs=RUNS)                      # a race of optimizers
+    try:
+        assert not w.learning_rate.disabled
+    finally:
+        w.close()
+
+
 def test_a_race_on_a_curve_shows_the_chapters_momentum_figure():
     w = Descent("local-minima", runs=[dict(), dict(momentum=0.9)])
     try:
