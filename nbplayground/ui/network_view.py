@@ -475,6 +475,24 @@ class NetworkView(widgets.VBox):
                 self._refresh_links(stack, force=force)
             else:
                 self._schedule_links(now)
+        if self._selection is not None and not self._playing:
+            self._show_selected_value()
+
+    def _show_selected_value(self) -> None:
+        """Paused, the weight box follows the selected weight (set from code, by a step,
+        by a reset of the same structure); a text the user is correcting stays."""
+        if self.weight_error.value or self._weights is None:
+            return
+        try:
+            text = format_value(self.value_of(self._selection))
+        except (IndexError, ValueError):
+            return          # the selection is being replaced with the structure
+        if self.weight_input.value != text:
+            self._setting_input = True
+            try:
+                self.weight_input.value = text
+            finally:
+                self._setting_input = False
 
     def _feature_thumbnails(self, grids: np.ndarray, drawn: tuple) -> np.ndarray:
         """Block averages of the drawn features, reused while the trainer hands over the

@@ -56,6 +56,23 @@ def test_the_weight_box_is_empty_until_a_selection_and_after_a_reset(pg):
     assert box.value == "" and box.disabled and pg.network_view.selection is None
 
 
+def test_paused_the_weight_box_follows_the_selected_weight(pg):
+    """Lesson 9: a weight typed in the box, then set from code (or trained by a step):
+    the box shows the weight the network has, not the text typed before."""
+    view = pg.network_view
+    view.select_link(0, 1, 0)
+    view.weight_input.value = "1.5"
+    assert pg.trainer.weights[0][1, 0] == 1.5
+    pg.trainer.set_weight(0, 1, 0, 1.0)
+    pg.step(0)                                     # draws the state (nothing trained)
+    assert view.weight_input.value == format_value(1.0)
+    pg.step(3)
+    assert view.weight_input.value == format_value(pg.trainer.weights[0][1, 0])
+    view.weight_input.value = "abc"                # a text being corrected stays
+    pg.step(0)
+    assert view.weight_input.value == "abc"
+
+
 def test_a_weight_that_is_not_a_number_stays_with_the_reason(pg):
     view = pg.network_view
     view.select_link(0, 1, 0)
