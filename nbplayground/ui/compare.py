@@ -555,7 +555,8 @@ class Compare(widgets.VBox):
         self.chart = bqplot.Figure(
             marks=[self.train_lines, self.test_lines], axes=[self._x_axis, self._y_axis],
             animation_duration=0, display_toolbar=False, padding_x=0.0, padding_y=0.0,
-            fig_margin={"top": 10, "bottom": 36, "left": 50, "right": 10},
+            # right: half of a 4-digit epoch label ("1000") centred on the axis' end
+            fig_margin={"top": 10, "bottom": 36, "left": 50, "right": 18},
             min_aspect_ratio=0.01, max_aspect_ratio=100,
             layout=widgets.Layout(width="440px", height="300px", margin="0", padding="0"))
         self.chart.add_class("nbp-compare-chart")
