@@ -218,6 +218,16 @@ _CSS = """
 .nbp-playground .nbp-network-column > * {
   zoom: var(--nbp-z, 1);
 }
+/* the figure takes the keyboard focus on mouse enter (Step inside's keys): the focus ring
+   goes round the drawing you see, not round the figure's counter-scaled box, which the
+   drawing clips to an L when zoomed */
+.nbp-playground .nbp-network-figure:focus-visible {
+  outline: none;
+}
+.nbp-playground .nbp-network-drawing:has(.nbp-network-figure:focus-visible) {
+  outline: 1px solid var(--jp-brand-color1, #1976d2);
+  outline-offset: -1px;
+}
 .nbp-playground .nbp-weight-editor {
   box-sizing: border-box;
   padding-right: var(--nbp-network-overlap);

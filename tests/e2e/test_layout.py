@@ -119,6 +119,15 @@ def test_at_1280x800_the_whole_network_shows_zoomed_and_the_pointer_still_hits(
     page.wait_for_function(
         "([sel, text]) => [...document.querySelectorAll(sel)].some(t => t.textContent === text)",
         arg=[f"{ROOT} .nbp-network-figure text", expected])
+    # the figure took the keyboard focus on mouse enter (Step inside's keys); after a key
+    # its focus ring goes round the drawing shown, not the figure's counter-scaled box
+    page.keyboard.press("Shift")
+    focus = page.evaluate(
+        "([f, d]) => { const fig = document.querySelector(f), box = document.querySelector(d);"
+        " return [fig.matches(':focus-visible'), getComputedStyle(fig).outlineStyle,"
+        " getComputedStyle(box).outlineStyle]; }",
+        [f"{ROOT} .nbp-network-figure", f"{ROOT} .nbp-network-drawing"])
+    assert focus == [True, "none", "solid"], focus
     assert page.console_errors == []
 
 
