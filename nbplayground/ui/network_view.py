@@ -157,6 +157,12 @@ def block_averages(grids) -> np.ndarray:
 
 
 
+def _output_box_side(lay) -> int:
+    """Side in px of the overlay's output box: a node's for one output, else one row of
+    the outputs' pitch."""
+    return NODE_SIZE if lay.n_outputs == 1 else OUTPUT_PITCH - 2
+
+
 def _counter_scaled(width: int, height: int) -> dict:
     """Layout of the network figure that survives the panel's zoom.
 
@@ -614,8 +620,21 @@ class NetworkView(widgets.VBox):
         """The pointer is at (x, y): hover a node (on_hover), or show a link's/bias's weight."""
         if self.panel_layout is None:
             return
-        hit = self.panel_layout.hit_test(x, y)
+        hit = self._overlay_output_at(x, y) or self.panel_layout.hit_test(x, y)
         self._set_pointer(hit, (x, y))
+
+    def _overlay_output_at(self, x: float, y: float):
+        """``("output", k)`` when an overlay draws output k's box under (x, y), else None
+        (the box sits at the right edge, over the ends of the output links)."""
+        ov = self._overlay
+        if ov is None or not any(t[0] == "output" for t in ov.nodes):
+            return None
+        lay = self.panel_layout
+        side = _output_box_side(lay)
+        for k, (px, py) in enumerate(lay.output_points):
+            if ("output", k) in ov.nodes and px - side <= x <= px and abs(y - py) <= side / 2:
+                return ("output", k)
+        return None
 
     def pointer_leave(self) -> None:
         """The pointer left the picture."""
@@ -1111,7 +1130,7 @@ class NetworkView(widgets.VBox):
                 mark.visible = bool(members.size)
             self._overlay_members = members_of
             # node boxes, output boxes and their numbers
-            side = NODE_SIZE if lay.n_outputs == 1 else OUTPUT_PITCH - 2
+            side = _output_box_side(lay)
             centres = {}
             for target, _, _ in boxes:
                 bx, by = lay.node_box(target)

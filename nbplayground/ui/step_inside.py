@@ -332,6 +332,12 @@ class StepInside:
                 return (f"{_node_name(target, n_out)}: a = f(z) = <b>{hover_number(acts[layer][i, k])}</b>"
                         f" <span style='color:{_DIM}'>(z = \u03a3 w\u00b7x + b = "
                         f"{hover_number(pre[layer][i, k])})</span>")
+            if kind == "output":
+                k = target[1]
+                return (f"{_node_name(target, n_out)}: a = <b>{hover_number(acts[-1][i, k])}</b>"
+                        f" <span style='color:{_DIM}'>(z = {hover_number(pre[-1][i, k])}; the "
+                        f"target is {hover_number(ex.targets[i, k])}, this point's loss "
+                        f"{hover_number(ex.losses[i])})</span>")
             if kind == "link":
                 _, layer, d, s = target
                 return (f"w \u00d7 x = <b>{hover_number(carried[layer][d, s])}</b> "
@@ -391,6 +397,11 @@ class StepInside:
             if kind == "feature":
                 return (f"<span style='color:{_DIM}'>{_LABELS[target[1]]} is an input: it has no "
                         f"\u03b4 (nothing before it to change)</span>")
+            if kind == "output":
+                k = target[1]
+                return (f"{_node_name(target, n_out)}: \u03b4 = \u2202L/\u2202z = "
+                        f"<b>{hover_number(ex.deltas[-1][i, k])}</b> <span style='color:{_DIM}'>"
+                        f"(for the ringed point: where the backward pass starts)</span>")
             if kind in ("node", "bias"):
                 _, layer, k = target
                 if layer not in lit:

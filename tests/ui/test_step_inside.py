@@ -62,6 +62,10 @@ def hover(pg, target) -> str:
                 view.pointer_move(x, y)
                 return view.readout.value
         raise AssertionError(f"no point of {target} reaches it by hit test")
+    if target[0] == "output":      # its box sits at the right edge, over the link ends
+        px, py = lay.output_points[target[1]]
+        view.pointer_move(px - 4, py)
+        return view.readout.value
     bx, by = lay.node_box(target)
     view.pointer_move(bx + NODE_SIZE / 2, by + NODE_SIZE / 2)
     return view.readout.value
@@ -107,6 +111,9 @@ def test_forward_boxes_lines_and_hover_are_the_explanations_numbers(pg):
     assert f"<b>{hover_number(a)}</b>" in hover(pg, ("node", 1, 2))
     out = ex.activations[-1][i, 0]
     assert view.overlay_node(("output", 0)) == (code(np.clip(out, -1, 1)), short_number(out))
+    text = hover(pg, ("output", 0))      # the output box has its number too
+    for value in (out, ex.targets[i, 0], ex.losses[i]):
+        assert hover_number(value) in text, text
     # every line: w * x of its source for this point, coloured and as wide as Playground
     # draws a weight of that value
     weights = pg.trainer.weights
@@ -143,6 +150,7 @@ def test_backward_flows_from_the_output_to_the_inputs(pg):
     delta = ex.deltas[-1][i, 0]
     assert view.overlay_node(("output", 0)) == (code(delta / node_limit), short_number(delta))
     assert view.overlay_node(("node", 1, 0)) == (127, "")        # not reached yet
+    assert f"<b>{hover_number(delta)}</b>" in hover(pg, ("output", 0))
     g = ex.weight_gradients[2][0, 1]
     assert view.overlay_link(2, 0, 1) == (code(g / link_limit), stroke(1 + 9 * abs(g) / link_limit))
     assert view.overlay_link(1, 0, 0) == (None, 1.0)
