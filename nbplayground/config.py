@@ -63,7 +63,7 @@ __all__ = [
     "PLAYGROUND_EPOCHS_PER_SECOND",
     # engine limits
     "LIMIT_HIDDEN_LAYERS", "LIMIT_NEURONS", "LIMIT_PARAMETERS", "LIMIT_BATCH_SIZE",
-    "LIMIT_POINTS", "parameter_count",
+    "LIMIT_POINTS", "parameter_count", "check_parameter_count",
     # effects of a change
     "LIVE_FIELDS", "RESET_FIELDS", "REGENERATE_FIELDS", "PLAYGROUND_RESET_FIELDS",
     # URL
@@ -387,6 +387,19 @@ def parameter_count(num_features: int, network_shape: Iterable[int],
     return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
 
 
+def check_parameter_count(num_features: int, network_shape, outputs: int,
+                          error: type = None) -> None:
+    """Refuse a network of more than :data:`LIMIT_PARAMETERS` weights and biases: raise
+    ``error`` (default :class:`ConfigError`) naming ``network_shape``, the count and the
+    limit.  Config and your own data (whose class count sets the outputs) both check here."""
+    count = parameter_count(num_features, network_shape, outputs)
+    if count > LIMIT_PARAMETERS:
+        raise (error or ConfigError)(
+            f"network_shape={tuple(network_shape)!r} with {num_features} feature(s) and "
+            f"{outputs} output(s) has {count} parameters; at most {LIMIT_PARAMETERS} are "
+            f"allowed (LIMIT_PARAMETERS)", "network_shape", network_shape)
+
+
 def _boolean(name: str, value: Any) -> bool:
     if _is_bool(value):
         return bool(value)
@@ -656,12 +669,7 @@ class Config:
             f"a finite number > 0 (Playground's pace is {PLAYGROUND_EPOCHS_PER_SECOND}), "
             f"or None for as fast as possible", lambda x: x > 0, none=""))
         outputs = self.num_classes if (self.num_classes or 2) > 2 else 1
-        count = parameter_count(len(self.features), self.network_shape, outputs)
-        if count > LIMIT_PARAMETERS:
-            raise ConfigError(
-                f"network_shape={self.network_shape!r} with {len(self.features)} input "
-                f"feature(s) has {count} parameters; at most {LIMIT_PARAMETERS} are allowed "
-                f"(LIMIT_PARAMETERS)", "network_shape", self.network_shape)
+        check_parameter_count(len(self.features), self.network_shape, outputs)
 
     # ---------------------------------------------------------------- derived facts
 

@@ -60,7 +60,7 @@ import numpy as np
 
 from . import datasets as _datasets
 from . import config as _config
-from .config import DEFAULT_DATASET, LIMIT_PARAMETERS, LIMIT_POINTS, Config, parameter_count
+from .config import DEFAULT_DATASET, LIMIT_POINTS, Config, check_parameter_count
 from .config import short_repr as _short
 
 __all__ = [
@@ -767,12 +767,7 @@ def check_config(custom: CustomData, config: Config, trainable: bool = True) -> 
         check_trainable(custom, config.train_percent)
     k = custom.num_classes
     outputs = k if k is not None and k > 2 else 1
-    count = parameter_count(len(config.features), config.network_shape, outputs)
-    if count > LIMIT_PARAMETERS:
-        raise CustomDataError(
-            f"network_shape={config.network_shape!r} with {len(config.features)} feature(s) "
-            f"and {outputs} output(s) has {count} parameters; at most {LIMIT_PARAMETERS} are "
-            f"allowed (LIMIT_PARAMETERS)", "network_shape", config.network_shape)
+    check_parameter_count(len(config.features), config.network_shape, outputs, CustomDataError)
 
 
 def fit_config(custom: CustomData, config: Config, keep=(), trainable: bool = True) -> Config:
