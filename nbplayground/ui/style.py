@@ -459,6 +459,7 @@ _ZOOM_STEP_PX = 4
 _MIN_ZOOM = 0.58
 
 
+@functools.lru_cache(maxsize=1)
 def _network_zoom_rules() -> str:
     """Container rules that zoom the network panel's children to its column's width.
 
