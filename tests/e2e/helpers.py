@@ -465,3 +465,48 @@ def wait_for_cell_json(page, index: int, predicate, what: str, timeout: float = 
         if time.monotonic() > deadline:
             raise AssertionError(f"the kernel never showed {what}; last state: {state}")
         page.wait_for_timeout(300)
+
+
+# JS: per code cell of the open notebook's model, its outputs: type, error name, whether it
+# is a widget, and its text/html.
+_CELL_OUTPUTS_JS = """() => {
+    const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
+    const out = [];
+    for (let i = 0; i < cells.length; i++) {
+        const cell = cells.get(i);
+        if (cell.type !== "code") continue;
+        const outputs = [];
+        for (let j = 0; j < cell.outputs.length; j++) {
+            const o = cell.outputs.get(j).toJSON();
+            const html = o.data && o.data["text/html"];
+            outputs.push({type: o.output_type, ename: o.ename || null,
+                          widget: !!(o.data && o.data["application/vnd.jupyter.widget-view+json"]),
+                          html: html ? [].concat(html).join("") : null});
+        }
+        out.push(outputs);
+    }
+    return out;
+}"""
+
+
+def cell_outputs(page) -> list:
+    """Per code cell of the open notebook (JupyterLab), its outputs as dicts: ``type``
+    (the output type), ``ename``, ``widget`` (a widget view) and ``html``."""
+    return page.evaluate(_CELL_OUTPUTS_JS)
+
+
+def epoch_shown(page, selector: str) -> int:
+    """The epoch counter at ``selector`` as shown ("001,234" -> 1234); anything else fails."""
+    text = page.locator(selector).inner_text().strip()
+    assert re.fullmatch(r"\d{1,3}(,\d{3})+", text), f"epoch counter shows {text!r}"
+    return int(text.replace(",", ""))
+
+
+def press_play(page, play: str, epoch: str, timeout: float = 15_000) -> None:
+    """Click the Play button at ``play`` and wait until it shows playing and the epoch
+    counter at ``epoch`` has left 000,000 (at most ``timeout`` ms each)."""
+    page.locator(play).click()
+    page.locator(f"{play}.nbp-playing").wait_for(state="attached", timeout=timeout)
+    page.wait_for_function(
+        "sel => document.querySelector(sel).innerText.trim() !== '000,000'", arg=epoch,
+        timeout=timeout)

@@ -9,7 +9,6 @@ the session's ``browser`` instead of using the ``page`` fixture.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -19,7 +18,13 @@ import urllib.request
 
 import pytest
 
-from e2e.helpers import REPO_ROOT, TIMEOUT_MS, screenshot
+from e2e.helpers import (
+    REPO_ROOT,
+    TIMEOUT_MS,
+    epoch_shown,
+    press_play,
+    screenshot,
+)
 from nbplayground.app import LESSONS, free_port
 
 ROOT = ".nbp-playground"
@@ -93,12 +98,6 @@ def app_url():
         _stop(process)
 
 
-def _epoch(page) -> int:
-    text = page.locator(EPOCH).inner_text().strip()
-    assert re.fullmatch(r"\d{1,3}(,\d{3})+", text), f"epoch counter shows {text!r}"
-    return int(text.replace(",", ""))
-
-
 def test_app_plays_in_a_browser(browser, app_url):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(TIMEOUT_MS)
@@ -136,14 +135,10 @@ def test_app_plays_in_a_browser(browser, app_url):
             assert abs(centre - width / 2) < 40, (box, width)
         assert elsewhere == [], elsewhere   # no CDN (Font Awesome) or other host
 
-        page.locator(PLAY).click()
-        page.locator(f"{PLAY}.nbp-playing").wait_for(state="attached", timeout=15_000)
-        page.wait_for_function(
-            "sel => document.querySelector(sel).innerText.trim() !== '000,000'", arg=EPOCH,
-            timeout=15_000)
-        first = _epoch(page)
+        press_play(page, PLAY, EPOCH)
+        first = epoch_shown(page, EPOCH)
         page.wait_for_timeout(1500)
-        second = _epoch(page)
+        second = epoch_shown(page, EPOCH)
         assert second > first > 0, f"the counter went {first} -> {second} while playing"
         shot = screenshot(page, "app-playing")
         assert shot.stat().st_size > 20_000
@@ -151,9 +146,9 @@ def test_app_plays_in_a_browser(browser, app_url):
         page.locator(PLAY).click()
         page.locator(f"{PLAY}:not(.nbp-playing)").wait_for(state="attached", timeout=15_000)
         page.wait_for_timeout(500)
-        paused = _epoch(page)
+        paused = epoch_shown(page, EPOCH)
         page.wait_for_timeout(1500)
-        assert _epoch(page) == paused, "the counter moved after Pause"
+        assert epoch_shown(page, EPOCH) == paused, "the counter moved after Pause"
         assert errors == [], (errors, failed_requests)
     except BaseException:
         try:

@@ -14,28 +14,14 @@ import time
 
 import pytest
 
-from e2e.helpers import REPO_ROOT, TIMEOUT_MS, open_notebook, run_all_cells, screenshot
-
-# JS: per code cell of the open notebook's model, its output types and its text/html.
-_OUTPUTS_JS = """() => {
-    const app = window.jupyterapp;
-    const panel = app.shell.currentWidget;
-    const out = [];
-    const cells = panel.content.model.cells;
-    for (let i = 0; i < cells.length; i++) {
-        const cell = cells.get(i);
-        if (cell.type !== "code") continue;
-        const outputs = [];
-        for (let j = 0; j < cell.outputs.length; j++) {
-            const o = cell.outputs.get(j).toJSON();
-            const html = o.data && o.data["text/html"];
-            outputs.push({type: o.output_type, ename: o.ename || null,
-                          html: html ? [].concat(html).join("") : null});
-        }
-        out.push(outputs);
-    }
-    return out;
-}"""
+from e2e.helpers import (
+    REPO_ROOT,
+    TIMEOUT_MS,
+    cell_outputs,
+    open_notebook,
+    run_all_cells,
+    screenshot,
+)
 
 
 LESSONS = sorted(p.stem for p in (REPO_ROOT / "notebooks").glob("[01][0-9]-*.ipynb")
@@ -57,7 +43,7 @@ def test_run_all_runs_every_cell_and_leaves_the_challenge_unsolved(page, jupyter
     elapsed = time.monotonic() - started
     # the old helper waited out its whole timeout on notebooks longer than the screen
     assert elapsed < 0.8 * timeout / 1000, f"Run All took {elapsed:.0f} s"
-    outputs = page.evaluate(_OUTPUTS_JS)
+    outputs = cell_outputs(page)
     errors = [o for cell in outputs for o in cell if o["type"] == "error"]
     assert not errors, errors
     check = [o["html"] for o in outputs[-1] if o["html"]]

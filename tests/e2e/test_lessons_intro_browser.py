@@ -9,27 +9,15 @@ import shutil
 
 import pytest
 
-from e2e.helpers import REPO_ROOT, TIMEOUT_MS, open_notebook, run_all_cells, screenshot
+from e2e.helpers import (
+    REPO_ROOT,
+    TIMEOUT_MS,
+    cell_outputs,
+    open_notebook,
+    run_all_cells,
+    screenshot,
+)
 
-# JS: per code cell of the open notebook's model, its output types and its text/html.
-_OUTPUTS_JS = """() => {
-    const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
-    const out = [];
-    for (let i = 0; i < cells.length; i++) {
-        const cell = cells.get(i);
-        if (cell.type !== "code") continue;
-        const outputs = [];
-        for (let j = 0; j < cell.outputs.length; j++) {
-            const o = cell.outputs.get(j).toJSON();
-            const html = o.data && o.data["text/html"];
-            outputs.push({type: o.output_type, ename: o.ename || null,
-                          widget: !!(o.data && o.data["application/vnd.jupyter.widget-view+json"]),
-                          html: html ? [].concat(html).join("") : null});
-        }
-        out.push(outputs);
-    }
-    return out;
-}"""
 
 #: the widgets each lesson shows (CSS classes of their roots)
 WIDGETS = {
@@ -48,7 +36,7 @@ def test_run_all_renders_the_lesson_and_leaves_the_challenge_unsolved(page, jupy
     shutil.copy(REPO_ROOT / "notebooks" / name, jupyter_server.root_dir / name)
     open_notebook(page, jupyter_server.base_url, name)
     run_all_cells(page, timeout=3 * TIMEOUT_MS)
-    outputs = page.evaluate(_OUTPUTS_JS)
+    outputs = cell_outputs(page)
     errors = [o for cell in outputs for o in cell if o["type"] == "error"]
     assert not errors, errors
     for css in WIDGETS[stem]:

@@ -9,7 +9,6 @@ epoch counter and the heatmap move, Pause stops both.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import time
@@ -18,7 +17,14 @@ from pathlib import Path
 import pytest
 
 from e2e.conftest import VIEWPORT, _free_port, _server_env, _stop, _wait_until_up
-from e2e.helpers import REPO_ROOT, TIMEOUT_MS, screenshot, write_notebook
+from e2e.helpers import (
+    REPO_ROOT,
+    TIMEOUT_MS,
+    epoch_shown,
+    press_play,
+    screenshot,
+    write_notebook,
+)
 
 ROOT = ".nbp-playground"
 EPOCH = f"{ROOT} .nbp-epoch"
@@ -85,12 +91,6 @@ def _notebooks_own(error) -> bool:
             and "nbplayground" not in stack and "jupyter-widgets" not in stack)
 
 
-def _epoch(page) -> int:
-    text = page.locator(EPOCH).inner_text().strip()
-    assert re.fullmatch(r"\d{1,3}(,\d{3})+", text), f"epoch counter shows {text!r}"
-    return int(text.replace(",", ""))
-
-
 @pytest.mark.e2e
 def test_a_playground_plays_in_notebook_7(browser, notebook_server):
     base_url, root = notebook_server
@@ -116,24 +116,20 @@ def test_a_playground_plays_in_notebook_7(browser, notebook_server):
         page.wait_for_function(
             "sel => /^(blob|data):/.test(document.querySelector(sel)?.getAttribute('href') || '')",
             arg=HEATMAP_IMAGE)
-        assert _epoch(page) == 0
+        assert epoch_shown(page, EPOCH) == 0
         picture = page.locator(HEATMAP_IMAGE).get_attribute("href")
-        page.locator(PLAY).click()
-        page.locator(f"{PLAY}.nbp-playing").wait_for(state="attached", timeout=15_000)
-        page.wait_for_function(
-            "sel => document.querySelector(sel).innerText.trim() !== '000,000'", arg=EPOCH,
-            timeout=15_000)
-        first = _epoch(page)
+        press_play(page, PLAY, EPOCH)
+        first = epoch_shown(page, EPOCH)
         time.sleep(1.0)
-        assert _epoch(page) > first > 0
+        assert epoch_shown(page, EPOCH) > first > 0
         assert page.locator(HEATMAP_IMAGE).get_attribute("href") != picture
         screenshot(page, "notebook7-playing")
         page.locator(PLAY).click()
         page.locator(f"{PLAY}:not(.nbp-playing)").wait_for(state="attached", timeout=15_000)
         page.wait_for_timeout(500)
-        paused = _epoch(page)
+        paused = epoch_shown(page, EPOCH)
         page.wait_for_timeout(1000)
-        assert _epoch(page) == paused
+        assert epoch_shown(page, EPOCH) == paused
         assert errors == [], errors
     finally:
         context.close()

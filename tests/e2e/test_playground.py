@@ -28,7 +28,9 @@ from e2e.helpers import (
     DARK_THEME,
     cell_json,
     doc_screenshot,
+    epoch_shown,
     open_notebook,
+    press_play,
     run_all_cells,
     screenshot,
     set_theme,
@@ -106,13 +108,6 @@ _PICTURE_HASH_JS = """async (selector) => {
 # --------------------------------------------------------------------------- helpers
 
 
-def epoch_on_screen(page) -> int:
-    """The epoch counter as shown ("001,234" -> 1234)."""
-    text = page.locator(EPOCH).inner_text().strip()
-    assert text.replace(",", "").isdigit(), f"epoch counter shows {text!r}"
-    return int(text.replace(",", ""))
-
-
 def kernel_state(page) -> dict:
     return cell_json(page, STATE_INDEX)
 
@@ -159,10 +154,10 @@ def pause_and_check(page, label: str) -> None:
     page.locator(PLAY).click()
     page.locator(f"{PLAY}:not(.nbp-playing)").wait_for(state="attached", timeout=10_000)
     page.wait_for_timeout(500)  # the last frame Pause sends
-    paused = epoch_on_screen(page)
+    paused = epoch_shown(page, EPOCH)
     before = page.evaluate(_COUNTS_JS)
     page.wait_for_timeout(1500)
-    assert epoch_on_screen(page) == paused, f"{label}: the counter moved after Pause"
+    assert epoch_shown(page, EPOCH) == paused, f"{label}: the counter moved after Pause"
     assert page.evaluate(_COUNTS_JS) == before, f"{label}: the pictures changed after Pause"
     state = kernel_state(page)
     assert state["playing"] is False, f"{label}: {state}"
@@ -204,14 +199,10 @@ def test_renders_plays_and_pauses(page, jupyter_server):
 
     # -- Play (every cell has finished): the counter and the pictures move ------------------
     page.evaluate(_WATCH_JS, [HEATMAP_IMAGE, NETWORK_IMAGE])
-    page.locator(PLAY).click()
-    page.locator(f"{PLAY}.nbp-playing").wait_for(state="attached", timeout=10_000)
-    page.wait_for_function(
-        "sel => document.querySelector(sel).innerText.trim() !== '000,000'", arg=EPOCH,
-        timeout=10_000)
-    first = epoch_on_screen(page)
+    press_play(page, PLAY, EPOCH, timeout=10_000)
+    first = epoch_shown(page, EPOCH)
     page.wait_for_timeout(2000)
-    second = epoch_on_screen(page)
+    second = epoch_shown(page, EPOCH)
     counts = page.evaluate(_COUNTS_JS)
     assert second > first > 0, f"the counter went {first} -> {second} while playing"
     assert counts["distinct"] >= 5, f"the heatmap changed only {counts} times in ~2 s of play"
@@ -222,9 +213,9 @@ def test_renders_plays_and_pauses(page, jupyter_server):
     set_theme(jupyter_server.base_url, DARK_THEME, page)
     page.wait_for_timeout(500)  # a few frames in the new colours
     widget_screenshot(page, "playground-playing-dark", docs_name="playground-dark")
-    still = epoch_on_screen(page)
+    still = epoch_shown(page, EPOCH)
     page.wait_for_timeout(800)
-    assert epoch_on_screen(page) > still, "the theme switch stopped the training"
+    assert epoch_shown(page, EPOCH) > still, "the theme switch stopped the training"
 
     # -- Pause: nothing moves any more, and the page shows the kernel's state ---------------
     pause_and_check(page, "first pause")

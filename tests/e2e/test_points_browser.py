@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from e2e.helpers import (
     cell_json,
+    epoch_shown,
     open_notebook,
     run_all_cells,
     wait_for_cell_json,
@@ -54,10 +55,6 @@ def wait_for_kernel(page, predicate, what: str, timeout: float = 20.0) -> dict:
     return wait_for_cell_json(page, STATE_INDEX, predicate, what, timeout)
 
 
-def epoch_shown(page) -> int:
-    return int(page.locator(EPOCH).inner_text().replace(",", "").strip())
-
-
 def test_clicked_points_join_the_run_under_way(page, jupyter_server):
     path = write_notebook(jupyter_server.root_dir, "points.ipynb",
                           [SETUP_CELL, SHOW_CELL, STATE_CELL])
@@ -79,7 +76,7 @@ def test_clicked_points_join_the_run_under_way(page, jupyter_server):
     assert abs(state["last"][0] - 4.5) < 0.2 and abs(state["last"][1] - 4.5) < 0.2, state
     page.wait_for_function(f"document.querySelectorAll({DOTS!r}).length > {dots}",
                            timeout=15_000)
-    assert epoch_shown(page) == 30
+    assert epoch_shown(page, EPOCH) == 30
 
     # -- playing: another click, and the counter goes on from where it was ------------------
     page.locator(PLAY).click()
@@ -93,6 +90,6 @@ def test_clicked_points_join_the_run_under_way(page, jupyter_server):
     assert state["same"] and state["playing"] and state["epoch"] >= before, state
     state = wait_for_kernel(page, lambda s: s["epoch"] > before + 20, "training on")
     assert state["same"] and state["playing"]
-    assert epoch_shown(page) > before
+    assert epoch_shown(page, EPOCH) > before
     page.locator(PLAY).click()
     page.locator(f"{PLAY}:not(.nbp-playing)").wait_for(state="attached", timeout=15_000)
