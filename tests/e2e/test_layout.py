@@ -128,6 +128,7 @@ def test_at_1280x800_the_whole_network_shows_zoomed_and_the_pointer_still_hits(
         " getComputedStyle(box).outlineStyle]; }",
         [f"{ROOT} .nbp-network-figure", f"{ROOT} .nbp-network-drawing"])
     assert focus == [True, "none", "solid"], focus
+    screenshot(page, "layout-1280x800-focus")
     assert page.console_errors == []
 
 

@@ -66,7 +66,9 @@ if pg.step_inside_stage is not None:
         batch=int(_ex.batch), indices=[int(i) for i in _ex.indices], other=_others[0],
         other_px=list(data_to_pixel(_xy[0], _xy[1], pg.output_view.domain)),
         node_text=short_number(_ex.activations[0][_row, 1]),
-        node_hover=hover_number(_ex.activations[0][_row, 1]))
+        node_hover=hover_number(_ex.activations[0][_row, 1]),
+        output=[float(_lay.output_points[0][0]) - 4, float(_lay.output_points[0][1])],
+        output_hover=hover_number(_ex.activations[-1][_row, 0]))
 if "expected" in globals():
     _state["update_error"] = max(float(np.abs(w - e).max())
                                  for w, e in zip(pg.trainer.weights, expected))
@@ -162,6 +164,15 @@ def test_step_inside_walks_one_batch(page, jupyter_server):
     assert loss != forward, "the loss stage looks like the forward stage"
     assert "loss" in caption(page)
     doc_screenshot(page, root, "step-inside-loss")
+    state = kernel_state(page)      # the output box at the right edge answers the pointer too
+    page.locator(NETWORK_FIGURE).scroll_into_view_if_needed()
+    box = page.locator(NETWORK_FIGURE).bounding_box()
+    page.mouse.move(box["x"] + state["output"][0] * box["width"] / width,
+                    box["y"] + state["output"][1] * box["height"] / height, steps=3)
+    page.locator(READOUT, has_text=f"the output: a = {state['output_hover']}").wait_for(
+        state="visible", timeout=10_000)
+    screenshot(page, "step-inside-output-hover")
+    page.mouse.move(20, 500)
 
     pictures = [loss]
     for layers in (1, 2, 3):
