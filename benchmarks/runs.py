@@ -2,6 +2,7 @@
 
     python benchmarks/runs.py              # the issue's three figures, with their targets
     python benchmarks/runs.py --profile    # where one stacked epoch's time goes
+    python benchmarks/runs.py --scaling    # epoch time against K: the ratio's ceiling
     python benchmarks/runs.py --study      # the chapter's exercises over 20 seeds
 
 Speed: the epochs per second of one ``Runs`` of K networks (every run advancing one epoch
@@ -24,6 +25,13 @@ machine the two agree).  The study figure is the median time of one
 products, tanh, the other ufuncs, the Python update steps, the per-epoch evaluation), and
 the same epoch with the update steps left out: the figures a stacked engine of these
 calls cannot go below.
+
+``--scaling`` times one stacked epoch for growing K and fits ``fixed + K * per_run`` (K >= 4): the
+fixed part is the NumPy calls' own cost (shared by the K runs), the per-run part is what
+grows with K (the per-matrix work inside each batched product, tanh over every run's
+values, each run's own optimizer step).  ``one Trainer / per_run`` is the ratio no
+stacking can beat at any K, even with every call's overhead gone; the tanh values each
+run needs per epoch, at NumPy's own speed for tanh, are part of that per-run floor.
 
 ``--study`` prints, for each of the chapter's exercises (ReLU, learning rate 0.03, batch
 10, 20 seeds from the base seed "0", target test loss 0.1, 1000 epochs), the success
@@ -190,6 +198,69 @@ def profile(repeats: int) -> None:
               flush=True)
 
 
+def _epoch_cpu(stepper, repeats: int, epochs: int) -> float:
+    """Median CPU seconds per epoch of ``stepper(epochs)`` (after two warm-up epochs)."""
+    stepper(2)
+    return statistics.median(_both(partial(stepper, epochs))[1] / epochs
+                             for _ in range(repeats))
+
+
+def _distinct_optimizers(k: int) -> list:
+    """K spiral six-layer configs, the 8 optimizers in turn, each cycle with its own
+    learning rate so that no two runs can share one optimizer step."""
+    return [Config(seed="0", dataset="spiral", network_shape=(8,) * 6,
+                   **{"learning_rate": 0.03 * (1 + 0.01 * (i // 8)), **OPTIMIZERS_8[i % 8]})
+            for i in range(k)]
+
+
+def _tanh_values(config: Config) -> int:
+    """tanh values one run computes per epoch: every unit of every layer (the output
+    included) for each training point, and again for every point at the evaluation."""
+    t = Trainer(config)
+    arrays = t.training_arrays()
+    units = sum(t.network.layer_sizes[1:])
+    return units * (arrays.n_train + arrays.all_x.shape[1])
+
+
+def scaling(repeats: int) -> None:
+    """Epoch time against K, its fit fixed + K * per_run, and the ceiling it puts on the
+    ratio (CPU time, medians)."""
+    import numpy as np
+
+    values = np.random.default_rng(0).standard_normal(1 << 16)
+    out = np.empty_like(values)
+    tanh_ns = statistics.median(
+        _both(partial(np.tanh, values, out))[1] for _ in range(50)) / values.size * 1e9
+    sizes = [1, 2, 4, 8, 12, 16, 20, 28, 40]
+    cases = [("20 seeds case: circle [4,2] tanh, seeds", 8.0,
+              lambda k: list(Runs.seeds(Config(seed="0"), k).configs)),
+             ("8 optimizers case: spiral 6x8, every run its own optimizer step", 3.0,
+              _distinct_optimizers)]
+    for (name, target, make), K in zip(cases, (20, 8)):
+        print(name, flush=True)
+        times = []
+        for k in sizes:
+            runs = Runs(make(k))
+            t = _epoch_cpu(runs.step, repeats, 20)
+            times.append(t)
+            print(f"  K={k:3d}: {t * 1e3:7.3f} ms per epoch, {t / k * 1e3:6.3f} ms per run",
+                  flush=True)
+        fit = [(k, t) for k, t in zip(sizes, times) if k >= 4]
+        per_run, fixed = np.polyfit([k for k, _ in fit], [t for _, t in fit], 1)
+        configs = make(K)
+        trainers = [Trainer(c) for c in configs]
+        # one Trainer's epoch: the mean over the K runs of the issue's case
+        one = _epoch_cpu(partial(_step_each, trainers), repeats, 20) / K
+        config = configs[0]
+        tanh = _tanh_values(config) * tanh_ns * 1e-9
+        print(f"  fit (K >= 4): {fixed * 1e3:.3f} ms + K x {per_run * 1e3:.4f} ms; one "
+              f"Trainer {one * 1e3:.3f} ms per epoch\n"
+              f"  at K={K}: {K * one / (fixed + K * per_run):.2f}x predicted; with every "
+              f"call's fixed cost gone: {one / per_run:.2f}x at any K (target {target:g}x)\n"
+              f"  of the per-run part, tanh alone: {_tanh_values(config):,} values x "
+              f"{tanh_ns:.2f} ns = {tanh * 1e3:.4f} ms", flush=True)
+
+
 def exercises() -> None:
     print("The chapter's exercises: ReLU, learning rate 0.03, batch 10, 20 seeds from base "
           "seed '0', success = test loss < 0.1 within 1000 epochs")
@@ -212,12 +283,16 @@ def main() -> None:
                         help="the chapter's exercises over 20 seeds instead of the speed")
     parser.add_argument("--profile", action="store_true",
                         help="where a stacked epoch's time goes, by kind of NumPy call")
+    parser.add_argument("--scaling", action="store_true",
+                        help="epoch time against K, and the ratio's ceiling")
     parser.add_argument("--repeats", type=int, default=5, help="median of this many (5)")
     args = parser.parse_args()
     if args.study:
         exercises()
     elif args.profile:
         profile(args.repeats)
+    elif args.scaling:
+        scaling(args.repeats)
     else:
         speed(args.repeats)
 
