@@ -85,6 +85,7 @@ _CSS = """
 .nbp-descent .nbp-descent-caption { font-size: 11px; color: var(--jp-ui-font-color2, #666); }
 .nbp-descent .nbp-descent-readout { font-family: var(--jp-code-font-family, monospace);
   font-size: 12px; color: var(--jp-ui-font-color1, #000); }
+.nbp-descent .nbp-descent-counter { min-width: 10ch; font-variant-numeric: tabular-nums; }
 .nbp-descent .nbp-descent-status { font-size: 12px; color: var(--jp-error-color1, #d32f2f); }
 .nbp-descent .nbp-descent-title { font-size: 13px; font-weight: 600; }
 .nbp-descent .nbp-descent-description { font-size: 12px; color: var(--jp-ui-font-color2, #666); }
@@ -161,6 +162,7 @@ class Descent(widgets.VBox):
         self.step_button.on_click(lambda _: self._guard(self.step))
         self.counter = widgets.HTML("")
         self.counter.add_class("nbp-descent-readout")
+        self.counter.add_class("nbp-descent-counter")
         self.speed = widgets.Dropdown(
             options=self._speed_options(steps_per_second), value=float(steps_per_second),
             layout=widgets.Layout(width="130px"))
@@ -323,7 +325,7 @@ class Descent(widgets.VBox):
     @staticmethod
     def _speed_options(current):
         values = sorted(set(float(s) for s in SPEEDS) | {float(current)})
-        return [(f"{v:g} steps/s", v) for v in values]
+        return [(f"{v:g} {'step' if v == 1 else 'steps'}/s", v) for v in values]
 
     def _color(self, i: int) -> str:
         if not self.racing:
