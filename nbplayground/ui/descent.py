@@ -81,7 +81,7 @@ OPTIMIZER_LABELS = {
 
 _CSS = """
 .nbp-descent { color: var(--jp-ui-font-color1, #000);
-  font-family: var(--jp-ui-font-family, sans-serif); gap: 4px; }
+  font-family: var(--jp-ui-font-family, sans-serif); gap: 4px; overflow-x: auto; }
 .nbp-descent .nbp-descent-caption { font-size: 11px; color: var(--jp-ui-font-color2, #666); }
 .nbp-descent .nbp-descent-readout { font-family: var(--jp-code-font-family, monospace);
   font-size: 12px; color: var(--jp-ui-font-color1, #000); }
@@ -281,9 +281,13 @@ class Descent(widgets.VBox):
         buttons = widgets.HBox([self.reset_button, self.play_button, self.step_button,
                                 self.counter, self._labelled("Speed (steps/s)", self.speed),
                                 self._labelled("Curve", self.curve)],
-                               layout=widgets.Layout(align_items="flex-end"))
+                               layout=widgets.Layout(align_items="flex-end",
+                                                     flex_flow="row wrap"))
+        # rows wrap in a narrow window (900 px with the file browser): they shrank instead,
+        # cutting the Curve menu and the sliders' readouts ("0" for a rate of 0.100)
         rates = widgets.HBox([self._labelled("Learning rate", self.learning_rate),
-                              self._labelled("Decay: lr / (1 + decay · step)", self.decay)])
+                              self._labelled("Decay: lr / (1 + decay · step)", self.decay)],
+                             layout=widgets.Layout(flex_flow="row wrap"))
         self._rows = [buttons, rates, self._optimizer_box]
         super().__init__([self._style, self._gate.widget, buttons, rates, self._optimizer_box,
                           self.title, self.description, self.figure, self.legend, self.readout,

@@ -283,6 +283,13 @@ def test_speed_menu_says_1_step_not_1_steps():
         w.close()
 
 
+def test_control_rows_wrap_in_a_narrow_window(d):
+    # at 900 px with the file browser (468 px for the widget) the rows shrank instead:
+    # the Curve menu was cut and the learning rate's readout showed "0" for 0.100
+    assert all(row.layout.flex_flow == "row wrap" for row in d._rows)
+    assert "overflow-x: auto" in d._style.value       # the 560 px figure scrolls
+
+
 def test_step_counter_keeps_its_width_as_the_steps_grow(d):
     # the menus to its right stayed put only while the count had one digit
     assert "nbp-descent-counter" in d.counter._dom_classes
