@@ -57,6 +57,7 @@ import numpy as np
 from .. import render as _render
 from ..config import (DATASETS, HIDDEN_ACTIVATIONS, OPTIMIZERS, PLAYGROUND_EPOCHS_PER_SECOND,
                       SPEED_LABELS, SPEEDS, Config, js_number)
+from . import displays
 from .closing import close_tree
 from .loop import FrameGate, TrainingLoop
 from .output_view import StatusLine, format_loss, nice_ticks
@@ -909,6 +910,7 @@ class Compare(widgets.VBox):
             return
         self._closed = True
         self._loop.stop()
+        displays.forget(self)
         self._gate.close()
         for part in (self.top_bar, self.vary_bar, *self.value_controls.values(),
                      *self._value_boxes.values(), self.chart, self._sy_linear, self._sy_log,
@@ -1140,4 +1142,5 @@ class Compare(widgets.VBox):
         if self._displayed:
             self.pause()
         self._displayed = True
+        displays.retire_earlier_displays(self)  # what an earlier run of this cell showed
         return super()._repr_mimebundle_(**kwargs)

@@ -37,6 +37,7 @@ import numpy as np
 from .. import descent as _engine
 from .. import optimizers as _optimizers
 from .. import render as _render
+from . import displays
 from .closing import close_tree
 from .loop import FrameGate, TrainingLoop
 from .output_view import nice_ticks
@@ -771,6 +772,7 @@ class Descent(widgets.VBox):
             return
         self._closed = True
         self._loop.stop()
+        displays.forget(self)
         self._gate.stop()
         for part in (*self._rows, *self.settings.values(), *self._setting_boxes.values(),
                      self.figure, self._picture, self._style, self._gate.widget, *self._events,
@@ -783,4 +785,5 @@ class Descent(widgets.VBox):
         if self._displayed:
             self.pause()   # shown again: the old view's timer must not run on
         self._displayed = True
+        displays.retire_earlier_displays(self)  # what an earlier run of this cell showed
         return super()._repr_mimebundle_(**kwargs)
