@@ -272,6 +272,8 @@ def make_runs(config: Config, vary: str, values: tuple, same_start: bool, data=N
 # The widget
 # --------------------------------------------------------------------------------------
 
+#: the start of the message of a Compare that paused itself (nobody watched)
+_UNWATCHED = "Paused by itself"
 #: the loss chart's margins (px); right: half of a 4-digit epoch label ("1000") centred on
 #: the axis' end
 _CHART_MARGIN = MappingProxyType({"top": 10, "bottom": 36, "left": 50, "right": 18})
@@ -853,7 +855,7 @@ class Compare(widgets.VBox):
         if bool(np.all(self._runs.diverged)):
             self._report_all_diverged()
             return
-        if self._status.kind != "info":
+        if self._status.kind != "info" or self._status.text.startswith(_UNWATCHED):
             self._status.clear()
         self._loop.start()
         self._gate.start()
@@ -943,6 +945,16 @@ class Compare(widgets.VBox):
                     self._status.show(f"Error: {type(exc).__name__}: {exc}", "error")
         return call
 
+    def _pause_unwatched(self) -> None:
+        """No view has drawn a frame for a while (the notebook was closed): pause, so that
+        the kernel stops training for nobody, and say so to the view that comes back."""
+        self._halt()
+        self._render()
+        self._status.show(
+            f"{_UNWATCHED} at epoch {self._runs.epoch}: no view drew a frame for "
+            f"{self._gate.idle_seconds:g} s (tab or notebook closed?). Press play to go on.",
+            "info")
+
     def _report_all_diverged(self) -> None:
         self._status.show(f"Every run diverged (by epoch {self._runs.epoch}): paused. "
                           f"Press Reset.", "error")
@@ -952,6 +964,9 @@ class Compare(widgets.VBox):
     @_locked
     def _train_tick(self, max_epochs: int | None, seconds: float) -> int:
         if not self._loop.running:
+            return 0
+        if self._gate.idle():
+            self._pause_unwatched()
             return 0
         runs = self._runs
         start = runs.epoch
@@ -1142,5 +1157,6 @@ class Compare(widgets.VBox):
         if self._displayed:
             self.pause()
         self._displayed = True
+        self._gate.expect_frontend = True  # a view will tick while playing
         displays.retire_earlier_displays(self)  # what an earlier run of this cell showed
         return super()._repr_mimebundle_(**kwargs)

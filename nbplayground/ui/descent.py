@@ -62,6 +62,8 @@ MARGIN = {"top": 10, "bottom": 42, "left": 56, "right": 14}
 #: While playing, the step counter and the readout are redrawn at most this often (seconds):
 #: two messages fewer in most frames.
 TEXT_INTERVAL = 0.2
+#: The start of the message of a Descent that paused itself (nobody watched).
+_UNWATCHED = "Paused by itself"
 #: Points of the trail sent at most (the most recent ones).
 TRAIL_POINTS = 100
 #: One colour per run of a race (readable on light and dark themes and on the surface).
@@ -406,6 +408,8 @@ class Descent(widgets.VBox):
         if self._loop.running or self._engine.diverged:
             self._render()
             return
+        if self.status.value.startswith(_UNWATCHED):
+            self.status.value = ""
         self._loop.start()
         self._gate.start()
         self._show_playing(True)
@@ -534,6 +538,12 @@ class Descent(widgets.VBox):
     @_locked
     def _train_tick(self, max_steps, seconds) -> int:
         if not self._loop.running:
+            return 0
+        if self._gate.idle():   # no view for a while (notebook closed): stop using the CPU
+            self._halt()
+            self._render()
+            self.status.value = (f"{_UNWATCHED} at step {self.steps}: no view drew a "
+                                 f"frame for {self._gate.idle_seconds:g} s. Press play to go on.")
             return 0
         n = 1 if max_steps is None else max_steps
         return self._engine.step(n)
@@ -785,5 +795,6 @@ class Descent(widgets.VBox):
         if self._displayed:
             self.pause()   # shown again: the old view's timer must not run on
         self._displayed = True
+        self._gate.expect_frontend = True  # a view will tick while playing
         displays.retire_earlier_displays(self)  # what an earlier run of this cell showed
         return super()._repr_mimebundle_(**kwargs)
