@@ -777,7 +777,9 @@ class Compare(widgets.VBox):
                     control.disabled = True
             elif not (keep_text and self.value_errors[self._vary].value):
                 control.value = format_values(self._vary, values)
-            self.same_start_box.value = self._same_start
+            # seeds differ by their start: the box shows no tick there (a greyed tick read
+            # as "same start" on), and the choice comes back with another vary
+            self.same_start_box.value = self._same_start and self._vary != "seed"
             self.same_start_box.disabled = self._vary == "seed"
             self.same_start_box.tooltip = (
                 "seeds differ by their start: each has its own data and weights"

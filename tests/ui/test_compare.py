@@ -90,6 +90,9 @@ def test_default_is_eight_seeds_of_the_config(make):
     assert c.runs.labels == Runs.seeds(c.config, 8).labels
     assert len(c.cells) == 8 and len(c.grid.children) == 8
     assert c.same_start_box.disabled  # seeds differ by their start
+    assert not c.same_start_box.value  # and no greyed tick says otherwise
+    c.set_vary("optimizer", ["sgd", "adam"])
+    assert c.same_start_box.value == c.same_start and not c.same_start_box.disabled
 
 
 def test_momentum_racers_take_the_base_momentum(make):
