@@ -428,7 +428,9 @@ register(Challenge(
     rules=(_keep("learning_rate", 0.03, "change how the steps are taken, not their "
                  "length (the learning rate is lesson 07's lever)."),
            _keep("network_shape", (4, 2), "the same network for every optimizer."),
-           _keep("batch_size", 10, "the same batches for every optimizer.")),
+           _keep("batch_size", 10, "the same batches for every optimizer."),
+           _keep("dataset", "circle", "the same data for every optimizer (easier data "
+                 "would let plain SGD pass).")),
     quality=Quality(epochs=100, target=0.05, within=25, final_loss=0.05),
     hint=("plain SGD at 0.03 is slower than that. Momentum keeps some of the previous "
           "steps, so the same gradient moves further; adaptive optimizers scale each "
