@@ -775,9 +775,8 @@ class Race:
         for i, (run, over) in enumerate(zip(self.runs, self._overrides)):
             mine = {k: v for k, v in _common_for(run.optimizer, common).items() if k not in over}
             plans.append((run, mine))
-            try:
-                _optimizers.get(run.optimizer, **_settings(run.optimizer,
-                                                           dict(run._settings, **mine)))
+            try:  # the very checks run.configure makes (Config's rules included)
+                Descent._make(run.optimizer, dict(run._settings, **mine))
             except (TypeError, ValueError) as exc:
                 raise type(exc)(f"runs[{i}]: {exc}") from exc
         for run, mine in plans:

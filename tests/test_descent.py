@@ -474,6 +474,17 @@ def test_bad_race_input():
     assert [r.learning_rate for r in race.runs] == [0.1, 0.1, 0.1]
 
 
+def test_a_race_change_refused_for_one_run_changes_no_run():
+    """momentum=1.0 passes the optimizer's own check ([0, 1]) but not Config's rule
+    ([0, 1)) that each Descent applies: it must be refused before Adam (which has no
+    momentum) takes the learning rate of the same call."""
+    race = Race("ravine", runs=[dict(optimizer="adam"), dict(optimizer="sgd")])
+    before = [r.settings for r in race.runs]
+    with pytest.raises(ValueError, match=r"runs\[1\].*momentum=1\.0"):
+        race.configure(learning_rate=0.5, momentum=1.0)
+    assert [r.settings for r in race.runs] == before
+
+
 def test_the_engine_imports_no_widget_code():
     import subprocess
     import sys
