@@ -45,8 +45,10 @@ import functools
 import html
 import logging
 import math
+import numbers
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any, Callable
 
 import bqplot
@@ -210,9 +212,17 @@ def parse_values(vary: str, values: Any) -> tuple:
                            for item in _split(text, ","))
         else:
             values = tuple(_split(text, ","))
-    elif isinstance(values, (int, float)) and vary in ("learning_rate", "batch_size"):
-        values = (values,)
-    values = tuple(tuple(v) if vary == "network_shape" else v for v in values)
+    elif (isinstance(values, numbers.Real) and not isinstance(values, (bool, np.bool_))
+          and vary in ("learning_rate", "batch_size")):
+        values = (values.item() if isinstance(values, np.generic) else values,)
+    elif isinstance(values, Mapping) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{VARIES[vary]}: {values!r} is not a list of values; give e.g. "
+                        f"{list(DEFAULT_VALUES[vary])!r} or the text "
+                        f"{format_values(vary, DEFAULT_VALUES[vary])!r}")
+    if vary == "network_shape":
+        values = tuple(_shape(v, values) for v in values)
+    else:
+        values = tuple(values)
     if vary == "optimizer":
         for name in values:
             if name not in OPTIMIZER_CHOICES:
@@ -220,6 +230,18 @@ def parse_values(vary: str, values: Any) -> tuple:
                                  f"{', '.join(OPTIMIZER_CHOICES)}")
     _check_count(vary, values)
     return values
+
+
+def _shape(value, values) -> tuple:
+    """One network shape of ``values`` as a tuple of widths (the engine checks them)."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        flat = all(isinstance(v, numbers.Integral) for v in values)
+        hint = (f"; for the one network {tuple(values)!r} give [{tuple(values)!r}]"
+                if flat else "")
+        raise ValueError(f"network: {value!r} is not a network shape: each value is a "
+                         f"tuple of layer widths, e.g. [(4,), (8, 8)], or the text "
+                         f"'4 | 8,8'{hint}")
+    return tuple(value)
 
 
 def _check_count(vary: str, values: tuple) -> None:

@@ -522,3 +522,25 @@ def test_a_seed_count_that_is_not_a_whole_number_and_a_non_bool_same_start_are_r
     with pytest.raises(TypeError, match="same_start='y'"):
         c.set_vary("seed", 3, same_start="y")
     assert c.runs is runs and len(c.runs) == 3
+
+
+def test_values_from_code_that_are_not_lists_get_errors_that_name_them(make):
+    """What a notebook types: a network as a flat tuple, one NumPy number, a bare count
+    where names are wanted.  Each gets an error naming the value, not Python's
+    "'int' object is not iterable"; single NumPy numbers are read like Python's."""
+    with pytest.raises(ValueError, match=r"network: 4 is not a network shape.*\[\(4, 8\)\]"):
+        Compare(vary="network_shape", values=(4, 8))
+    with pytest.raises(ValueError, match=r"network: 4 is not a network shape"):
+        Compare(vary="network_shape", values=[4, (8, 8)])
+    with pytest.raises(TypeError, match=r"optimizer: 5 is not a list of values"):
+        Compare(vary="optimizer", values=5)
+    with pytest.raises(TypeError, match=r"activation: None is not a list of values"):
+        compare_module.parse_values("activation", None)
+    assert make(vary="learning_rate", values=np.float32(0.25)).values == (0.25,)
+    assert make(vary="batch_size", values=np.int64(5)).values == (5,)
+    c = make(vary="network_shape", values=[(4,), [8, 8], ()])
+    assert c.values == ((4,), (8, 8), ())
+    runs = c.runs
+    with pytest.raises(ValueError, match="network: 3 is not a network shape"):
+        c.set_vary("network_shape", (3,))
+    assert c.runs is runs
