@@ -214,12 +214,22 @@ class Runs:
                              f"fields: {', '.join(_FIELDS)}")
         lists = {}
         for name, vals in values.items():
-            if isinstance(vals, (str, bytes)) or not hasattr(vals, "__iter__"):
+            # a mapping's keys or a set's order (which changes between Python processes
+            # for strings) would make the runs: a list says which run is runs[i]
+            if isinstance(vals, (str, bytes, Mapping, set, frozenset)) or \
+                    not hasattr(vals, "__iter__"):
+                why = " (a set has no order)" if isinstance(vals, (set, frozenset)) else ""
                 raise ValueError(f"Runs.vary: {name}={vals!r} must be a list of values, "
-                                 f"e.g. {name}=[a, b]")
+                                 f"e.g. {name}=[a, b]{why}")
             vals = list(vals)
             if not vals:
                 raise ValueError(f"Runs.vary: {name}=[] gives no run; give at least one value")
+            if name in ("network_shape", "features") and \
+                    not any(hasattr(v, "__iter__") and not isinstance(v, str) for v in vals):
+                # (4, 8) or ("x", "y"): one value of the field, not a list of them
+                raise ValueError(f"Runs.vary: {name}={values[name]!r} gives one run per "
+                                 f"value, each value a whole tuple; to run the one {name} "
+                                 f"{tuple(vals)!r} give {name}=[{tuple(vals)!r}]")
             lists[name] = vals
         if same_start and "seed" in lists:
             raise ValueError("Runs.vary: same_start=True gives every run the first run's "

@@ -323,6 +323,25 @@ def test_errors_name_the_value():
     assert runs.epoch == 0 and list(runs.epochs) == [0, 0], "refused steps change nothing"
 
 
+def test_vary_names_a_flat_shape_and_refuses_unordered_values():
+    """network_shape=(4, 8) said 'network_shape=4: must be a list/tuple of layer widths,
+    not a single int', as if 4 were wrong; a dict's keys or a set's order (which varies
+    between Python processes for strings) made the runs."""
+    c = Config(seed="e")
+    with pytest.raises(ValueError, match=r"network_shape=\(4, 8\) gives one run per value.*"
+                                         r"network_shape=\[\(4, 8\)\]"):
+        Runs.vary(c, network_shape=(4, 8))
+    with pytest.raises(ValueError, match=r"features=\('x', 'y'\) gives one run per value.*"
+                                         r"features=\[\('x', 'y'\)\]"):
+        Runs.vary(c, features=("x", "y"))
+    for bad in ({"sgd": 1}, {"sgd", "adam"}, frozenset({"adam"})):
+        with pytest.raises(ValueError, match=r"optimizer=.*must be a list of values"):
+            Runs.vary(c, optimizer=bad)
+    assert Runs.vary(c, network_shape=[(4, 8), [2], ()]).labels == \
+        ["net 4-8", "net 2", "no hidden layer"]
+    assert Runs.vary(c, hide=[{"noise"}, set()]).configs[0].hide == frozenset({"noise"})
+
+
 def test_listed_seeds_are_read_as_config_reads_a_seed():
     """Runs.seeds(c, [1, 2]) was refused though Config(seed=1) is fine."""
     c = Config(seed="e", network_shape=(2,))
