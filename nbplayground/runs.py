@@ -478,7 +478,8 @@ def _scan_first(runs, first, target, since) -> None:
                 first[i] = int(epochs[below[0]])
 
 
-def study(config: Config, seeds=20, target: float = 0.1, epochs: int = 1000) -> Study:
+def study(config: Config, seeds=20, target: float = 0.1, epochs: int = 1000,
+          data=None) -> Study:
     """Train ``config`` with many seeds and count how often it works.
 
     The criterion: a seed *succeeds* when its test loss is below ``target`` at any
@@ -488,13 +489,15 @@ def study(config: Config, seeds=20, target: float = 0.1, epochs: int = 1000) -> 
     gives the same study every time) or a list of distinct seeds (Playground seed strings,
     or ints).  Every seed
     trains ``epochs`` epochs (a diverged run stops) with :class:`Runs`, stacked.
+    ``data=(X, y)`` trains every seed on your own points (each seed shuffles and
+    splits them its own way), as :meth:`Runs.seeds` does.
     """
     if not isinstance(config, Config):
         raise TypeError(f"config must be a Config, got {type(config).__name__}")
     target = check_real("target", target, "a finite number > 0 (a loss is never below 0, "
                         "so no seed could reach it)", lambda x: x > 0)
     epochs = check_epochs(epochs)
-    runs = Runs.seeds(config, _seed_list(config, seeds, "seeds"))
+    runs = Runs.seeds(config, _seed_list(config, seeds, "seeds"), data=data)
     first = [None] * len(runs)
     _scan_first(runs, first, target, 0)
     epochs = int(epochs)

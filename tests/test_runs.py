@@ -469,6 +469,22 @@ def test_custom_data_for_every_run():
     assert Runs.vary(Config(seed="own"), data=(X, y), learning_rate=[0.1, 0.3])[1].custom_data
 
 
+def test_study_on_your_own_points():
+    """Runs.seeds and Compare take data=(X, y); study, built on them, did not."""
+    rng = np.random.default_rng(4)
+    X = rng.uniform(-5, 5, size=(80, 2))
+    y = np.where(X[:, 0] + X[:, 1] > 0, 1, -1)
+    config = Config(seed="own", network_shape=(2,), learning_rate=0.1)
+    s = study(config, seeds=3, target=0.2, epochs=40, data=(X, y))
+    assert all(t.custom_data is not None for t in s.runs)
+    for seed, first, final in zip(s.seeds, s.first_epochs, s.final_test_losses):
+        t = Trainer(config.replace(seed=seed), data=(X, y))
+        t.step(40)
+        below = np.flatnonzero(t.history.test_loss < 0.2)
+        assert first == (int(t.history.epochs[below[0]]) if below.size else None)
+        assert abs(final - t.test_loss) <= TOL
+
+
 def test_a_run_stopped_mid_epoch_by_step_batch_finishes_its_epoch_alone():
     runs = Runs.seeds(Config(seed="mid", batch_size=7), 3)
     trainers = _solo(runs)
