@@ -544,3 +544,24 @@ def test_values_from_code_that_are_not_lists_get_errors_that_name_them(make):
     with pytest.raises(ValueError, match="network: 3 is not a network shape"):
         c.set_vary("network_shape", (3,))
     assert c.runs is runs
+
+
+async def test_a_refused_playground_compare_changes_nothing():
+    """pg.compare paused the Playground before its arguments were checked: a mistyped
+    value stopped a playing Playground (a refused change leaves everything as it was)."""
+    pg = Playground(dataset="xor", network_shape=(3,), seed="0.3")
+    try:
+        pg.play()
+        await asyncio.sleep(0.1)
+        for kwargs in ({"vary": "learning_rate", "values": "0.1, -1"},
+                       {"vary": "speed"}, {"vary": "seed", "learning_rate": -1}):
+            with pytest.raises(ValueError):
+                pg.compare(**kwargs)
+            assert pg.playing, kwargs
+        c = pg.compare(vary="seed", values=2)
+        try:
+            assert not pg.playing, "a Compare made from it pauses the Playground"
+        finally:
+            c.close()
+    finally:
+        pg.close()
