@@ -45,6 +45,7 @@ import numpy as np
 
 from . import stacked as _stacked
 from .config import Config, ConfigError, check_real, js_number, short_repr
+from .custom_data import CustomDataError
 from .seedrandom import SeedRandom, new_seed
 from .trainer import Trainer, check_epochs, check_seconds
 
@@ -350,7 +351,9 @@ class Runs:
 
         With ``seconds``, stop early once that much time has passed (at least one epoch
         runs).  A run that diverges stops there; the others go on.  When every run has
-        diverged nothing runs and 0 is returned.
+        diverged nothing runs and 0 is returned.  A run whose own points cannot train
+        (after ``runs[i].clear_points()``) raises the trainer's error, named ``runs[i]``,
+        before any run steps.
         """
         check_epochs(epochs)
         seconds = check_seconds(seconds)
@@ -358,6 +361,14 @@ class Runs:
         done = 0
         if epochs == 0:
             return 0
+        for i, t in enumerate(self._trainers):
+            # refused before any run steps (a run's own step would raise mid-epoch,
+            # after the runs before it had made theirs)
+            if not t.diverged and not t.trainable:
+                try:
+                    t.check_trainable()
+                except CustomDataError as e:
+                    raise type(e)(f"runs[{i}]: {e}", e.field, e.value) from None
         groups = self._live_groups()
         if not groups:
             return 0

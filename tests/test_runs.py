@@ -485,6 +485,23 @@ def test_study_on_your_own_points():
         assert abs(final - t.test_loss) <= TOL
 
 
+def test_a_run_that_cannot_train_is_refused_before_any_run_steps():
+    """runs[1].clear_points() then runs.step(3) raised from run 1 after the other runs
+    had made an epoch, with runs.epoch left behind them."""
+    from nbplayground.custom_data import CustomDataError
+    runs = Runs.seeds(Config(seed="empty", network_shape=(2,)), 3)
+    runs.step(2)
+    runs[1].clear_points()
+    before = [r.network.params.copy() for r in runs]
+    with pytest.raises(CustomDataError, match=r"runs\[1\]: nothing to train yet"):
+        runs.step(3)
+    assert runs.epoch == 2 and list(runs.epochs) == [2, 2, 2]
+    assert all(np.array_equal(r.network.params, p) for r, p in zip(runs, before))
+    assert runs.step(0) == 0
+    runs[1].add_points([[1.0, 1.0], [-1.0, -1.0]], [1, -1])
+    assert runs.step(3) == 3 and list(runs.epochs) == [5, 5, 5]
+
+
 def test_a_run_stopped_mid_epoch_by_step_batch_finishes_its_epoch_alone():
     runs = Runs.seeds(Config(seed="mid", batch_size=7), 3)
     trainers = _solo(runs)
