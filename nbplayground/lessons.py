@@ -707,14 +707,16 @@ def _descent_settings(target: Any) -> dict:
     from .descent import Descent as _Engine
 
     if isinstance(target, dict):
-        # the engine fills in the defaults (and refuses what it does not know)
+        # the engine fills in the defaults and refuses what it does not know; a setting
+        # of another optimizer (momentum with Adam) is left out
         from .optimizers import HYPERPARAMETERS
 
         args = {k: v for k, v in target.items() if k != "start"}
         curve, optimizer = args.pop("curve", None), args.pop("optimizer", "sgd")
         has = HYPERPARAMETERS.get(str(optimizer).strip().lower(), ())
+        anyone = {k for names in HYPERPARAMETERS.values() for k in names}
         engine = _Engine(curve, optimizer=optimizer,
-                         **{k: v for k, v in args.items() if k in has})
+                         **{k: v for k, v in args.items() if k in has or k not in anyone})
     else:
         engine = getattr(target, "engine", target)
     if not isinstance(engine, _Engine):

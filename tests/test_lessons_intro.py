@@ -365,6 +365,19 @@ def test_tame_the_bounce_wrong_answers_fail():
         challenge.check(Race("bowl"))
 
 
+def test_a_mistyped_setting_in_a_descent_dict_is_named():
+    """dict(..., momentun=0.9) was dropped in silence: the check then failed the ball as
+    if no momentum had been asked for."""
+    for name, typo in (("local-minima", "momentun"), ("tame-the-bounce", "dekay")):
+        challenge = CHALLENGES[name]
+        with pytest.raises(ValueError, match=typo):
+            challenge.check(dict(challenge.start, **{typo: 0.9}))
+    # a setting another optimizer has is still left out (momentum is SGD's, not Adam's)
+    adam = CHALLENGES["local-minima"].check(dict(curve="local-minima", optimizer="adam",
+                                                 learning_rate=0.1, momentum=0.9))
+    assert not adam.passed and "Keep optimizer" in adam.message
+
+
 def test_lesson04_the_bowl_factor_and_the_forever_bounces():
     """Lesson 04: one step takes x - 1 to (1 - 2 lr)(x - 1); at lr = 1 the ball swings
     between -3 and 5 forever; in the ravine the rate must stay below 1."""
