@@ -148,7 +148,8 @@ class Quality:
         within = self.within or self.epochs
         if self._early_stop():
             while runs.epoch < within:
-                runs.step(min(25, within - runs.epoch))
+                if runs.step(min(25, within - runs.epoch)) == 0:
+                    break  # every run diverged: nothing more steps
                 if sum(_first_below(t, self.target) is not None for t in runs) \
                         >= self.required:
                     break
@@ -165,7 +166,9 @@ class Quality:
             if self.target is not None:
                 first = _first_below(t, self.target)
                 row["first"] = first
-                if first is None and runs.epoch < within:  # stopped early: enough passed
+                if t.diverged and (first is None or first > within):
+                    pass  # "diverged at epoch n" says it
+                elif first is None and runs.epoch < within:  # stopped early: enough passed
                     row["fails"].append(f"not below {self.target:g} by epoch {runs.epoch}, "
                                         "where the check stopped")
                 elif first is None or first > within:
@@ -199,7 +202,7 @@ def _first_below(trainer: Trainer, target: float) -> int | None:
 
 def _seed_line(row: dict) -> str:
     bits = []
-    if "first" in row:
+    if "first" in row and not (row["first"] is None and row["diverged"]):
         bits.append(f"below at epoch {row['first']}" if row["first"] is not None
                     else row["fails"][0] if row["fails"] else "-")
     if row["diverged"]:

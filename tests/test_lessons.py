@@ -142,6 +142,32 @@ def test_a_settings_check_takes_well_under_a_few_seconds():
         assert time.perf_counter() - t0 < 3.0, name
 
 
+@pytest.mark.parametrize("name", ["circle", "xor", "spiral"])
+def test_a_setting_that_diverges_on_every_seed_fails_at_once(name):
+    """The checks that stop once enough seeds reached the target stepped Runs until
+    its epoch reached the target's epoch, and Runs.step steps nothing once every run has
+    diverged: a huge rate with L2 hung the kernel."""
+    import signal
+
+    def stop(*_):
+        raise TimeoutError("the check did not end")
+
+    challenge = CHALLENGES[name]
+    wild = start(name, network_shape=(4,), regularization="L2", regularization_rate=10,
+                 learning_rate=10)
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(10)
+    try:
+        result = challenge.check(wild)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert not result.passed
+    assert all(r["diverged"] for r in result.details), result.message
+    assert all(r["fails"] == [f"diverged at epoch {r['epoch']}"] for r in result.details)
+    assert result.message.count("diverged at epoch") == len(CHECK_SEEDS)
+
+
 @pytest.mark.parametrize("name", list(CHALLENGES))
 def test_every_challenge_fails_on_its_start(name):
     """Every challenge asks for a change, including those of lessons 01 to 05."""
