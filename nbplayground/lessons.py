@@ -630,7 +630,7 @@ def _check_one_weight(config: Config, trainer: Trainer | None) -> Result:
     grad = float(grads[index[0]][index[1:]])
     name = (f"W{index[0]}[{index[1]}, {index[2]}]" if kind == "weight"
             else f"b{index[0]}[{index[1]}]")
-    figures = (f"{name}: {old:.4f} -> {new:.4f} (its gradient {grad:+.4f}); first batch's "
+    figures = (f"{name}: {old:.4g} -> {new:.4g} (its gradient {grad:+.4f}); first batch's "
                f"loss {before.loss:.4f} -> {after:.4f} ({-drop:+.0%}); whole training "
                f"set's loss {fresh.train_loss:.4f} -> {trainer.train_loss:.4f}.")
     if drop >= ONE_WEIGHT_DROP and trainer.train_loss < fresh.train_loss:

@@ -229,6 +229,15 @@ def test_be_the_update_wrong_answers_fail():
     assert not check(other).passed
 
 
+def test_be_the_update_prints_a_huge_weight_in_a_few_characters():
+    """A weight typed as 1e300 was printed with :.4f, 300 digits."""
+    t = Trainer(CHALLENGES["be-the-update"].start)
+    t.set_weight(0, 0, 0, 1e300)
+    result = CHALLENGES["be-the-update"].check(t)
+    assert not result.passed and "-> 1e+300 (its gradient" in result.message
+    assert len(result.message) < 500
+
+
 # -- 02 · bend the line ----------------------------------------------------------------
 
 def settings(name, **changes):
