@@ -426,8 +426,9 @@ class Compare(widgets.VBox):
             config = config.replace(**config_changes)
         vary = canonical_vary(vary)
         parsed = parse_values(vary, DEFAULT_VALUES[vary] if values is None else values)
-        if not isinstance(same_start, bool):
+        if not isinstance(same_start, (bool, np.bool_)):
             raise TypeError(f"same_start={same_start!r}: must be True or False")
+        same_start = bool(same_start)
         self._lock = threading.RLock()
         self._config = config
         self._vary = vary
@@ -672,9 +673,9 @@ class Compare(widgets.VBox):
         config = self._config if config is None else config
         vary = self._vary if vary is None else vary
         parsed = self._values[vary] if values is None else parse_values(vary, values)
-        if same_start is not None and not isinstance(same_start, bool):
+        if same_start is not None and not isinstance(same_start, (bool, np.bool_)):
             raise TypeError(f"same_start={same_start!r}: must be True or False")
-        same_start = self._same_start if same_start is None else same_start
+        same_start = self._same_start if same_start is None else bool(same_start)
         runs = make_runs(config, vary, parsed, same_start, self._data)
         self._config, self._vary, self._same_start, self._runs = config, vary, same_start, runs
         self._values[vary] = parsed

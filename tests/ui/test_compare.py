@@ -565,3 +565,12 @@ async def test_a_refused_playground_compare_changes_nothing():
             c.close()
     finally:
         pg.close()
+
+
+def test_same_start_takes_a_numpy_bool_as_runs_vary_does(make):
+    """Runs.vary and Trainer.reset take np.bool_ (a checkbox array's element, a mask's
+    value); Compare refused np.False_ as 'must be True or False'."""
+    c = make(vary="optimizer", values=["sgd", "adam"], same_start=np.bool_(False))
+    assert c.same_start is False and c.runs.labels[0].startswith("sgd, seed ")
+    c.set_vary("optimizer", same_start=np.bool_(True))
+    assert c.same_start is True and c.runs.labels == ["sgd", "adam"]
