@@ -191,6 +191,10 @@ def parse_values(vary: str, values: Any) -> tuple:
                             f"list of seed strings")
         seeds = tuple(str(s) for s in values)
         _check_count(vary, seeds)
+        twice = sorted({s for s in seeds if seeds.count(s) > 1}, key=seeds.index)
+        if twice:
+            raise ValueError(f"seeds: {', '.join(map(repr, twice))} given more than once; "
+                             f"each seed is one run, so give distinct seeds")
         return ("list",) + seeds
     if isinstance(values, str):
         text = values.strip()

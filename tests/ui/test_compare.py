@@ -574,3 +574,16 @@ def test_same_start_takes_a_numpy_bool_as_runs_vary_does(make):
     assert c.same_start is False and c.runs.labels[0].startswith("sgd, seed ")
     c.set_vary("optimizer", same_start=np.bool_(True))
     assert c.same_start is True and c.runs.labels == ["sgd", "adam"]
+
+
+def test_a_seed_listed_twice_is_named_by_the_values_it_came_from(make):
+    """The error said "n=['1', '1']: ...", the parameter of Runs.seeds, not of Compare."""
+    with pytest.raises(ValueError, match=r"^seeds: '1' given more than once"):
+        Compare(vary="seed", values=[1, "1", "2"])
+    c = make(vary="seed", values=3, seed="1")
+    runs = c.runs
+    c.set_vary("seed", "a, b")
+    c.set_vary("seed", 3)
+    with pytest.raises(ValueError, match=r"^seeds: 'a' given more than once"):
+        c.set_vary("seed", "a, b, a")
+    assert len(c.runs) == 3 and c.runs is not runs
