@@ -574,6 +574,13 @@ class Descent(widgets.VBox):
         first = self._balls[0]
         self._syncing = True
         try:
+            name = self._engine.curve.name
+            if name in _engine.CURVES:   # set_curve from code: the menu follows
+                named = tuple((c.title, n) for n, c in _engine.CURVES.items())
+                if tuple(self.curve.options) != named:   # it was "Your function"
+                    self.curve.options = named
+                self.curve.value = name
+                self.curve.disabled = False
             self.learning_rate.value = first.learning_rate
             self.decay.value = first.settings["decay"]
             # what a race varies is each run's own: its control shows the first run's and
