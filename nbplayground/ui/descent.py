@@ -456,6 +456,8 @@ class Descent(widgets.VBox):
 
     def click(self, x: float, y: float | None = None) -> None:
         """Set the start at data point (x, y) (y is ignored on a 1-D curve) and reset."""
+        if self._engine.dim == 2 and y is None:
+            raise ValueError(f"click(x={x!r}, y=None): this surface is 2-D; give y too")
         point = (x,) if self._engine.dim == 1 else (x, y)
         self.reset(start=point)
 

@@ -215,6 +215,18 @@ def test_set_curve_from_code_moves_the_curve_menu_too(d):
         w.close()
 
 
+def test_a_click_without_y_on_a_surface_names_y():
+    """click(1.0) on a 2-D surface said "start[1]=None ... is not allowed"."""
+    w = Descent("ravine")
+    try:
+        before = w.position
+        with pytest.raises(ValueError, match=r"click\(x=1\.0, y=None\): .*2-D.*give y"):
+            w.click(1.0)
+        np.testing.assert_array_equal(w.position, before)
+    finally:
+        w.close()
+
+
 def test_a_race_has_one_trail_and_colour_per_run_and_a_legend():
     w = Descent("ravine", runs=RUNS)
     try:
