@@ -40,7 +40,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .config import Config
+from .config import Config, check_real
 from .presets import preset
 from .runs import Runs
 from .trainer import Trainer
@@ -119,6 +119,36 @@ class Quality:
     max_gap: float | None = None
     max_jumps: int | None = None
     jump: float = 0.02
+
+    def __post_init__(self):
+        # refused where the course writes it, not when a student runs the check
+        def whole(name, low):
+            value = getattr(self, name)
+            if isinstance(value, (bool, np.bool_)) or \
+                    not isinstance(value, (int, np.integer)) or value < low:
+                raise ValueError(f"Quality: {name}={value!r}: must be an integer >= {low}")
+
+        whole("epochs", 1)
+        whole("required", 1)
+        if self.within is not None:
+            whole("within", 1)
+            if self.within > self.epochs:
+                raise ValueError(f"Quality: within={self.within} is after the last epoch "
+                                 f"(epochs={self.epochs})")
+        if self.max_jumps is not None:
+            whole("max_jumps", 0)
+        positive = "a finite number > 0"
+        for name, rule, ok in (("target", positive, lambda x: x > 0),
+                               ("final_loss", positive, lambda x: x > 0),
+                               ("jump", positive, lambda x: x > 0),
+                               ("min_accuracy", "a share in (0, 1]", lambda x: 0 < x <= 1),
+                               ("max_gap", "a finite number", lambda x: True)):
+            if getattr(self, name) is not None:
+                check_real(f"Quality: {name}", getattr(self, name), rule, ok)
+        if all(getattr(self, n) is None for n in ("target", "final_loss", "min_accuracy",
+                                                  "max_gap", "max_jumps")):
+            raise ValueError("Quality: no criterion (target, final_loss, min_accuracy, "
+                             "max_gap or max_jumps): every setting would pass")
 
     def describe(self) -> str:
         parts = []
@@ -257,6 +287,10 @@ class Challenge:
                              "challenge) or checker, not both or neither")
         if not isinstance(self.start, Config):
             raise TypeError(f"challenge {self.name!r}: start must be a Config")
+        if self.quality is not None and self.quality.required > len(self.seeds):
+            raise ValueError(f"challenge {self.name!r}: quality.required="
+                             f"{self.quality.required} but {len(self.seeds)} seeds: it "
+                             f"could never pass")
 
     def check(self, target: Any) -> Result:
         """Check a Playground, a Trainer or a Config against this challenge."""

@@ -100,12 +100,37 @@ def test_register_refuses_a_second_challenge_of_one_name_and_bad_definitions():
         Challenge(name="x", notebook="x.ipynb", title="x", goal="x.", start=Config())
     before = dict(CHALLENGES)
     extra = Challenge(name="test-only", notebook="x.ipynb", title="x", goal="x.",
-                      start=Config(seed="s"), quality=Quality(epochs=1, target=0.0))
+                      start=Config(seed="s"), quality=Quality(epochs=1, target=1e-9))
     try:
         assert register(extra) is extra and list(CHALLENGES)[-1] == "test-only"
     finally:
         del CHALLENGES["test-only"]
     assert CHALLENGES == before
+
+
+@pytest.mark.parametrize("bad, match", [
+    (dict(epochs=100.5, target=0.1), r"epochs=100\.5: must be an integer >= 1"),
+    (dict(epochs=0, target=0.1), r"epochs=0"),
+    (dict(epochs=100, required=0, target=0.1), r"required=0"),
+    (dict(epochs=100, target=0.1, within=150), r"within=150 .*epochs=100"),
+    (dict(epochs=100, target=0.0), r"target=0"),
+    (dict(epochs=100, final_loss=-1), r"final_loss=-1"),
+    (dict(epochs=100, min_accuracy=95), r"min_accuracy=95: .*\(0, 1\]"),
+    (dict(epochs=100, max_jumps=-1), r"max_jumps=-1"),
+    (dict(epochs=100), r"no criterion"),
+])
+def test_a_quality_that_could_not_work_is_refused_where_it_is_written(bad, match):
+    """An instructor's Quality(epochs=100.5) failed only when a student ran the check,
+    Quality(min_accuracy=95) (a percentage) and required=6 of 5 seeds could never pass,
+    and Quality(epochs=100) with no criterion passed everything, all in silence."""
+    with pytest.raises(ValueError, match=match):
+        Quality(**bad)
+
+
+def test_a_challenge_needing_more_seeds_than_it_has_is_refused():
+    with pytest.raises(ValueError, match=r"required=6 .*5 seeds"):
+        Challenge(name="x", notebook="x.ipynb", title="x", goal="x.", start=Config(),
+                  quality=Quality(epochs=10, target=0.1, required=6))
 
 
 def test_results_show_a_tick_or_a_cross():
