@@ -206,8 +206,10 @@ class Quality:
             if not t.diverged:
                 if self.final_loss is not None and not t.test_loss < self.final_loss:
                     row["fails"].append(f"test loss {t.test_loss:.3f} at epoch {t.epoch}")
-                if self.min_accuracy is not None and not (
-                        t.test_accuracy is not None and t.test_accuracy >= self.min_accuracy):
+                if self.min_accuracy is not None and t.test_accuracy is None:
+                    row["fails"].append("no test accuracy (regression)")
+                elif self.min_accuracy is not None and \
+                        not t.test_accuracy >= self.min_accuracy:
                     row["fails"].append(f"test accuracy {t.test_accuracy:.0%}")
                 if self.max_gap is not None:
                     row["gap"] = float(t.test_loss - t.train_loss)

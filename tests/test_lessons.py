@@ -133,6 +133,14 @@ def test_a_challenge_needing_more_seeds_than_it_has_is_refused():
                   quality=Quality(epochs=10, target=0.1, required=6))
 
 
+def test_an_accuracy_criterion_on_regression_fails_with_words_not_a_crash():
+    """Formatting None with :.0% raised TypeError from the check."""
+    q = Quality(epochs=2, min_accuracy=0.9)
+    rows = q.measure(Config(seed="r", dataset="reg-plane", problem="regression"),
+                     seeds=("a", "b"))
+    assert [r["fails"] for r in rows] == [["no test accuracy (regression)"]] * 2
+
+
 def test_results_show_a_tick_or_a_cross():
     good = Result("t", True, "fine <3")
     bad = Result("t", False, "no\nhint")
