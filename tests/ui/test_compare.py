@@ -522,3 +522,68 @@ def test_a_seed_count_that_is_not_a_whole_number_and_a_non_bool_same_start_are_r
     with pytest.raises(TypeError, match="same_start='y'"):
         c.set_vary("seed", 3, same_start="y")
     assert c.runs is runs and len(c.runs) == 3
+
+
+def test_values_from_code_that_are_not_lists_get_errors_that_name_them(make):
+    """What a notebook types: a network as a flat tuple, one NumPy number, a bare count
+    where names are wanted.  Each gets an error naming the value, not Python's
+    "'int' object is not iterable"; single NumPy numbers are read like Python's."""
+    with pytest.raises(ValueError, match=r"network: 4 is not a network shape.*\[\(4, 8\)\]"):
+        Compare(vary="network_shape", values=(4, 8))
+    with pytest.raises(ValueError, match=r"network: 4 is not a network shape"):
+        Compare(vary="network_shape", values=[4, (8, 8)])
+    with pytest.raises(TypeError, match=r"optimizer: 5 is not a list of values"):
+        Compare(vary="optimizer", values=5)
+    with pytest.raises(TypeError, match=r"activation: None is not a list of values"):
+        compare_module.parse_values("activation", None)
+    assert make(vary="learning_rate", values=np.float32(0.25)).values == (0.25,)
+    assert make(vary="batch_size", values=np.int64(5)).values == (5,)
+    c = make(vary="network_shape", values=[(4,), [8, 8], ()])
+    assert c.values == ((4,), (8, 8), ())
+    runs = c.runs
+    with pytest.raises(ValueError, match="network: 3 is not a network shape"):
+        c.set_vary("network_shape", (3,))
+    assert c.runs is runs
+
+
+async def test_a_refused_playground_compare_changes_nothing():
+    """pg.compare paused the Playground before its arguments were checked: a mistyped
+    value stopped a playing Playground (a refused change leaves everything as it was)."""
+    pg = Playground(dataset="xor", network_shape=(3,), seed="0.3")
+    try:
+        pg.play()
+        await asyncio.sleep(0.1)
+        for kwargs in ({"vary": "learning_rate", "values": "0.1, -1"},
+                       {"vary": "speed"}, {"vary": "seed", "learning_rate": -1}):
+            with pytest.raises(ValueError):
+                pg.compare(**kwargs)
+            assert pg.playing, kwargs
+        c = pg.compare(vary="seed", values=2)
+        try:
+            assert not pg.playing, "a Compare made from it pauses the Playground"
+        finally:
+            c.close()
+    finally:
+        pg.close()
+
+
+def test_same_start_takes_a_numpy_bool_as_runs_vary_does(make):
+    """Runs.vary and Trainer.reset take np.bool_ (a checkbox array's element, a mask's
+    value); Compare refused np.False_ as 'must be True or False'."""
+    c = make(vary="optimizer", values=["sgd", "adam"], same_start=np.bool_(False))
+    assert c.same_start is False and c.runs.labels[0].startswith("sgd, seed ")
+    c.set_vary("optimizer", same_start=np.bool_(True))
+    assert c.same_start is True and c.runs.labels == ["sgd", "adam"]
+
+
+def test_a_seed_listed_twice_is_named_by_the_values_it_came_from(make):
+    """The error said "n=['1', '1']: ...", the parameter of Runs.seeds, not of Compare."""
+    with pytest.raises(ValueError, match=r"^seeds: '1' given more than once"):
+        Compare(vary="seed", values=[1, "1", "2"])
+    c = make(vary="seed", values=3, seed="1")
+    runs = c.runs
+    c.set_vary("seed", "a, b")
+    c.set_vary("seed", 3)
+    with pytest.raises(ValueError, match=r"^seeds: 'a' given more than once"):
+        c.set_vary("seed", "a, b, a")
+    assert len(c.runs) == 3 and c.runs is not runs
