@@ -282,7 +282,8 @@ class Runs:
         return iter(self._trainers)
 
     def __repr__(self) -> str:
-        return (f"Runs({len(self)} runs at epoch {self.epoch}: "
+        count = f"{len(self)} run{'s' if len(self) != 1 else ''}"
+        return (f"Runs({count} at epoch {self.epoch}: "
                 f"{', '.join(self._labels[:4])}{', ...' if len(self) > 4 else ''})")
 
     @property

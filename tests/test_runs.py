@@ -683,3 +683,11 @@ def test_study_refuses_a_target_no_loss_can_reach():
     for target in (0, -1):
         with pytest.raises(ValueError, match=rf"target={target}: must be a finite number > 0"):
             study(Config(seed="0"), seeds=2, target=target, epochs=1)
+
+
+def test_repr_counts_runs_in_words():
+    one = Runs([Config(seed="1")])
+    assert repr(one).startswith("Runs(1 run at epoch 0: ")
+    two = Runs.seeds(Config(seed="1"), 2)
+    two.step(1)
+    assert repr(two).startswith("Runs(2 runs at epoch 1: seed 1, ")
