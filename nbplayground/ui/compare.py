@@ -56,8 +56,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import render as _render
-from ..config import (DATASETS, HIDDEN_ACTIVATIONS, OPTIMIZERS, PLAYGROUND_EPOCHS_PER_SECOND,
-                      SPEED_LABELS, SPEEDS, Config, js_number)
+from ..config import (DATASETS, HIDDEN_ACTIVATIONS, OPTIMIZERS, SPEED_LABELS, SPEEDS, Config, js_number)
 from .closing import close_tree
 from .loop import FrameGate, TrainingLoop
 from .output_view import StatusLine, format_loss, nice_ticks
@@ -458,10 +457,9 @@ class Compare(widgets.VBox):
         self.frames_rendered = 0
         self.chart_updates = 0
         self.images_sent = 0
-        # the pace: epochs_per_second given here (None: as fast as possible), else the
-        # config's, else Playground's 60 epochs per second
-        pace = config_changes.get("epochs_per_second", config.epochs_per_second
-                                  or PLAYGROUND_EPOCHS_PER_SECOND)
+        # the pace: epochs_per_second given here, else the config's (Playground's 60
+        # epochs per second unless set; None is as fast as possible in both)
+        pace = config_changes.get("epochs_per_second", config.epochs_per_second)
         self._gate = FrameGate()
         self._loop = TrainingLoop(self._train_tick, self._render_tick,
                                   on_error=self._on_loop_error, on_stop=self._on_loop_stop,

@@ -355,6 +355,16 @@ async def test_playground_pace_by_default(make):
     assert c.epochs_per_second == 10
 
 
+def test_a_config_as_fast_as_possible_plays_as_fast_as_possible(make):
+    # Playground(epochs_per_second=None).compare() keeps its "as fast as possible"
+    c = make(Config(seed="1", epochs_per_second=None), vary="seed", values=2)
+    assert c.epochs_per_second is None and c.speed.value == 0
+    # an explicit pace given to Compare wins over the config's
+    c2 = make(Config(seed="1", epochs_per_second=None), vary="seed", values=2,
+              epochs_per_second=30)
+    assert c2.epochs_per_second == 30 and c2.speed.value == 30
+
+
 async def test_close_cancels_the_loop(make):
     c = make(vary="seed", values=2, seed="1")
     c.play()
