@@ -106,13 +106,13 @@ DEFAULT_VALUES = {
     "network_shape": ((3,), (4, 2), (8, 8)),
 }
 
-#: Most runs one Compare shows.
-MAX_RUNS = 32
 #: One colour per run (d3's category10, then its lighter tints): distinct on light and
 #: dark backgrounds.
 RUN_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
               "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896",
               "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5")
+#: Most runs one Compare shows: one colour each, so the legend names every curve.
+MAX_RUNS = len(RUN_COLORS)
 #: Most points per curve sent to the loss chart.
 CURVE_POINTS = 120
 #: While playing, the curves and titles are sent at most this often (seconds).

@@ -171,6 +171,13 @@ def test_dataset_control_and_config_setter_rebuild_from_the_base(make):
     assert [t.config.optimizer for t in c.runs] == ["sgd", "adam"]
 
 
+def test_the_most_runs_each_have_their_own_colour(make):
+    c = make(vary="seed", values=compare_module.MAX_RUNS)
+    colors = list(c.test_lines.colors)
+    assert len(colors) == compare_module.MAX_RUNS == len(set(colors))
+    assert list(c.train_lines.colors) == colors
+
+
 def test_python_api_refuses_bad_arguments():
     with pytest.raises(ValueError, match="vary='momentum'"):
         Compare(vary="momentum")
@@ -180,8 +187,11 @@ def test_python_api_refuses_bad_arguments():
         Compare(vary="learning_rate", values=[0.1, -1])
     with pytest.raises(ValueError, match="'sgdd' is not an optimizer"):
         Compare(vary="optimizer", values=["sgd", "sgdd"])
-    with pytest.raises(ValueError, match="at most 32"):
-        Compare(vary="seed", values=33)
+    # one colour per run: no two curves of one chart share a colour
+    with pytest.raises(ValueError, match="at most 20"):
+        Compare(vary="seed", values=21)
+    with pytest.raises(ValueError, match="at most 20 runs"):
+        Compare(vary="learning_rate", values=[0.001 * (i + 1) for i in range(21)])
     with pytest.raises(TypeError, match="Config"):
         Compare({"dataset": "xor"})
 
