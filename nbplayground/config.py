@@ -224,7 +224,8 @@ LIMIT_HIDDEN_LAYERS = 10
 LIMIT_NEURONS = 32
 #: Most trainable parameters (weights and biases) in the whole network.
 LIMIT_PARAMETERS = 5_000
-#: Largest batch size (a batch larger than the training set is one batch).
+#: Largest batch size.  A batch larger than the training set never fills, so no update is
+#: ever made (Playground's rule; the sums are carried from epoch to epoch).
 LIMIT_BATCH_SIZE = 10_000
 #: Most points in a data set of your own (Playground's datasets have 500 or 1200).
 LIMIT_POINTS = 10_000

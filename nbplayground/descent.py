@@ -37,7 +37,8 @@ central finite differences.
 
 A ball whose position or loss stops being finite, or that leaves a generous box around the
 plotting range (:attr:`Descent.bound`), has *diverged*: it stops where it is and
-:attr:`Descent.diverged` and :attr:`Descent.status` say so.
+:attr:`Descent.diverged` and :attr:`Descent.status` say so.  So does a ball where your
+``grad`` fails (raises or returns no number); a reset to a start where it fails is refused.
 """
 
 from __future__ import annotations
@@ -537,15 +538,15 @@ class Descent:
     def reset(self, start=None) -> None:
         """Back to ``start`` (default: the start in use; a new one becomes the start),
         step 0, the optimizer's state cleared."""
-        if start is not None:
-            self._start = _point("start", start, self.dim)
-        self._position = np.array(self._start, dtype=np.float64)
+        start = self._start if start is None else _point("start", start, self.dim)
+        position = np.array(start, dtype=np.float64)
+        gradient = self._curve.gradient(position)   # your grad may refuse: nothing changed
+        self._start, self._position, self._gradient = start, position, gradient
         self._optimizer.reset()
         self._path = [self._position.copy()]
         self._diverged = None
         loss = self._curve.value(self._position)
         self._losses = [loss]
-        self._gradient = self._curve.gradient(self._position)
         self._check(loss)
 
     def step(self, n: int = 1) -> int:
@@ -561,7 +562,11 @@ class Descent:
             self._losses.append(loss)
             done += 1
             if self._check(loss):
-                self._gradient = curve.gradient(p)
+                try:
+                    self._gradient = curve.gradient(p)
+                except (TypeError, ValueError) as exc:  # your grad, undefined here
+                    self._diverged = f"stopped at step {self.steps}: {exc}"
+                    break
                 if not np.all(np.isfinite(self._gradient)):
                     self._diverged = f"diverged at step {self.steps}: the gradient is not finite"
         return done
@@ -775,9 +780,8 @@ class Race:
         for i, (run, over) in enumerate(zip(self.runs, self._overrides)):
             mine = {k: v for k, v in _common_for(run.optimizer, common).items() if k not in over}
             plans.append((run, mine))
-            try:
-                _optimizers.get(run.optimizer, **_settings(run.optimizer,
-                                                           dict(run._settings, **mine)))
+            try:  # the very checks run.configure makes (Config's rules included)
+                Descent._make(run.optimizer, dict(run._settings, **mine))
             except (TypeError, ValueError) as exc:
                 raise type(exc)(f"runs[{i}]: {exc}") from exc
         for run, mine in plans:

@@ -40,7 +40,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .config import Config
+from .config import Config, check_real
 from .presets import preset
 from .runs import Runs
 from .trainer import Trainer
@@ -120,6 +120,36 @@ class Quality:
     max_jumps: int | None = None
     jump: float = 0.02
 
+    def __post_init__(self):
+        # refused where the course writes it, not when a student runs the check
+        def whole(name, low):
+            value = getattr(self, name)
+            if isinstance(value, (bool, np.bool_)) or \
+                    not isinstance(value, (int, np.integer)) or value < low:
+                raise ValueError(f"Quality: {name}={value!r}: must be an integer >= {low}")
+
+        whole("epochs", 1)
+        whole("required", 1)
+        if self.within is not None:
+            whole("within", 1)
+            if self.within > self.epochs:
+                raise ValueError(f"Quality: within={self.within} is after the last epoch "
+                                 f"(epochs={self.epochs})")
+        if self.max_jumps is not None:
+            whole("max_jumps", 0)
+        positive = "a finite number > 0"
+        for name, rule, ok in (("target", positive, lambda x: x > 0),
+                               ("final_loss", positive, lambda x: x > 0),
+                               ("jump", positive, lambda x: x > 0),
+                               ("min_accuracy", "a share in (0, 1]", lambda x: 0 < x <= 1),
+                               ("max_gap", "a finite number", lambda x: True)):
+            if getattr(self, name) is not None:
+                check_real(f"Quality: {name}", getattr(self, name), rule, ok)
+        if all(getattr(self, n) is None for n in ("target", "final_loss", "min_accuracy",
+                                                  "max_gap", "max_jumps")):
+            raise ValueError("Quality: no criterion (target, final_loss, min_accuracy, "
+                             "max_gap or max_jumps): every setting would pass")
+
     def describe(self) -> str:
         parts = []
         if self.target is not None:
@@ -148,7 +178,8 @@ class Quality:
         within = self.within or self.epochs
         if self._early_stop():
             while runs.epoch < within:
-                runs.step(min(25, within - runs.epoch))
+                if runs.step(min(25, within - runs.epoch)) == 0:
+                    break  # every run diverged: nothing more steps
                 if sum(_first_below(t, self.target) is not None for t in runs) \
                         >= self.required:
                     break
@@ -165,7 +196,9 @@ class Quality:
             if self.target is not None:
                 first = _first_below(t, self.target)
                 row["first"] = first
-                if first is None and runs.epoch < within:  # stopped early: enough passed
+                if t.diverged and (first is None or first > within):
+                    pass  # "diverged at epoch n" says it
+                elif first is None and runs.epoch < within:  # stopped early: enough passed
                     row["fails"].append(f"not below {self.target:g} by epoch {runs.epoch}, "
                                         "where the check stopped")
                 elif first is None or first > within:
@@ -173,8 +206,10 @@ class Quality:
             if not t.diverged:
                 if self.final_loss is not None and not t.test_loss < self.final_loss:
                     row["fails"].append(f"test loss {t.test_loss:.3f} at epoch {t.epoch}")
-                if self.min_accuracy is not None and not (
-                        t.test_accuracy is not None and t.test_accuracy >= self.min_accuracy):
+                if self.min_accuracy is not None and t.test_accuracy is None:
+                    row["fails"].append("no test accuracy (regression)")
+                elif self.min_accuracy is not None and \
+                        not t.test_accuracy >= self.min_accuracy:
                     row["fails"].append(f"test accuracy {t.test_accuracy:.0%}")
                 if self.max_gap is not None:
                     row["gap"] = float(t.test_loss - t.train_loss)
@@ -199,7 +234,7 @@ def _first_below(trainer: Trainer, target: float) -> int | None:
 
 def _seed_line(row: dict) -> str:
     bits = []
-    if "first" in row:
+    if "first" in row and not (row["first"] is None and row["diverged"]):
         bits.append(f"below at epoch {row['first']}" if row["first"] is not None
                     else row["fails"][0] if row["fails"] else "-")
     if row["diverged"]:
@@ -254,6 +289,10 @@ class Challenge:
                              "challenge) or checker, not both or neither")
         if not isinstance(self.start, Config):
             raise TypeError(f"challenge {self.name!r}: start must be a Config")
+        if self.quality is not None and self.quality.required > len(self.seeds):
+            raise ValueError(f"challenge {self.name!r}: quality.required="
+                             f"{self.quality.required} but {len(self.seeds)} seeds: it "
+                             f"could never pass")
 
     def check(self, target: Any) -> Result:
         """Check a Playground, a Trainer or a Config against this challenge."""
@@ -428,7 +467,9 @@ register(Challenge(
     rules=(_keep("learning_rate", 0.03, "change how the steps are taken, not their "
                  "length (the learning rate is lesson 07's lever)."),
            _keep("network_shape", (4, 2), "the same network for every optimizer."),
-           _keep("batch_size", 10, "the same batches for every optimizer.")),
+           _keep("batch_size", 10, "the same batches for every optimizer."),
+           _keep("dataset", "circle", "the same data for every optimizer (easier data "
+                 "would let plain SGD pass).")),
     quality=Quality(epochs=100, target=0.05, within=25, final_loss=0.05),
     hint=("plain SGD at 0.03 is slower than that. Momentum keeps some of the previous "
           "steps, so the same gradient moves further; adaptive optimizers scale each "
@@ -625,7 +666,7 @@ def _check_one_weight(config: Config, trainer: Trainer | None) -> Result:
     grad = float(grads[index[0]][index[1:]])
     name = (f"W{index[0]}[{index[1]}, {index[2]}]" if kind == "weight"
             else f"b{index[0]}[{index[1]}]")
-    figures = (f"{name}: {old:.4f} -> {new:.4f} (its gradient {grad:+.4f}); first batch's "
+    figures = (f"{name}: {old:.4g} -> {new:.4g} (its gradient {grad:+.4f}); first batch's "
                f"loss {before.loss:.4f} -> {after:.4f} ({-drop:+.0%}); whole training "
                f"set's loss {fresh.train_loss:.4f} -> {trainer.train_loss:.4f}.")
     if drop >= ONE_WEIGHT_DROP and trainer.train_loss < fresh.train_loss:
@@ -705,14 +746,16 @@ def _descent_settings(target: Any) -> dict:
     from .descent import Descent as _Engine
 
     if isinstance(target, dict):
-        # the engine fills in the defaults (and refuses what it does not know)
+        # the engine fills in the defaults and refuses what it does not know; a setting
+        # of another optimizer (momentum with Adam) is left out
         from .optimizers import HYPERPARAMETERS
 
         args = {k: v for k, v in target.items() if k != "start"}
         curve, optimizer = args.pop("curve", None), args.pop("optimizer", "sgd")
         has = HYPERPARAMETERS.get(str(optimizer).strip().lower(), ())
+        anyone = {k for names in HYPERPARAMETERS.values() for k in names}
         engine = _Engine(curve, optimizer=optimizer,
-                         **{k: v for k, v in args.items() if k in has})
+                         **{k: v for k, v in args.items() if k in has or k not in anyone})
     else:
         engine = getattr(target, "engine", target)
     if not isinstance(engine, _Engine):

@@ -45,6 +45,7 @@ import numpy as np
 
 from . import stacked as _stacked
 from .config import Config, ConfigError, check_real, js_number, short_repr
+from .custom_data import CustomDataError
 from .seedrandom import SeedRandom, new_seed
 from .trainer import Trainer, check_epochs, check_seconds
 
@@ -214,12 +215,22 @@ class Runs:
                              f"fields: {', '.join(_FIELDS)}")
         lists = {}
         for name, vals in values.items():
-            if isinstance(vals, (str, bytes)) or not hasattr(vals, "__iter__"):
+            # a mapping's keys or a set's order (which changes between Python processes
+            # for strings) would make the runs: a list says which run is runs[i]
+            if isinstance(vals, (str, bytes, Mapping, set, frozenset)) or \
+                    not hasattr(vals, "__iter__"):
+                why = " (a set has no order)" if isinstance(vals, (set, frozenset)) else ""
                 raise ValueError(f"Runs.vary: {name}={vals!r} must be a list of values, "
-                                 f"e.g. {name}=[a, b]")
+                                 f"e.g. {name}=[a, b]{why}")
             vals = list(vals)
             if not vals:
                 raise ValueError(f"Runs.vary: {name}=[] gives no run; give at least one value")
+            if name in ("network_shape", "features") and \
+                    not any(hasattr(v, "__iter__") and not isinstance(v, str) for v in vals):
+                # (4, 8) or ("x", "y"): one value of the field, not a list of them
+                raise ValueError(f"Runs.vary: {name}={values[name]!r} gives one run per "
+                                 f"value, each value a whole tuple; to run the one {name} "
+                                 f"{tuple(vals)!r} give {name}=[{tuple(vals)!r}]")
             lists[name] = vals
         if same_start and "seed" in lists:
             raise ValueError("Runs.vary: same_start=True gives every run the first run's "
@@ -271,7 +282,8 @@ class Runs:
         return iter(self._trainers)
 
     def __repr__(self) -> str:
-        return (f"Runs({len(self)} runs at epoch {self.epoch}: "
+        count = f"{len(self)} run{'s' if len(self) != 1 else ''}"
+        return (f"Runs({count} at epoch {self.epoch}: "
                 f"{', '.join(self._labels[:4])}{', ...' if len(self) > 4 else ''})")
 
     @property
@@ -340,7 +352,9 @@ class Runs:
 
         With ``seconds``, stop early once that much time has passed (at least one epoch
         runs).  A run that diverges stops there; the others go on.  When every run has
-        diverged nothing runs and 0 is returned.
+        diverged nothing runs and 0 is returned.  A run whose own points cannot train
+        (after ``runs[i].clear_points()``) raises the trainer's error, named ``runs[i]``,
+        before any run steps.
         """
         check_epochs(epochs)
         seconds = check_seconds(seconds)
@@ -348,6 +362,14 @@ class Runs:
         done = 0
         if epochs == 0:
             return 0
+        for i, t in enumerate(self._trainers):
+            # refused before any run steps (a run's own step would raise mid-epoch,
+            # after the runs before it had made theirs)
+            if not t.diverged and not t.trainable:
+                try:
+                    t.check_trainable()
+                except CustomDataError as e:
+                    raise type(e)(f"runs[{i}]: {e}", e.field, e.value) from None
         groups = self._live_groups()
         if not groups:
             return 0
@@ -468,7 +490,8 @@ def _scan_first(runs, first, target, since) -> None:
                 first[i] = int(epochs[below[0]])
 
 
-def study(config: Config, seeds=20, target: float = 0.1, epochs: int = 1000) -> Study:
+def study(config: Config, seeds=20, target: float = 0.1, epochs: int = 1000,
+          data=None) -> Study:
     """Train ``config`` with many seeds and count how often it works.
 
     The criterion: a seed *succeeds* when its test loss is below ``target`` at any
@@ -478,13 +501,15 @@ def study(config: Config, seeds=20, target: float = 0.1, epochs: int = 1000) -> 
     gives the same study every time) or a list of distinct seeds (Playground seed strings,
     or ints).  Every seed
     trains ``epochs`` epochs (a diverged run stops) with :class:`Runs`, stacked.
+    ``data=(X, y)`` trains every seed on your own points (each seed shuffles and
+    splits them its own way), as :meth:`Runs.seeds` does.
     """
     if not isinstance(config, Config):
         raise TypeError(f"config must be a Config, got {type(config).__name__}")
     target = check_real("target", target, "a finite number > 0 (a loss is never below 0, "
                         "so no seed could reach it)", lambda x: x > 0)
     epochs = check_epochs(epochs)
-    runs = Runs.seeds(config, _seed_list(config, seeds, "seeds"))
+    runs = Runs.seeds(config, _seed_list(config, seeds, "seeds"), data=data)
     first = [None] * len(runs)
     _scan_first(runs, first, target, 0)
     epochs = int(epochs)

@@ -449,6 +449,28 @@ def test_a_bad_gradient_function_is_named(grad, dim, match):
         Descent(f=f, grad=grad, start=start)
 
 
+def test_a_gradient_that_fails_on_the_way_stops_the_ball_and_a_bad_start_changes_nothing():
+    """grad raising mid-descent left the ball moved and the old gradient in place: the
+    next step(), after the error, moved it by that stale gradient.  Now the ball stops
+    there with a status, as where f is undefined.  A reset to a start where grad fails
+    was half made (position and path new, gradient old); now it is refused whole."""
+    def grad(x):
+        if x < 0:
+            raise ValueError("no gradient left of 0")
+        return 2 * x
+
+    d = Descent(f=lambda x: x * x, grad=grad, start=1.0, learning_rate=0.9)
+    assert d.step(3) == 1                                   # 1 -> -0.8, then it stops
+    assert d.diverged and "grad(-0.8,) raised ValueError" in d.status
+    assert d.step(2) == 0 and d.path.shape == (2, 1)
+    d.reset()
+    before = (d.position, d.path, d.gradient, d.start)
+    with pytest.raises(ValueError, match=r"grad\(-2\.0,\) raised ValueError"):
+        d.reset(start=-2.0)
+    after = (d.position, d.path, d.gradient, d.start)
+    assert all(np.array_equal(a, b) for a, b in zip(before, after)) and not d.diverged
+
+
 @pytest.mark.parametrize("n", [-1, 1.5, "3", True])
 def test_bad_step_counts(n):
     d = Descent()
@@ -472,6 +494,17 @@ def test_bad_race_input():
     with pytest.raises(ValueError, match=r"learning_rate=-1"):
         race.configure(learning_rate=-1)
     assert [r.learning_rate for r in race.runs] == [0.1, 0.1, 0.1]
+
+
+def test_a_race_change_refused_for_one_run_changes_no_run():
+    """momentum=1.0 passes the optimizer's own check ([0, 1]) but not Config's rule
+    ([0, 1)) that each Descent applies: it must be refused before Adam (which has no
+    momentum) takes the learning rate of the same call."""
+    race = Race("ravine", runs=[dict(optimizer="adam"), dict(optimizer="sgd")])
+    before = [r.settings for r in race.runs]
+    with pytest.raises(ValueError, match=r"runs\[1\].*momentum=1\.0"):
+        race.configure(learning_rate=0.5, momentum=1.0)
+    assert [r.settings for r in race.runs] == before
 
 
 def test_the_engine_imports_no_widget_code():

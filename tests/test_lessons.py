@@ -100,12 +100,45 @@ def test_register_refuses_a_second_challenge_of_one_name_and_bad_definitions():
         Challenge(name="x", notebook="x.ipynb", title="x", goal="x.", start=Config())
     before = dict(CHALLENGES)
     extra = Challenge(name="test-only", notebook="x.ipynb", title="x", goal="x.",
-                      start=Config(seed="s"), quality=Quality(epochs=1, target=0.0))
+                      start=Config(seed="s"), quality=Quality(epochs=1, target=1e-9))
     try:
         assert register(extra) is extra and list(CHALLENGES)[-1] == "test-only"
     finally:
         del CHALLENGES["test-only"]
     assert CHALLENGES == before
+
+
+@pytest.mark.parametrize("bad, match", [
+    (dict(epochs=100.5, target=0.1), r"epochs=100\.5: must be an integer >= 1"),
+    (dict(epochs=0, target=0.1), r"epochs=0"),
+    (dict(epochs=100, required=0, target=0.1), r"required=0"),
+    (dict(epochs=100, target=0.1, within=150), r"within=150 .*epochs=100"),
+    (dict(epochs=100, target=0.0), r"target=0"),
+    (dict(epochs=100, final_loss=-1), r"final_loss=-1"),
+    (dict(epochs=100, min_accuracy=95), r"min_accuracy=95: .*\(0, 1\]"),
+    (dict(epochs=100, max_jumps=-1), r"max_jumps=-1"),
+    (dict(epochs=100), r"no criterion"),
+])
+def test_a_quality_that_could_not_work_is_refused_where_it_is_written(bad, match):
+    """An instructor's Quality(epochs=100.5) failed only when a student ran the check,
+    Quality(min_accuracy=95) (a percentage) and required=6 of 5 seeds could never pass,
+    and Quality(epochs=100) with no criterion passed everything, all in silence."""
+    with pytest.raises(ValueError, match=match):
+        Quality(**bad)
+
+
+def test_a_challenge_needing_more_seeds_than_it_has_is_refused():
+    with pytest.raises(ValueError, match=r"required=6 .*5 seeds"):
+        Challenge(name="x", notebook="x.ipynb", title="x", goal="x.", start=Config(),
+                  quality=Quality(epochs=10, target=0.1, required=6))
+
+
+def test_an_accuracy_criterion_on_regression_fails_with_words_not_a_crash():
+    """Formatting None with :.0% raised TypeError from the check."""
+    q = Quality(epochs=2, min_accuracy=0.9)
+    rows = q.measure(Config(seed="r", dataset="reg-plane", problem="regression"),
+                     seeds=("a", "b"))
+    assert [r["fails"] for r in rows] == [["no test accuracy (regression)"]] * 2
 
 
 def test_results_show_a_tick_or_a_cross():
@@ -142,6 +175,32 @@ def test_a_settings_check_takes_well_under_a_few_seconds():
         assert time.perf_counter() - t0 < 3.0, name
 
 
+@pytest.mark.parametrize("name", ["circle", "xor", "spiral"])
+def test_a_setting_that_diverges_on_every_seed_fails_at_once(name):
+    """The checks that stop once enough seeds reached the target stepped Runs until
+    its epoch reached the target's epoch, and Runs.step steps nothing once every run has
+    diverged: a huge rate with L2 hung the kernel."""
+    import signal
+
+    def stop(*_):
+        raise TimeoutError("the check did not end")
+
+    challenge = CHALLENGES[name]
+    wild = start(name, network_shape=(4,), regularization="L2", regularization_rate=10,
+                 learning_rate=10)
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(10)
+    try:
+        result = challenge.check(wild)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert not result.passed
+    assert all(r["diverged"] for r in result.details), result.message
+    assert all(r["fails"] == [f"diverged at epoch {r['epoch']}"] for r in result.details)
+    assert result.message.count("diverged at epoch") == len(CHECK_SEEDS)
+
+
 @pytest.mark.parametrize("name", list(CHALLENGES))
 def test_every_challenge_fails_on_its_start(name):
     """Every challenge asks for a change, including those of lessons 01 to 05."""
@@ -173,7 +232,9 @@ CASES = {
         {"momentum": 0.9},
         [{"learning_rate": 0.3},                            # a bigger rate: refused
          {"momentum": 0.99},                                # overshoots
-         {"optimizer": "adagrad"}],                         # too slow
+         {"optimizer": "adagrad"},                          # too slow
+         {"dataset": "gauss"},                              # plain SGD, easier data
+         {"problem": "regression"}],                        # plain SGD, another problem
     ),
     "circle": (
         {"network_shape": (3,)},

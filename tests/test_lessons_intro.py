@@ -229,6 +229,15 @@ def test_be_the_update_wrong_answers_fail():
     assert not check(other).passed
 
 
+def test_be_the_update_prints_a_huge_weight_in_a_few_characters():
+    """A weight typed as 1e300 was printed with :.4f, 300 digits."""
+    t = Trainer(CHALLENGES["be-the-update"].start)
+    t.set_weight(0, 0, 0, 1e300)
+    result = CHALLENGES["be-the-update"].check(t)
+    assert not result.passed and "-> 1e+300 (its gradient" in result.message
+    assert len(result.message) < 500
+
+
 # -- 02 · bend the line ----------------------------------------------------------------
 
 def settings(name, **changes):
@@ -363,6 +372,19 @@ def test_tame_the_bounce_wrong_answers_fail():
     assert not pushed.passed and "Keep momentum" in pushed.message
     with pytest.raises(TypeError):
         challenge.check(Race("bowl"))
+
+
+def test_a_mistyped_setting_in_a_descent_dict_is_named():
+    """dict(..., momentun=0.9) was dropped in silence: the check then failed the ball as
+    if no momentum had been asked for."""
+    for name, typo in (("local-minima", "momentun"), ("tame-the-bounce", "dekay")):
+        challenge = CHALLENGES[name]
+        with pytest.raises(ValueError, match=typo):
+            challenge.check(dict(challenge.start, **{typo: 0.9}))
+    # a setting another optimizer has is still left out (momentum is SGD's, not Adam's)
+    adam = CHALLENGES["local-minima"].check(dict(curve="local-minima", optimizer="adam",
+                                                 learning_rate=0.1, momentum=0.9))
+    assert not adam.passed and "Keep optimizer" in adam.message
 
 
 def test_lesson04_the_bowl_factor_and_the_forever_bounces():

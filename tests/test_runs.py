@@ -323,6 +323,25 @@ def test_errors_name_the_value():
     assert runs.epoch == 0 and list(runs.epochs) == [0, 0], "refused steps change nothing"
 
 
+def test_vary_names_a_flat_shape_and_refuses_unordered_values():
+    """network_shape=(4, 8) said 'network_shape=4: must be a list/tuple of layer widths,
+    not a single int', as if 4 were wrong; a dict's keys or a set's order (which varies
+    between Python processes for strings) made the runs."""
+    c = Config(seed="e")
+    with pytest.raises(ValueError, match=r"network_shape=\(4, 8\) gives one run per value.*"
+                                         r"network_shape=\[\(4, 8\)\]"):
+        Runs.vary(c, network_shape=(4, 8))
+    with pytest.raises(ValueError, match=r"features=\('x', 'y'\) gives one run per value.*"
+                                         r"features=\[\('x', 'y'\)\]"):
+        Runs.vary(c, features=("x", "y"))
+    for bad in ({"sgd": 1}, {"sgd", "adam"}, frozenset({"adam"})):
+        with pytest.raises(ValueError, match=r"optimizer=.*must be a list of values"):
+            Runs.vary(c, optimizer=bad)
+    assert Runs.vary(c, network_shape=[(4, 8), [2], ()]).labels == \
+        ["net 4-8", "net 2", "no hidden layer"]
+    assert Runs.vary(c, hide=[{"noise"}, set()]).configs[0].hide == frozenset({"noise"})
+
+
 def test_listed_seeds_are_read_as_config_reads_a_seed():
     """Runs.seeds(c, [1, 2]) was refused though Config(seed=1) is fine."""
     c = Config(seed="e", network_shape=(2,))
@@ -448,6 +467,39 @@ def test_custom_data_for_every_run():
     trainers = [Trainer(c, data=(X, y)) for c in runs.configs]
     _step_both(runs, trainers, 12)
     assert Runs.vary(Config(seed="own"), data=(X, y), learning_rate=[0.1, 0.3])[1].custom_data
+
+
+def test_study_on_your_own_points():
+    """Runs.seeds and Compare take data=(X, y); study, built on them, did not."""
+    rng = np.random.default_rng(4)
+    X = rng.uniform(-5, 5, size=(80, 2))
+    y = np.where(X[:, 0] + X[:, 1] > 0, 1, -1)
+    config = Config(seed="own", network_shape=(2,), learning_rate=0.1)
+    s = study(config, seeds=3, target=0.2, epochs=40, data=(X, y))
+    assert all(t.custom_data is not None for t in s.runs)
+    for seed, first, final in zip(s.seeds, s.first_epochs, s.final_test_losses):
+        t = Trainer(config.replace(seed=seed), data=(X, y))
+        t.step(40)
+        below = np.flatnonzero(t.history.test_loss < 0.2)
+        assert first == (int(t.history.epochs[below[0]]) if below.size else None)
+        assert abs(final - t.test_loss) <= TOL
+
+
+def test_a_run_that_cannot_train_is_refused_before_any_run_steps():
+    """runs[1].clear_points() then runs.step(3) raised from run 1 after the other runs
+    had made an epoch, with runs.epoch left behind them."""
+    from nbplayground.custom_data import CustomDataError
+    runs = Runs.seeds(Config(seed="empty", network_shape=(2,)), 3)
+    runs.step(2)
+    runs[1].clear_points()
+    before = [r.network.params.copy() for r in runs]
+    with pytest.raises(CustomDataError, match=r"runs\[1\]: nothing to train yet"):
+        runs.step(3)
+    assert runs.epoch == 2 and list(runs.epochs) == [2, 2, 2]
+    assert all(np.array_equal(r.network.params, p) for r, p in zip(runs, before))
+    assert runs.step(0) == 0
+    runs[1].add_points([[1.0, 1.0], [-1.0, -1.0]], [1, -1])
+    assert runs.step(3) == 3 and list(runs.epochs) == [5, 5, 5]
 
 
 def test_a_run_stopped_mid_epoch_by_step_batch_finishes_its_epoch_alone():
@@ -631,3 +683,11 @@ def test_study_refuses_a_target_no_loss_can_reach():
     for target in (0, -1):
         with pytest.raises(ValueError, match=rf"target={target}: must be a finite number > 0"):
             study(Config(seed="0"), seeds=2, target=target, epochs=1)
+
+
+def test_repr_counts_runs_in_words():
+    one = Runs([Config(seed="1")])
+    assert repr(one).startswith("Runs(1 run at epoch 0: ")
+    two = Runs.seeds(Config(seed="1"), 2)
+    two.step(1)
+    assert repr(two).startswith("Runs(2 runs at epoch 1: seed 1, ")

@@ -45,8 +45,10 @@ import functools
 import html
 import logging
 import math
+import numbers
 import threading
 import time
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Callable
 
@@ -55,8 +57,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import render as _render
-from ..config import (DATASETS, HIDDEN_ACTIVATIONS, OPTIMIZERS, PLAYGROUND_EPOCHS_PER_SECOND,
-                      SPEED_LABELS, SPEEDS, Config, js_number)
+from ..config import (DATASETS, HIDDEN_ACTIVATIONS, OPTIMIZERS, SPEED_LABELS, SPEEDS, Config, js_number)
 from . import displays
 from .closing import close_tree
 from .loop import FrameGate, TrainingLoop
@@ -107,13 +108,13 @@ DEFAULT_VALUES = {
     "network_shape": ((3,), (4, 2), (8, 8)),
 }
 
-#: Most runs one Compare shows.
-MAX_RUNS = 32
 #: One colour per run (d3's category10, then its lighter tints): distinct on light and
 #: dark backgrounds.
 RUN_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
               "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896",
               "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5")
+#: Most runs one Compare shows: one colour each, so the legend names every curve.
+MAX_RUNS = len(RUN_COLORS)
 #: Most points per curve sent to the loss chart.
 CURVE_POINTS = 120
 #: While playing, the curves and titles are sent at most this often (seconds).
@@ -191,6 +192,10 @@ def parse_values(vary: str, values: Any) -> tuple:
                             f"list of seed strings")
         seeds = tuple(str(s) for s in values)
         _check_count(vary, seeds)
+        twice = sorted({s for s in seeds if seeds.count(s) > 1}, key=seeds.index)
+        if twice:
+            raise ValueError(f"seeds: {', '.join(map(repr, twice))} given more than once; "
+                             f"each seed is one run, so give distinct seeds")
         return ("list",) + seeds
     if isinstance(values, str):
         text = values.strip()
@@ -212,9 +217,17 @@ def parse_values(vary: str, values: Any) -> tuple:
                            for item in _split(text, ","))
         else:
             values = tuple(_split(text, ","))
-    elif isinstance(values, (int, float)) and vary in ("learning_rate", "batch_size"):
-        values = (values,)
-    values = tuple(tuple(v) if vary == "network_shape" else v for v in values)
+    elif (isinstance(values, numbers.Real) and not isinstance(values, (bool, np.bool_))
+          and vary in ("learning_rate", "batch_size")):
+        values = (values.item() if isinstance(values, np.generic) else values,)
+    elif isinstance(values, Mapping) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{VARIES[vary]}: {values!r} is not a list of values; give e.g. "
+                        f"{list(DEFAULT_VALUES[vary])!r} or the text "
+                        f"{format_values(vary, DEFAULT_VALUES[vary])!r}")
+    if vary == "network_shape":
+        values = tuple(_shape(v, values) for v in values)
+    else:
+        values = tuple(values)
     if vary == "optimizer":
         for name in values:
             if name not in OPTIMIZER_CHOICES:
@@ -222,6 +235,18 @@ def parse_values(vary: str, values: Any) -> tuple:
                                  f"{', '.join(OPTIMIZER_CHOICES)}")
     _check_count(vary, values)
     return values
+
+
+def _shape(value, values) -> tuple:
+    """One network shape of ``values`` as a tuple of widths (the engine checks them)."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        flat = all(isinstance(v, numbers.Integral) for v in values)
+        hint = (f"; for the one network {tuple(values)!r} give [{tuple(values)!r}]"
+                if flat else "")
+        raise ValueError(f"network: {value!r} is not a network shape: each value is a "
+                         f"tuple of layer widths, e.g. [(4,), (8, 8)], or the text "
+                         f"'4 | 8,8'{hint}")
+    return tuple(value)
 
 
 def _check_count(vary: str, values: tuple) -> None:
@@ -419,8 +444,9 @@ class Compare(widgets.VBox):
             config = config.replace(**config_changes)
         vary = canonical_vary(vary)
         parsed = parse_values(vary, DEFAULT_VALUES[vary] if values is None else values)
-        if not isinstance(same_start, bool):
+        if not isinstance(same_start, (bool, np.bool_)):
             raise TypeError(f"same_start={same_start!r}: must be True or False")
+        same_start = bool(same_start)
         self._lock = threading.RLock()
         self._config = config
         self._vary = vary
@@ -446,10 +472,9 @@ class Compare(widgets.VBox):
         self.frames_rendered = 0
         self.chart_updates = 0
         self.images_sent = 0
-        # the pace: epochs_per_second given here (None: as fast as possible), else the
-        # config's, else Playground's 60 epochs per second
-        pace = config_changes.get("epochs_per_second", config.epochs_per_second
-                                  or PLAYGROUND_EPOCHS_PER_SECOND)
+        # the pace: epochs_per_second given here, else the config's (Playground's 60
+        # epochs per second unless set; None is as fast as possible in both)
+        pace = config_changes.get("epochs_per_second", config.epochs_per_second)
         self._gate = FrameGate()
         self._loop = TrainingLoop(self._train_tick, self._render_tick,
                                   on_error=self._on_loop_error, on_stop=self._on_loop_stop,
@@ -670,9 +695,9 @@ class Compare(widgets.VBox):
         config = self._config if config is None else config
         vary = self._vary if vary is None else vary
         parsed = self._values[vary] if values is None else parse_values(vary, values)
-        if same_start is not None and not isinstance(same_start, bool):
+        if same_start is not None and not isinstance(same_start, (bool, np.bool_)):
             raise TypeError(f"same_start={same_start!r}: must be True or False")
-        same_start = self._same_start if same_start is None else same_start
+        same_start = self._same_start if same_start is None else bool(same_start)
         runs = make_runs(config, vary, parsed, same_start, self._data)
         self._config, self._vary, self._same_start, self._runs = config, vary, same_start, runs
         self._values[vary] = parsed

@@ -467,6 +467,8 @@ class Descent(widgets.VBox):
 
     def click(self, x: float, y: float | None = None) -> None:
         """Set the start at data point (x, y) (y is ignored on a 1-D curve) and reset."""
+        if self._engine.dim == 2 and y is None:
+            raise ValueError(f"click(x={x!r}, y=None): this surface is 2-D; give y too")
         point = (x,) if self._engine.dim == 1 else (x, y)
         self.reset(start=point)
 
@@ -591,6 +593,13 @@ class Descent(widgets.VBox):
         first = self._balls[0]
         self._syncing = True
         try:
+            name = self._engine.curve.name
+            if name in _engine.CURVES:   # set_curve from code: the menu follows
+                named = tuple((c.title, n) for n, c in _engine.CURVES.items())
+                if tuple(self.curve.options) != named:   # it was "Your function"
+                    self.curve.options = named
+                self.curve.value = name
+                self.curve.disabled = False
             self.learning_rate.value = first.learning_rate
             self.decay.value = first.settings["decay"]
             # what a race varies is each run's own: its control shows the first run's and

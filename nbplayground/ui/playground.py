@@ -272,9 +272,11 @@ class Playground(widgets.VBox):
         if not self._trainer.trainable:
             raise ValueError("compare(): the points being drawn cannot train yet; add "
                              "points first")
+        with self._lock:  # made first: a refused argument leaves this one playing
+            compare = Compare(self.config, vary=vary, values=values, same_start=same_start,
+                              data=self._trainer.custom_data, **changes)
         self.pause()
-        return Compare(self.config, vary=vary, values=values, same_start=same_start,
-                       data=self._trainer.custom_data, **changes)
+        return compare
 
     # -- public state -----------------------------------------------------------------
 

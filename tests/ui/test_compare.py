@@ -174,6 +174,13 @@ def test_dataset_control_and_config_setter_rebuild_from_the_base(make):
     assert [t.config.optimizer for t in c.runs] == ["sgd", "adam"]
 
 
+def test_the_most_runs_each_have_their_own_colour(make):
+    c = make(vary="seed", values=compare_module.MAX_RUNS)
+    colors = list(c.test_lines.colors)
+    assert len(colors) == compare_module.MAX_RUNS == len(set(colors))
+    assert list(c.train_lines.colors) == colors
+
+
 def test_python_api_refuses_bad_arguments():
     with pytest.raises(ValueError, match="vary='momentum'"):
         Compare(vary="momentum")
@@ -183,8 +190,11 @@ def test_python_api_refuses_bad_arguments():
         Compare(vary="learning_rate", values=[0.1, -1])
     with pytest.raises(ValueError, match="'sgdd' is not an optimizer"):
         Compare(vary="optimizer", values=["sgd", "sgdd"])
-    with pytest.raises(ValueError, match="at most 32"):
-        Compare(vary="seed", values=33)
+    # one colour per run: no two curves of one chart share a colour
+    with pytest.raises(ValueError, match="at most 20"):
+        Compare(vary="seed", values=21)
+    with pytest.raises(ValueError, match="at most 20 runs"):
+        Compare(vary="learning_rate", values=[0.001 * (i + 1) for i in range(21)])
     with pytest.raises(TypeError, match="Config"):
         Compare({"dataset": "xor"})
 
@@ -369,6 +379,16 @@ async def test_playground_pace_by_default(make):
     assert c.epochs_per_second == 10
 
 
+def test_a_config_as_fast_as_possible_plays_as_fast_as_possible(make):
+    # Playground(epochs_per_second=None).compare() keeps its "as fast as possible"
+    c = make(Config(seed="1", epochs_per_second=None), vary="seed", values=2)
+    assert c.epochs_per_second is None and c.speed.value == 0
+    # an explicit pace given to Compare wins over the config's
+    c2 = make(Config(seed="1", epochs_per_second=None), vary="seed", values=2,
+              epochs_per_second=30)
+    assert c2.epochs_per_second == 30 and c2.speed.value == 30
+
+
 async def test_close_cancels_the_loop(make):
     c = make(vary="seed", values=2, seed="1")
     c.play()
@@ -546,3 +566,68 @@ def test_a_seed_count_that_is_not_a_whole_number_and_a_non_bool_same_start_are_r
     with pytest.raises(TypeError, match="same_start='y'"):
         c.set_vary("seed", 3, same_start="y")
     assert c.runs is runs and len(c.runs) == 3
+
+
+def test_values_from_code_that_are_not_lists_get_errors_that_name_them(make):
+    """What a notebook types: a network as a flat tuple, one NumPy number, a bare count
+    where names are wanted.  Each gets an error naming the value, not Python's
+    "'int' object is not iterable"; single NumPy numbers are read like Python's."""
+    with pytest.raises(ValueError, match=r"network: 4 is not a network shape.*\[\(4, 8\)\]"):
+        Compare(vary="network_shape", values=(4, 8))
+    with pytest.raises(ValueError, match=r"network: 4 is not a network shape"):
+        Compare(vary="network_shape", values=[4, (8, 8)])
+    with pytest.raises(TypeError, match=r"optimizer: 5 is not a list of values"):
+        Compare(vary="optimizer", values=5)
+    with pytest.raises(TypeError, match=r"activation: None is not a list of values"):
+        compare_module.parse_values("activation", None)
+    assert make(vary="learning_rate", values=np.float32(0.25)).values == (0.25,)
+    assert make(vary="batch_size", values=np.int64(5)).values == (5,)
+    c = make(vary="network_shape", values=[(4,), [8, 8], ()])
+    assert c.values == ((4,), (8, 8), ())
+    runs = c.runs
+    with pytest.raises(ValueError, match="network: 3 is not a network shape"):
+        c.set_vary("network_shape", (3,))
+    assert c.runs is runs
+
+
+async def test_a_refused_playground_compare_changes_nothing():
+    """pg.compare paused the Playground before its arguments were checked: a mistyped
+    value stopped a playing Playground (a refused change leaves everything as it was)."""
+    pg = Playground(dataset="xor", network_shape=(3,), seed="0.3")
+    try:
+        pg.play()
+        await asyncio.sleep(0.1)
+        for kwargs in ({"vary": "learning_rate", "values": "0.1, -1"},
+                       {"vary": "speed"}, {"vary": "seed", "learning_rate": -1}):
+            with pytest.raises(ValueError):
+                pg.compare(**kwargs)
+            assert pg.playing, kwargs
+        c = pg.compare(vary="seed", values=2)
+        try:
+            assert not pg.playing, "a Compare made from it pauses the Playground"
+        finally:
+            c.close()
+    finally:
+        pg.close()
+
+
+def test_same_start_takes_a_numpy_bool_as_runs_vary_does(make):
+    """Runs.vary and Trainer.reset take np.bool_ (a checkbox array's element, a mask's
+    value); Compare refused np.False_ as 'must be True or False'."""
+    c = make(vary="optimizer", values=["sgd", "adam"], same_start=np.bool_(False))
+    assert c.same_start is False and c.runs.labels[0].startswith("sgd, seed ")
+    c.set_vary("optimizer", same_start=np.bool_(True))
+    assert c.same_start is True and c.runs.labels == ["sgd", "adam"]
+
+
+def test_a_seed_listed_twice_is_named_by_the_values_it_came_from(make):
+    """The error said "n=['1', '1']: ...", the parameter of Runs.seeds, not of Compare."""
+    with pytest.raises(ValueError, match=r"^seeds: '1' given more than once"):
+        Compare(vary="seed", values=[1, "1", "2"])
+    c = make(vary="seed", values=3, seed="1")
+    runs = c.runs
+    c.set_vary("seed", "a, b")
+    c.set_vary("seed", 3)
+    with pytest.raises(ValueError, match=r"^seeds: 'a' given more than once"):
+        c.set_vary("seed", "a, b, a")
+    assert len(c.runs) == 3 and c.runs is not runs

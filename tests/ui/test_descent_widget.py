@@ -197,6 +197,36 @@ def test_your_own_function_has_no_curve_menu():
         w.close()
 
 
+def test_set_curve_from_code_moves_the_curve_menu_too(d):
+    """d.set_curve("ravine") drew the ravine while the Curve menu still said "bowl"; on
+    your own function the menu stayed "Your function", disabled, over a named curve."""
+    d.set_curve("ravine")
+    assert d.engine.curve.name == "ravine" and d.curve.value == "ravine"
+    d.curve.value = "saddle"                       # the menu still works afterwards
+    assert d.engine.curve.name == "saddle"
+    w = Descent(f=lambda x: x ** 2, start=1.0)
+    try:
+        w.set_curve("local-minima")
+        assert w.curve.value == "local-minima" and not w.curve.disabled
+        assert [v for _, v in w.curve.options] == list(engine.CURVES)
+        w.curve.value = "bowl"
+        assert w.engine.curve.name == "bowl"
+    finally:
+        w.close()
+
+
+def test_a_click_without_y_on_a_surface_names_y():
+    """click(1.0) on a 2-D surface said "start[1]=None ... is not allowed"."""
+    w = Descent("ravine")
+    try:
+        before = w.position
+        with pytest.raises(ValueError, match=r"click\(x=1\.0, y=None\): .*2-D.*give y"):
+            w.click(1.0)
+        np.testing.assert_array_equal(w.position, before)
+    finally:
+        w.close()
+
+
 def test_a_race_has_one_trail_and_colour_per_run_and_a_legend():
     w = Descent("ravine", runs=RUNS)
     try:
