@@ -577,8 +577,8 @@ class Descent:
         if not (np.all(np.isfinite(p)) and math.isfinite(loss)):
             self._diverged = f"diverged at step {self.steps}: the position or loss is not finite"
         elif any(not lo <= x <= hi for x, (lo, hi) in zip(p, self._bound)):
-            self._diverged = (f"diverged at step {self.steps}: the ball left the box "
-                              f"{BOUND_SPANS:g} ranges wide around the plot")
+            self._diverged = (f"diverged at step {self.steps}: the ball flew off, more "
+                              f"than {BOUND_SPANS:g} plot widths beyond the plot")
         return self._diverged is None
 
     def configure(self, optimizer: str | None = None, **settings) -> None:

@@ -518,5 +518,5 @@ def test_lesson04_ravine_table_sets_the_divergence_apart(capsys):
     exec(source, {"np": np, "Ball": Ball})  # noqa: S102 - the lesson's own cell
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 6 and "steps diverged" not in lines[-1]
-    assert lines[-1].endswith("; diverged at step 289: the ball left the box 100 ranges wide "
-                              "around the plot")
+    assert lines[-1].endswith("; diverged at step 289: the ball flew off, more than 100 plot "
+                              "widths beyond the plot")

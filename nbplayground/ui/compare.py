@@ -49,6 +49,7 @@ import numbers
 import threading
 import time
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, Callable
 
 import bqplot
@@ -57,6 +58,7 @@ import numpy as np
 
 from .. import render as _render
 from ..config import (DATASETS, HIDDEN_ACTIVATIONS, OPTIMIZERS, SPEED_LABELS, SPEEDS, Config, js_number)
+from . import displays
 from .closing import close_tree
 from .loop import FrameGate, TrainingLoop
 from .output_view import StatusLine, format_loss, nice_ticks
@@ -295,15 +297,28 @@ def make_runs(config: Config, vary: str, values: tuple, same_start: bool, data=N
 # The widget
 # --------------------------------------------------------------------------------------
 
+#: the start of the message of a Compare that paused itself (nobody watched)
+_UNWATCHED = "Paused by itself"
+#: the loss chart's margins (px); right: half of a 4-digit epoch label ("1000") centred on
+#: the axis' end
+_CHART_MARGIN = MappingProxyType({"top": 10, "bottom": 36, "left": 50, "right": 18})
+#: the left margin with the log scale, whose tick labels are longer ("0.00001")
+_LOG_AXIS_LEFT = 66
+
+
 def _log_ticks(lo: float, hi: float) -> tuple[np.ndarray, str]:
     """Ticks for a log axis over [lo, hi]: 1, 2 and 5 times the powers of ten inside it
-    (only the powers when that makes more than 8), format "g"."""
+    (only the powers when that makes more than 8), format "~g" (0.001, not 0.0010, which
+    did not fit the axis' margin). A range too narrow to hold two of them (the first
+    epochs, every loss near 0.5) gets evenly spaced round ticks instead."""
     k0, k1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
     ticks = [m * 10.0 ** k for k in range(k0, k1 + 1) for m in (1, 2, 5)]
     ticks = [t for t in ticks if lo <= t <= hi]
     if len(ticks) > 8:
         ticks = [t for t in ticks if f"{t:e}".startswith("1")]
-    return np.array(ticks), ".2g"
+    if len(ticks) < 2:
+        return nice_ticks(lo, hi, 4)
+    return np.array(ticks), "~g"
 
 
 def _locked(method):
@@ -577,11 +592,16 @@ class Compare(widgets.VBox):
                                    tick_format="d", num_ticks=6)
         self._y_axis = bqplot.Axis(scale=self._sy_linear, side="left", label="loss",
                                    grid_lines="none", tick_format=".2g", num_ticks=6)
+        # one y axis per scale, swapped in the figure: bqplot gives a scale set on a drawn
+        # axis no pixel range, and every tick of the log axis landed on the top edge
+        self._y_axes = {False: self._y_axis,
+                        True: bqplot.Axis(scale=self._sy_log, side="left", label="loss",
+                                          grid_lines="none", tick_format="~g", num_ticks=6,
+                                          label_offset=f"{_LOG_AXIS_LEFT - 12}px")}
         self.chart = bqplot.Figure(
             marks=[self.train_lines, self.test_lines], axes=[self._x_axis, self._y_axis],
             animation_duration=0, display_toolbar=False, padding_x=0.0, padding_y=0.0,
-            # right: half of a 4-digit epoch label ("1000") centred on the axis' end
-            fig_margin={"top": 10, "bottom": 36, "left": 50, "right": 18},
+            fig_margin=dict(_CHART_MARGIN),
             min_aspect_ratio=0.01, max_aspect_ratio=100,
             layout=widgets.Layout(width="440px", height="300px", margin="0", padding="0"))
         self.chart.add_class("nbp-compare-chart")
@@ -743,10 +763,15 @@ class Compare(widgets.VBox):
     def _on_log_scale(self, change) -> None:
         self._log_scale = bool(change["new"])
         scale = self._sy_log if self._log_scale else self._sy_linear
+        self._y_axis = self._y_axes[self._log_scale]
+        self._update_chart()  # the scale's range and the axis' ticks, before they are shown
         for mark in (self.test_lines, self.train_lines):
             mark.scales = {"x": self._sx, "y": scale}
-        self._y_axis.scale = scale
-        self._update_chart()
+        self.chart.axes = [self._x_axis, self._y_axis]
+        # room for "0.00001" and the axis label beside it
+        self.chart.fig_margin = {**_CHART_MARGIN,
+                                 "left": _LOG_AXIS_LEFT if self._log_scale else
+                                 _CHART_MARGIN["left"]}
 
     def _set_speed_option(self, pace) -> None:
         value = _MAX_SPEED if pace is None else pace
@@ -777,7 +802,9 @@ class Compare(widgets.VBox):
                     control.disabled = True
             elif not (keep_text and self.value_errors[self._vary].value):
                 control.value = format_values(self._vary, values)
-            self.same_start_box.value = self._same_start
+            # seeds differ by their start: the box shows no tick there (a greyed tick read
+            # as "same start" on), and the choice comes back with another vary
+            self.same_start_box.value = self._same_start and self._vary != "seed"
             self.same_start_box.disabled = self._vary == "seed"
             self.same_start_box.tooltip = (
                 "seeds differ by their start: each has its own data and weights"
@@ -855,7 +882,7 @@ class Compare(widgets.VBox):
         if bool(np.all(self._runs.diverged)):
             self._report_all_diverged()
             return
-        if self._status.kind != "info":
+        if self._status.kind != "info" or self._status.text.startswith(_UNWATCHED):
             self._status.clear()
         self._loop.start()
         self._gate.start()
@@ -912,9 +939,11 @@ class Compare(widgets.VBox):
             return
         self._closed = True
         self._loop.stop()
+        displays.forget(self)
         self._gate.close()
         for part in (self.top_bar, self.vary_bar, *self.value_controls.values(),
                      *self._value_boxes.values(), self.chart, self._sy_linear, self._sy_log,
+                     *self._y_axes.values(),
                      *[c.box for c in self._cells], self.log_scale, self.legend, self._status,
                      *self.children, self.layout):
             close_tree(part)
@@ -943,6 +972,16 @@ class Compare(widgets.VBox):
                     self._status.show(f"Error: {type(exc).__name__}: {exc}", "error")
         return call
 
+    def _pause_unwatched(self) -> None:
+        """No view has drawn a frame for a while (the notebook was closed): pause, so that
+        the kernel stops training for nobody, and say so to the view that comes back."""
+        self._halt()
+        self._render()
+        self._status.show(
+            f"{_UNWATCHED} at epoch {self._runs.epoch}: no view drew a frame for "
+            f"{self._gate.idle_seconds:g} s (tab or notebook closed?). Press play to go on.",
+            "info")
+
     def _report_all_diverged(self) -> None:
         self._status.show(f"Every run diverged (by epoch {self._runs.epoch}): paused. "
                           f"Press Reset.", "error")
@@ -952,6 +991,9 @@ class Compare(widgets.VBox):
     @_locked
     def _train_tick(self, max_epochs: int | None, seconds: float) -> int:
         if not self._loop.running:
+            return 0
+        if self._gate.idle():
+            self._pause_unwatched()
             return 0
         runs = self._runs
         start = runs.epoch
@@ -1142,4 +1184,6 @@ class Compare(widgets.VBox):
         if self._displayed:
             self.pause()
         self._displayed = True
+        self._gate.expect_frontend = True  # a view will tick while playing
+        displays.retire_earlier_displays(self)  # what an earlier run of this cell showed
         return super()._repr_mimebundle_(**kwargs)

@@ -372,7 +372,10 @@ class Controls:
     def _speed_options(current) -> list[tuple[str, Any]]:
         options = [(SPEED_LABELS[s], _MAX_SPEED if s is None else s) for s in SPEEDS]
         if current is not None and current not in SPEEDS:
-            options.insert(-1, (f"{js_number(current)} epochs/s", current))
+            # in its place among the others, slowest first (a lesson's 5 epochs/s comes
+            # between 1 and 10, not after 1000)
+            where = sum(1 for s in SPEEDS if s is not None and s < current)
+            options.insert(where, (f"{js_number(current)} epochs/s", current))
         return options
 
     # -- state ------------------------------------------------------------------------

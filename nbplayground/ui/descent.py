@@ -37,6 +37,7 @@ import numpy as np
 from .. import descent as _engine
 from .. import optimizers as _optimizers
 from .. import render as _render
+from . import displays
 from .closing import close_tree
 from .loop import FrameGate, TrainingLoop
 from .output_view import nice_ticks
@@ -61,6 +62,8 @@ MARGIN = {"top": 10, "bottom": 42, "left": 56, "right": 14}
 #: While playing, the step counter and the readout are redrawn at most this often (seconds):
 #: two messages fewer in most frames.
 TEXT_INTERVAL = 0.2
+#: The start of the message of a Descent that paused itself (nobody watched).
+_UNWATCHED = "Paused by itself"
 #: Points of the trail sent at most (the most recent ones).
 TRAIL_POINTS = 100
 #: One colour per run of a race (readable on light and dark themes and on the surface).
@@ -81,10 +84,11 @@ OPTIMIZER_LABELS = {
 
 _CSS = """
 .nbp-descent { color: var(--jp-ui-font-color1, #000);
-  font-family: var(--jp-ui-font-family, sans-serif); gap: 4px; }
+  font-family: var(--jp-ui-font-family, sans-serif); gap: 4px; overflow-x: auto; }
 .nbp-descent .nbp-descent-caption { font-size: 11px; color: var(--jp-ui-font-color2, #666); }
 .nbp-descent .nbp-descent-readout { font-family: var(--jp-code-font-family, monospace);
   font-size: 12px; color: var(--jp-ui-font-color1, #000); }
+.nbp-descent .nbp-descent-counter { min-width: 10ch; font-variant-numeric: tabular-nums; }
 .nbp-descent .nbp-descent-status { font-size: 12px; color: var(--jp-error-color1, #d32f2f); }
 .nbp-descent .nbp-descent-title { font-size: 13px; font-weight: 600; }
 .nbp-descent .nbp-descent-description { font-size: 12px; color: var(--jp-ui-font-color2, #666); }
@@ -161,6 +165,7 @@ class Descent(widgets.VBox):
         self.step_button.on_click(lambda _: self._guard(self.step))
         self.counter = widgets.HTML("")
         self.counter.add_class("nbp-descent-readout")
+        self.counter.add_class("nbp-descent-counter")
         self.speed = widgets.Dropdown(
             options=self._speed_options(steps_per_second), value=float(steps_per_second),
             layout=widgets.Layout(width="130px"))
@@ -279,9 +284,13 @@ class Descent(widgets.VBox):
         buttons = widgets.HBox([self.reset_button, self.play_button, self.step_button,
                                 self.counter, self._labelled("Speed (steps/s)", self.speed),
                                 self._labelled("Curve", self.curve)],
-                               layout=widgets.Layout(align_items="flex-end"))
+                               layout=widgets.Layout(align_items="flex-end",
+                                                     flex_flow="row wrap"))
+        # rows wrap in a narrow window (900 px with the file browser): they shrank instead,
+        # cutting the Curve menu and the sliders' readouts ("0" for a rate of 0.100)
         rates = widgets.HBox([self._labelled("Learning rate", self.learning_rate),
-                              self._labelled("Decay: lr / (1 + decay · step)", self.decay)])
+                              self._labelled("Decay: lr / (1 + decay · step)", self.decay)],
+                             layout=widgets.Layout(flex_flow="row wrap"))
         self._rows = [buttons, rates, self._optimizer_box]
         super().__init__([self._style, self._gate.widget, buttons, rates, self._optimizer_box,
                           self.title, self.description, self.figure, self.legend, self.readout,
@@ -323,7 +332,7 @@ class Descent(widgets.VBox):
     @staticmethod
     def _speed_options(current):
         values = sorted(set(float(s) for s in SPEEDS) | {float(current)})
-        return [(f"{v:g} steps/s", v) for v in values]
+        return [(f"{v:g} {'step' if v == 1 else 'steps'}/s", v) for v in values]
 
     def _color(self, i: int) -> str:
         if not self.racing:
@@ -399,6 +408,8 @@ class Descent(widgets.VBox):
         if self._loop.running or self._engine.diverged:
             self._render()
             return
+        if self.status.value.startswith(_UNWATCHED):
+            self.status.value = ""
         self._loop.start()
         self._gate.start()
         self._show_playing(True)
@@ -529,6 +540,12 @@ class Descent(widgets.VBox):
     @_locked
     def _train_tick(self, max_steps, seconds) -> int:
         if not self._loop.running:
+            return 0
+        if self._gate.idle():   # no view for a while (notebook closed): stop using the CPU
+            self._halt()
+            self._render()
+            self.status.value = (f"{_UNWATCHED} at step {self.steps}: no view drew a "
+                                 f"frame for {self._gate.idle_seconds:g} s. Press play to go on.")
             return 0
         n = 1 if max_steps is None else max_steps
         return self._engine.step(n)
@@ -774,6 +791,7 @@ class Descent(widgets.VBox):
             return
         self._closed = True
         self._loop.stop()
+        displays.forget(self)
         self._gate.stop()
         for part in (*self._rows, *self.settings.values(), *self._setting_boxes.values(),
                      self.figure, self._picture, self._style, self._gate.widget, *self._events,
@@ -786,4 +804,6 @@ class Descent(widgets.VBox):
         if self._displayed:
             self.pause()   # shown again: the old view's timer must not run on
         self._displayed = True
+        self._gate.expect_frontend = True  # a view will tick while playing
+        displays.retire_earlier_displays(self)  # what an earlier run of this cell showed
         return super()._repr_mimebundle_(**kwargs)

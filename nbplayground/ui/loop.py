@@ -396,6 +396,14 @@ class FrameGate:
     seen, or :attr:`expect_frontend` was set when the widget was displayed)
     but no tick has arrived for ``idle_seconds`` while playing (the tab or
     the notebook was closed).  The Playground then pauses itself.
+
+    The browser's timer also stops by itself: the Play's ``max`` stays
+    ``budget_ticks`` above its value, moved up by each frame and by the
+    kernel's answer to a tick when fewer than half remain.  A notebook
+    closed while playing cuts the kernel off: its "playing = False" never
+    arrives, and the timer went on ticking into a closed comm, logging
+    "Could not send widget sync message" ten times a second until the page
+    was reloaded.  Now it runs out within ``budget_ticks`` ticks (10 s).
     """
 
     #: frame numbers are sent modulo WRAP (value = n * 1000 stays below 2**31)
@@ -404,15 +412,20 @@ class FrameGate:
 
     def __init__(self, *, interval_ms: int = 100, max_in_flight: int = 8,
                  stall_seconds: float = 2.0, idle_seconds: float = 5.0,
+                 budget_ticks: int = 100,
                  clock: Callable[[], float] = time.monotonic):
         import ipywidgets as widgets  # only the gate needs widgets
 
+        if not 2 <= int(budget_ticks) < self._SCALE:
+            raise ValueError(f"budget_ticks must be in [2, {self._SCALE}), got {budget_ticks!r}")
+        #: ticks the browser's timer may run without word from the kernel
+        self.budget_ticks = int(budget_ticks)
         self.max_in_flight = int(max_in_flight)
         self.stall_seconds = float(stall_seconds)
         self.idle_seconds = float(idle_seconds)
         #: the clock of the stall and idle rules (tests put a fake one here)
         self.clock = clock
-        self.widget = _ack_timer_class()(value=0, min=0, max=2**31 - 1, step=1,
+        self.widget = _ack_timer_class()(value=0, min=0, max=self.budget_ticks, step=1,
                                    interval=int(interval_ms), show_repeat=False,
                                    layout=widgets.Layout(display="none"))
         self.widget.add_class("nbp-frame-gate")
@@ -432,7 +445,7 @@ class FrameGate:
         self.sent = self.acked = 0
         self._last_tick = self.clock()
         self._running = True
-        self._set(value=0, playing=True)
+        self._set_value(0)
 
     def stop(self) -> None:
         """Stop the browser's timer: no messages while paused."""
@@ -460,7 +473,20 @@ class FrameGate:
     def mark(self) -> None:
         """Call after sending a frame: its number goes out behind it."""
         self.sent += 1
-        self._set(value=(self.sent % self.WRAP) * self._SCALE)
+        self._set_value((self.sent % self.WRAP) * self._SCALE)
+
+    def _set_value(self, value: int) -> None:
+        """Set the timer's value with a fresh budget above it (and keep it playing
+        while the gate runs: a timer that ran out, or was stopped by a browser that
+        lost the kernel for a while, starts again)."""
+        top = value + self.budget_ticks
+        # the Play's bounds clamp: raise max before a value above the old max, lower
+        # it only after the value
+        order = ({"max": top, "value": value} if value > self.widget.max
+                 else {"value": value, "max": top})
+        if self._running:
+            order["playing"] = True
+        self._set(**order)
 
     def _set(self, **values) -> None:
         self._setting = True
@@ -481,6 +507,9 @@ class FrameGate:
         acked = self.sent - ((self.sent - frame) % self.WRAP)
         if acked > self.acked:
             self.acked = acked
+        if self._running and self.widget.max - int(change["new"]) < self.budget_ticks // 2:
+            # no frame for a while (a slow pace, a ball at rest): more ticks
+            self._set(max=int(change["new"]) + self.budget_ticks)
 
     def close(self) -> None:
         self.widget.close()

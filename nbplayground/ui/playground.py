@@ -57,8 +57,8 @@ The hide name ``"dataset"`` hides the point editor with the dataset picker.
 Display hooks: displaying the same Playground again pauses it, and a new
 Playground displayed from a cell pauses and closes the Playgrounds that an
 *earlier run* of the same cell displayed (their output is gone), using the
-cell id JupyterLab sends with each execution.  Outside a kernel these hooks
-do nothing.
+cell id JupyterLab sends with each execution (:mod:`nbplayground.ui.displays`, which
+Compare and Descent use too).  Outside a kernel these hooks do nothing.
 """
 
 from __future__ import annotations
@@ -71,12 +71,12 @@ import inspect
 import logging
 import math
 import warnings
-import weakref
 
 import ipywidgets as widgets
 
 from ..config import DATASETS_BY_PROBLEM, FEATURES, Config
 from ..trainer import Trainer
+from . import displays
 from .closing import close_tree
 from .controls import Controls
 from .loop import FrameGate, TrainingLoop, check_max_cpu, max_cpu_from_env
@@ -139,35 +139,6 @@ def _make_network_view(callbacks: dict) -> NetworkView:
     if takes_width:
         return NetworkView(**callbacks, width=NETWORK_WIDTH)
     return NetworkView(**callbacks)
-
-
-# --------------------------------------------------------------------------------------
-# Which cell displayed which Playground (to pause the old ones when a cell is re-run)
-# --------------------------------------------------------------------------------------
-
-#: cell id -> list of (weak reference to a Playground, id of the execution that showed it)
-_DISPLAYED: dict[str, list] = {}
-
-
-def _display_context() -> tuple[str | None, str | None]:
-    """(cell id, execute-request id) of the running cell, or (None, None) outside a
-    kernel or when the front end sends no cell id."""
-    try:
-        from IPython import get_ipython
-        shell = get_ipython()
-        kernel = getattr(shell, "kernel", None)
-        if kernel is None:
-            return None, None
-        try:
-            parent = kernel.get_parent("shell")
-        except TypeError:
-            parent = kernel.get_parent()
-        parent = parent or {}
-        cell = (parent.get("metadata") or {}).get("cellId")
-        msg = (parent.get("header") or {}).get("msg_id")
-        return (cell if isinstance(cell, str) and cell else None), msg
-    except Exception:  # any trouble: the hooks simply do nothing
-        return None, None
 
 
 class Playground(widgets.VBox):
@@ -635,10 +606,7 @@ class Playground(widgets.VBox):
             return
         self._closed = True
         self._loop.stop()
-        for cell, entries in list(_DISPLAYED.items()):
-            entries[:] = [(ref, msg) for ref, msg in entries if ref() not in (None, self)]
-            if not entries:
-                del _DISPLAYED[cell]
+        displays.forget(self)
         self._step_inside.close()
         self._output.close()
         self._network.close()
@@ -901,24 +869,4 @@ class Playground(widgets.VBox):
             self.pause()
         self._displayed = True
         self._gate.expect_frontend = True  # a view will tick while playing
-        cell, msg = _display_context()
-        if cell is None:
-            return
-        entries = list(_DISPLAYED.get(cell, ()))  # a copy: close() edits the registry
-        keep = []
-        for ref, shown_by in entries:
-            other = ref()
-            if other is None or other._closed:
-                continue
-            if other is self:
-                continue  # re-added below with this run's id
-            if shown_by == msg:
-                keep.append((ref, shown_by))  # shown by this same run: a sibling
-                continue
-            try:
-                other._halt()
-                other.close()
-            except Exception:
-                log.exception("nbplayground: could not close an old Playground")
-        keep.append((weakref.ref(self), msg))
-        _DISPLAYED[cell] = keep
+        displays.retire_earlier_displays(self)

@@ -254,6 +254,15 @@ _CSS = """
     gap: 4px 18px;
   }
 }
+/* Narrower still (a 900 px window with the file browser open), the network column
+   beside the OUTPUT would be too narrow even at the smallest zoom (its right half,
+   the output layer, hidden): the network takes its own row, the OUTPUT goes below. */
+@container nbp (max-width: 560px) {
+  .nbp-playground .nbp-network-column {
+    flex: 1 1 100%;
+    margin-right: 0 !important;
+  }
+}
 .nbp-playground .nbp-datasets {
   display: grid;
   grid-template-columns: repeat(2, 40px);
@@ -456,7 +465,7 @@ NETWORK_PANEL_PX = 516
 #: The network panel's column is zoomed in steps of this many px of column width.
 _ZOOM_STEP_PX = 4
 #: The smallest zoom: narrower than this share, the panel scrolls sideways instead.
-_MIN_ZOOM = 0.58
+_MIN_ZOOM = 0.48
 
 
 @functools.lru_cache(maxsize=1)

@@ -5,8 +5,9 @@
   top within the network's height (not wrapped below it); the network panel is zoomed
   to its narrower column (not hidden under the OUTPUT column), and the pointer still
   finds the links.
-* At 1000x800 the output still sits next to the network; the DATA column has moved
-  (below the two).
+* At 1000x800 the output still sits next to the network, which is zoomed to fit whole;
+  the DATA column has moved (below the two).
+* At 900x800 the network takes the row and the output goes below it.
 * Links flow while playing and stand still when paused.
 * Closing the tab while playing: the Playground pauses itself within a few seconds and
   says so when the notebook is opened again.
@@ -141,6 +142,29 @@ def test_at_1000x800_the_output_stays_next_to_the_network_and_the_data_moves(
     assert _side_by_side(net, heat), boxes
     assert heat["x"] + heat["width"] <= 1000, boxes
     assert data["y"] >= net["y"] + net["height"] - 2, boxes   # the DATA column went below
+    assert _network_clipped(page) <= 4     # the whole network, zoomed: none scrolled away
+    assert page.console_errors == []
+
+
+def _network_clipped(page) -> float:
+    """How many px of the network panel its column hides (scrolled away sideways); was
+    51 at 1000x800 and 310 at 900x800 (the output layer and the captions' right part)."""
+    return page.evaluate(
+        "sel => { const c = document.querySelector(sel); return c.scrollWidth - c.clientWidth; }",
+        NETWORK)
+
+
+@pytest.mark.e2e
+def test_at_900x800_the_network_takes_its_row_and_the_output_goes_below(
+        page, jupyter_server):
+    """Too narrow for the network beside the OUTPUT even at the smallest zoom (its
+    output layer was cut off): the network gets the row, the output heatmap is below."""
+    boxes = _open_with_file_browser(page, jupyter_server, "laptop-900.ipynb", 900, 800)
+    screenshot(page, "layout-900x800")
+    heat, net = boxes[HEATMAP], boxes[NETWORK]
+    assert heat["y"] >= net["y"] + net["height"] - 2, boxes
+    assert heat["x"] + heat["width"] <= 900, boxes
+    assert _network_clipped(page) <= 4     # at most a zoom step's rounding (style.py)
     assert page.console_errors == []
 
 

@@ -90,6 +90,9 @@ def test_default_is_eight_seeds_of_the_config(make):
     assert c.runs.labels == Runs.seeds(c.config, 8).labels
     assert len(c.cells) == 8 and len(c.grid.children) == 8
     assert c.same_start_box.disabled  # seeds differ by their start
+    assert not c.same_start_box.value  # and no greyed tick says otherwise
+    c.set_vary("optimizer", ["sgd", "adam"])
+    assert c.same_start_box.value == c.same_start and not c.same_start_box.disabled
 
 
 def test_momentum_racers_take_the_base_momentum(make):
@@ -263,11 +266,22 @@ def test_curves_are_bounded_and_log_scale_swaps_the_scale(make):
     c.step(400)
     assert np.asarray(c.test_lines.y).shape[1] <= compare_module.CURVE_POINTS
     assert float(np.asarray(c.test_lines.x)[0, -1]) == 400
+    linear_axis = c.chart.axes[1]
+    linear_margin = c.chart.fig_margin["left"]
     c.log_scale.value = True
     assert isinstance(c.test_lines.scales["y"], type(c._sy_log))
-    assert c._y_axis.scale is c._sy_log and c._sy_log.min > 0
+    # the figure shows a y axis made for the log scale, not the linear axis re-pointed at
+    # it (bqplot gave such a re-pointed axis no range: all its ticks sat on the top edge)
+    y_axis = c.chart.axes[1]
+    assert y_axis is not linear_axis and y_axis.scale is c._sy_log
+    assert 0 < c._sy_log.min < c._sy_log.max
+    ticks = np.asarray(y_axis.tick_values)
+    assert ticks.size >= 2 and np.all((ticks >= c._sy_log.min) & (ticks <= c._sy_log.max))
+    assert c.chart.fig_margin["left"] > linear_margin   # room for "0.00001"
     c.log_scale.value = False
-    assert c._y_axis.scale is c._sy_linear
+    assert c.chart.axes[1] is linear_axis and linear_axis.scale is c._sy_linear
+    assert c.chart.fig_margin["left"] == linear_margin
+    assert c.test_lines.scales["y"] is c._sy_linear
 
 
 def test_a_diverged_run_says_so_and_the_others_go_on(make):
@@ -479,8 +493,18 @@ def test_a_live_frame_draws_the_pictures_in_turn_when_they_cost_too_much(make, m
 def test_log_ticks_are_round_and_inside_the_range():
     ticks, _ = compare_module._log_ticks(0.003, 0.8)
     assert list(ticks) == [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
-    ticks, _ = compare_module._log_ticks(1e-6, 10)
+    ticks, fmt = compare_module._log_ticks(1e-6, 10)
     assert list(ticks) == [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10]
+    assert fmt == "~g"       # d3: 0.001, not ".2g"'s 0.0010, cut off by the axis margin
+
+
+def test_log_ticks_of_a_narrow_range_are_distinct():
+    # the first epochs: every loss near 0.52, no 1-2-5 tick inside; bqplot's own ticks
+    # then read "0.52, 0.52, 0.52, 0.51, ..." under ".2g"
+    ticks, fmt = compare_module._log_ticks(0.513, 0.52)
+    assert len(ticks) >= 2 and np.all((ticks >= 0.513) & (ticks <= 0.52))
+    labels = [f"{t:{fmt[1:]}}" for t in ticks]
+    assert len(set(labels)) == len(labels)
 
 
 def test_playground_compare_takes_the_users_own_points_along():

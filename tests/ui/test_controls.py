@@ -79,6 +79,17 @@ def test_a_learning_rate_from_code_is_added_to_the_menu():
     assert h.configs == []
 
 
+@pytest.mark.parametrize("speed", [5, 0.5, 2000])
+def test_a_speed_from_code_takes_its_place_in_the_menu(speed):
+    # lesson 01 plays at 5 epochs/s: the menu listed it after 1000 epochs/s
+    h = Harness(epochs_per_second=speed)
+    values = [v for _, v in h.controls.speed.options]
+    assert speed in values and values[-1] == "max"
+    assert values[:-1] == sorted(values[:-1])
+    assert h.controls.speed.value == speed
+    assert h.controls.speed.label == f"{speed:g} epochs/s"
+
+
 @pytest.mark.parametrize("widget, value, field, expected", [
     ("learning_rate", 0.3, "learning_rate", 0.3),
     ("activation", "sigmoid", "activation", "sigmoid"),

@@ -303,6 +303,30 @@ async def test_play_moves_the_ball_at_most_30_frames_a_second():
         w.close()
 
 
+def test_speed_menu_says_1_step_not_1_steps():
+    w = Descent("bowl", steps_per_second=1)
+    try:
+        labels = dict((v, label) for label, v in w.speed.options)
+        assert labels[1.0] == "1 step/s" and labels[10.0] == "10 steps/s"
+        assert w.speed.label == "1 step/s"
+    finally:
+        w.close()
+
+
+def test_control_rows_wrap_in_a_narrow_window(d):
+    # at 900 px with the file browser (468 px for the widget) the rows shrank instead:
+    # the Curve menu was cut and the learning rate's readout showed "0" for 0.100
+    assert all(row.layout.flex_flow == "row wrap" for row in d._rows)
+    assert "overflow-x: auto" in d._style.value       # the 560 px figure scrolls
+
+
+def test_step_counter_keeps_its_width_as_the_steps_grow(d):
+    # the menus to its right stayed put only while the count had one digit
+    assert "nbp-descent-counter" in d.counter._dom_classes
+    css = d._style.value
+    assert ".nbp-descent .nbp-descent-counter { min-width: 10ch;" in css
+
+
 async def test_speed_sets_the_steps_per_second(d):
     d.speed.value = 10.0
     d.play()

@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from nbplayground.ui import Playground
+from nbplayground.config import Config
+from nbplayground.ui import Compare, Descent, Playground
 from nbplayground.ui.loop import MAX_CPU_ENV, FrameGate, TrainingLoop, max_cpu_from_env
 
 
@@ -122,6 +123,46 @@ async def test_a_displayed_playground_that_never_hears_from_a_view_pauses():
         assert "Paused by itself" in pg.status
     finally:
         pg.close()
+
+
+# -- Compare and Descent pause themselves too ----------------------------------------------
+# (they went on training, a core's worth of CPU, after their notebook was closed)
+
+def _compare():
+    return Compare(Config(seed="1"), vary="learning_rate", values=[0.03, 0.3],
+                   epochs_per_second=None)
+
+
+def _descent():
+    return Descent("bowl", steps_per_second=60)
+
+
+@pytest.mark.parametrize("make, count", [
+    (_compare, lambda w: w.runs.epoch), (_descent, lambda w: w.steps)],
+    ids=["compare", "descent"])
+async def test_compare_and_descent_pause_when_no_view_acknowledges(make, count):
+    w = make()
+    clock = FakeClock()
+    w._gate.clock = clock
+    try:
+        w._repr_mimebundle_()
+        w.play()
+        tick(w._gate, 1)                    # a browser draws ...
+        await asyncio.sleep(0.2)
+        assert w.playing and count(w) > 0
+        clock.now += w._gate.idle_seconds + 0.1    # ... then the notebook is closed
+        assert await _until(lambda: not w.playing)
+        done = count(w)
+        status = w.status if isinstance(w.status, str) else w.status.value
+        assert status.startswith("Paused by itself")
+        assert not w._gate.widget.playing
+        await asyncio.sleep(0.2)
+        assert count(w) == done             # nothing trains any more
+        w.play()                            # back, and play again
+        status = w.status if isinstance(w.status, str) else w.status.value
+        assert w.playing and status == ""
+    finally:
+        w.close()
 
 
 # -- max_cpu ------------------------------------------------------------------------------

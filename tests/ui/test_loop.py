@@ -342,7 +342,43 @@ def test_frame_gate_counts_modulo_wrap():
     gate = FrameGate(max_in_flight=1)
     gate.start()
     tick(gate, 1)
-    gate.sent = FrameGate.WRAP + 4        # far into a long run
-    tick(gate, 4 * 1000 + 1)              # frame WRAP + 4, sent as 4
+    gate.sent = FrameGate.WRAP + 3        # far into a long run
+    gate.mark()                           # frame WRAP + 4, sent as 4
+    tick(gate, 4 * 1000 + 1)
     assert gate.acked == FrameGate.WRAP + 4
     gate.close()
+
+
+def test_frame_gate_timer_runs_out_unless_the_kernel_renews_it():
+    """The browser's timer (a Play) stops at its max: the kernel keeps the max a budget
+    of ticks ahead while it runs, so a page cut off from the kernel (notebook closed
+    while playing) stops ticking into a closed comm."""
+    gate = FrameGate(budget_ticks=20)
+    w = gate.widget
+    gate.start()
+    assert (w.value, w.max, w.playing) == (0, 20, True)
+    gate.mark()
+    gate.mark()                           # frame 2: the budget moves with the value
+    assert (w.value, w.max) == (2000, 2020)
+    tick(gate, 2005)
+    assert w.max == 2020                  # more than half the budget left: no message
+    tick(gate, 2011)                      # fewer than half left: the kernel renews it
+    assert w.max == 2031
+    w.set_state({"value": 2031, "playing": False})   # ran out anyway (kernel was busy)
+    gate.mark()                           # the next frame starts it again
+    assert (w.value, w.max, w.playing) == (3000, 3020, True)
+    gate.sent = FrameGate.WRAP - 1
+    gate.mark()                           # the frame number wraps: value drops to 0
+    assert (w.value, w.max) == (0, 20)
+    gate.stop()
+    tick(gate, 15)
+    assert w.max == 20 and not w.playing  # paused: nothing renewed, nothing restarted
+    gate.mark()
+    assert not w.playing
+    gate.close()
+
+
+@pytest.mark.parametrize("bad", [0, 1, 1000])
+def test_frame_gate_budget_is_checked(bad):
+    with pytest.raises(ValueError, match="budget_ticks"):
+        FrameGate(budget_ticks=bad)

@@ -16,7 +16,7 @@ import pytest
 from nbplayground import render
 from nbplayground.config import Config
 from nbplayground.ui import Playground
-from nbplayground.ui import playground as playground_module
+from nbplayground.ui import displays
 from nbplayground.ui.network_view import NetworkView
 
 
@@ -447,8 +447,8 @@ async def test_displaying_again_pauses(pg):
 
 async def test_rerunning_a_cell_closes_the_playground_it_showed(monkeypatch):
     context = {"value": ("cell-1", "run-1")}
-    monkeypatch.setattr(playground_module, "_display_context", lambda: context["value"])
-    monkeypatch.setattr(playground_module, "_DISPLAYED", {})
+    monkeypatch.setattr(displays, "display_context", lambda: context["value"])
+    monkeypatch.setattr(displays, "DISPLAYED", {})
     old = Playground(seed="1")
     sibling = Playground(seed="2")
     other_cell = Playground(seed="3")
@@ -472,7 +472,7 @@ async def test_rerunning_a_cell_closes_the_playground_it_showed(monkeypatch):
 
 
 def test_display_outside_a_kernel_does_nothing_harmful(pg):
-    assert playground_module._display_context() == (None, None)
+    assert displays.display_context() == (None, None)
     bundle = pg._repr_mimebundle_()
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == pg.model_id
 
