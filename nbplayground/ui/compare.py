@@ -710,7 +710,10 @@ class Compare(widgets.VBox):
 
     def _control_failed(self, error_widget: widgets.HTML, exc: BaseException) -> None:
         """Say what is wrong next to the control and show the state kept."""
-        error_widget.value = html.escape(str(exc), quote=False)
+        text = str(exc)
+        # the engine names its own entry point for code; next to a control it is noise
+        text = text.removeprefix("Runs.vary: ")
+        error_widget.value = html.escape(text, quote=False)
         self._sync_controls(keep_text=True)
 
     @_locked

@@ -216,6 +216,7 @@ def test_bad_text_shows_an_error_next_to_its_control_and_keeps_the_runs(make, va
     runs, labels = c.runs, c.runs.labels
     c.value_controls[vary].value = text
     assert message in c.value_errors[vary].value
+    assert "Runs.vary" not in c.value_errors[vary].value     # the engine's entry point
     assert c.runs is runs and c.runs.labels == labels and c.runs.epoch == 3
     assert c.value_controls[vary].value == text          # left for the user to mend
     assert all(c.value_errors[k].value == "" for k in c.value_errors if k != vary)
