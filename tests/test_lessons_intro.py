@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nbplayground import Trainer, reference, study
+from nbplayground import Runs, Trainer, reference, study
 from nbplayground.descent import Descent as Ball
 from nbplayground.descent import Race
 from nbplayground.lessons import (CHALLENGES, CHECK_SEEDS, LOCAL_MINIMA_STARTS,
@@ -272,6 +272,21 @@ def test_lesson02_a_linear_network_stays_at_the_floor():
                   seeds=10, target=0.1, epochs=200)
         assert s.successes == 0
         assert min(h.test_loss.min() for h in s.runs.histories) > 0.45, shape
+
+
+def test_lesson02_side_by_side_seed_is_the_studys_slowest_and_tanh_wins_by_300():
+    """Lesson 02: the Compare's seed "is the first of the ten in the study above and its
+    slowest: tanh needs 195 epochs there, against a median of 49.5"; after its 300 epochs
+    the tanh run is below the study's 0.1 and the linear one at the floor."""
+    config = preset("activation-linear", seed="lesson-02")
+    s = study(config.replace(activation="tanh", network_shape=(4, 2)), seeds=10,
+              target=0.1, epochs=200)
+    assert s.seeds[0] == "lesson-02" and s.first_epochs[0] == 195
+    assert max(s.first_epochs) == 195 and s.median_epochs == 49.5
+    runs = Runs.vary(config, activation=["linear", "tanh"])
+    runs.step(300)
+    linear, tanh = runs.test_loss
+    assert tanh < 0.1 < 0.45 < linear
 
 
 def test_lesson02_softmax_is_sure_at_centres_and_split_between():
