@@ -359,12 +359,15 @@ def _regularization_source(config, dead, names) -> list[str]:
     return out
 
 
-def _fit_source(bs: int, epoch: int, n_train: int, epochs: int, validation: bool) -> list[str]:
-    """The training part: Playground's batches, and train(epochs) counting from ``epoch``."""
+def _fit_source(bs: int, epoch: int, n_train: int, epochs: int, validation: bool,
+                carried: tuple[int, int] = (0, 0)) -> list[str]:
+    """The training part: Playground's batches, and train(epochs) counting from ``epoch``.
+
+    ``carried`` = (count, end): the trainer's leftover, rows end - count .. end - 1 of the
+    training order, carried into the first update (points added after an epoch come after
+    them); every later epoch with a full batch carries its last n_train % bs points."""
     full, left = divmod(n_train, bs)
-    # the points left over from the last epoch, carried into the next first update: every
-    # epoch with a full batch ends with n_train % bs of them (none before the first epoch)
-    carry = left if (epoch > 0 and full >= 1) else 0
+    carry, carry_end = carried if full >= 1 else (0, 0)
     out = ["# ---- Training: Playground's epochs ----"]
     text = (f"One epoch = one pass over the {n_train} training points in a fixed order, with an "
             f"update after every {bs} points, as in Playground.")
@@ -381,20 +384,20 @@ def _fit_source(bs: int, epoch: int, n_train: int, epochs: int, validation: bool
     out.append(f"EPOCH = {int(epoch)}  # the trainer's epoch count at export")
     out.append("")
     out.append("")
-    batched = full >= 1 and left > 0
+    batched = full >= 1 and (left > 0 or carry > 0)
     if batched:
         out += [
             "def playground_batches():",
             '    """Playground\'s batches, epoch after epoch: the first of each epoch also holds',
             '    the points left over from the epoch before."""',
-            f"    n, batch_size, carry = len(X_train), {bs}, {carry}",
+            f"    n, batch_size, carry, end = len(X_train), {bs}, {carry}, {carry_end}",
             "    while True:",
             "        for start in range(0, n - batch_size + 1, batch_size):",
             "            rows = np.arange(start, start + batch_size)",
             "            if start == 0 and carry:",
-            "                rows = np.concatenate([np.arange(n - carry, n), rows])",
+            "                rows = np.concatenate([np.arange(end - carry, end), rows])",
             "            yield X_train[rows], y_train[rows]",
-            "        carry = n % batch_size",
+            "        carry, end = n % batch_size, n",
             "",
             "",
             "batches = playground_batches()",
@@ -439,6 +442,13 @@ def to_keras(trainer, include_weights: bool = True) -> str:
     if not isinstance(include_weights, bool):
         raise TypeError(f"include_weights={include_weights!r}: must be True or False")
     trainer.check_trainable()  # a cleared set of your own points has nothing to export
+    if include_weights and trainer.mid_epoch:  # Keras's epochs start at their first batch
+        e = trainer.explain_batch()
+        raise ValueError(
+            f"to_keras(): the trainer stopped inside epoch {trainer.epoch + 1} "
+            f"({e.batch} of {e.batches_per_epoch} batches, step_batch()); train() would "
+            f"start that epoch again from its first batch. Call step() to finish the epoch, "
+            f"then export (or to_keras(include_weights=False) for a fresh start)")
     c = trainer.config
     head = trainer.head
     opt = trainer.optimizer
@@ -627,10 +637,13 @@ def to_keras(trainer, include_weights: bool = True) -> str:
         out.extend(_optimizer_state_source(opt, trainer, layer_names))
         emit("")
         epoch, dead = trainer.epoch, trainer.dead
+        carry = trainer.state()["carry"]
+        carried = (carry["count"], carry.get("end", d.num_train))
     else:
         emit("ITERATIONS = 0  # a fresh optimizer")
         emit("")
         epoch, dead = 0, [np.zeros_like(links) for links in trainer.dead]
+        carried = (0, 0)
     reg = _regularization_source(c, dead, layer_names)
     if reg:
         out.extend(reg)
@@ -640,5 +653,6 @@ def to_keras(trainer, include_weights: bool = True) -> str:
         emit("")
 
     # ---- fit
-    out.extend(_fit_source(c.batch_size, epoch, d.num_train, epoch or 100, bool(d.num_test)))
+    out.extend(_fit_source(c.batch_size, epoch, d.num_train, epoch or 100, bool(d.num_test),
+                           carried))
     return "\n".join(out) + "\n"
