@@ -34,3 +34,22 @@ def test_readme_has_examples():
 def test_every_readme_example_defines_what_it_uses():
     for source in _examples():
         assert _undefined_names(source) == [], source
+
+
+def test_the_clear_points_example_says_what_step_does():
+    """The example's comment on step() after clear_points() is what a Trainer does: it
+    raises, naming what is missing (only the widget's Play waits)."""
+    import pytest
+
+    from nbplayground.custom_data import CustomDataError
+
+    (source,) = [s for s in _examples() if "t.clear_points()" in s]
+    namespace = {}
+    exec(compile(source, "README example", "exec"), namespace)
+    t = namespace["t"]
+    assert not t.trainable
+    with pytest.raises(CustomDataError, match="nothing to train yet"):
+        t.step()
+    (comment,) = [line.split("#", 1)[1] for line in source.splitlines()
+                  if line.startswith("t.clear_points()")]
+    assert "step() raises" in comment, comment
