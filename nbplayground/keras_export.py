@@ -43,6 +43,7 @@ import textwrap
 import numpy as np
 
 from . import activations as _activations
+from . import reference as _reference
 
 __all__ = ["KERAS_ACTIVATIONS", "LEAKY_RELU_SLOPE", "KERAS3_SLOTS", "KERAS3_DIFFERENCES",
            "keras3_rule_differs", "to_keras"]
@@ -359,8 +360,25 @@ def _regularization_source(config, dead, names) -> list[str]:
     return out
 
 
+def _carry_is_stale(trainer) -> bool:
+    """True when the carried leftover's summed gradient is not the carried points' gradient
+    at the current weights and data (regenerate() or a weight edit since it was kept, as
+    Playground keeps it), which is what the script's first batch recomputes."""
+    if not trainer.carry_count:
+        return False
+    e = trainer.explain_batch()  # the next epoch's first batch: the carried rows first
+    c = e.carried
+    if not c:
+        return False
+    weight_sums, bias_sums = _reference.gradients(
+        e.inputs[:c], [a[:c] for a in e.activations], [d[:c] for d in e.deltas])
+    fresh = _reference.pack(weight_sums, bias_sums)
+    fresh[trainer.network.dead] = 0.0  # dead links accumulate nothing
+    return not np.allclose(fresh, trainer.carry, rtol=1e-9, atol=1e-12)
+
+
 def _fit_source(bs: int, epoch: int, n_train: int, epochs: int, validation: bool,
-                carried: tuple[int, int] = (0, 0)) -> list[str]:
+                carried: tuple[int, int] = (0, 0), stale: bool = False) -> list[str]:
     """The training part: Playground's batches, and train(epochs) counting from ``epoch``.
 
     ``carried`` = (count, end): the trainer's leftover, rows end - count .. end - 1 of the
@@ -380,6 +398,11 @@ def _fit_source(bs: int, epoch: int, n_train: int, epochs: int, validation: bool
                  "point(s) of each epoch into the first update of the next one, so the data "
                  "come from a generator of exactly those batches (fit's batch_size would make "
                  "a smaller last batch instead).")
+    if stale and carry:
+        text += (f" Not an exact continuation: the trainer carries the gradient of its {carry} "
+                 "leftover point(s) as it was kept before the data were regenerated or a weight "
+                 "was edited (as Playground does); the first batch here recomputes it at the "
+                 "current weights and data, so that first update differs a little.")
     out += _comment(text)
     out.append(f"EPOCH = {int(epoch)}  # the trainer's epoch count at export")
     out.append("")
@@ -639,11 +662,12 @@ def to_keras(trainer, include_weights: bool = True) -> str:
         epoch, dead = trainer.epoch, trainer.dead
         carry = trainer.state()["carry"]
         carried = (carry["count"], carry.get("end", d.num_train))
+        stale = _carry_is_stale(trainer)
     else:
         emit("ITERATIONS = 0  # a fresh optimizer")
         emit("")
         epoch, dead = 0, [np.zeros_like(links) for links in trainer.dead]
-        carried = (0, 0)
+        carried, stale = (0, 0), False
     reg = _regularization_source(c, dead, layer_names)
     if reg:
         out.extend(reg)
@@ -654,5 +678,5 @@ def to_keras(trainer, include_weights: bool = True) -> str:
 
     # ---- fit
     out.extend(_fit_source(c.batch_size, epoch, d.num_train, epoch or 100, bool(d.num_test),
-                           carried))
+                           carried, stale))
     return "\n".join(out) + "\n"

@@ -614,3 +614,25 @@ def test_points_added_after_a_carry_keep_the_trainer_s_carry(added, keras):
                 rows = (list(range(245, 250)) if epoch == 0 else
                         list(range(n - left, n))) + rows
             np.testing.assert_array_equal(x, X[rows])
+
+
+@pytest.mark.parametrize("edit", ["none", "add_points", "regenerate", "set_weight"])
+def test_a_carry_kept_from_before_an_edit_is_said_to_be_inexact(edit):
+    """Playground keeps the leftover's summed gradient as it was computed; after regenerate()
+    or a weight edit that is not the gradient of the carried points at the current weights,
+    which is what Keras recomputes: the script must not promise an exact continuation."""
+    trainer = _trainer(epochs=3, batch_size=7)
+    assert trainer.carry_count == 5
+    if edit == "add_points":
+        trainer.add_points([[1.0, 2.0]], [1])
+    elif edit == "regenerate":
+        trainer.regenerate()
+    elif edit == "set_weight":
+        trainer.set_weight(0, 0, 0, 0.9)
+    source = to_keras(trainer)
+    stale = edit in ("regenerate", "set_weight")
+    assert ("Not an exact continuation" in source) == stale
+    if stale:
+        assert "carries the gradient" in source.split("Not an exact continuation")[1][:100]
+    trainer.step()  # an epoch later the carry is the new leftover's, at these weights
+    assert "Not an exact continuation" not in to_keras(trainer)
