@@ -208,7 +208,10 @@ def load(path, verify: bool = True) -> Trainer:
     ``verify=False`` skips the checksum (for a file edited by hand on purpose);
     every other check still runs.
     """
-    path = os.fspath(path)
+    try:
+        path = os.fspath(path)
+    except TypeError:
+        raise TypeError(f"path={_r(path)}: must be a file path (str or os.PathLike)") from None
     try:
         with open(path, "rb") as f:
             raw = f.read(LIMIT_FILE_BYTES + 1)

@@ -423,6 +423,10 @@ def _string_items(name: str, value: Any, what: str) -> list:
         raise ConfigTypeError(
             f"{name}={_short(value)}: must be a list/tuple of {what}, not a single "
             f"{type(value).__name__}", name, value)
+    if isinstance(value, Mapping):  # iterating would keep every key, whatever its value
+        raise ConfigTypeError(
+            f"{name}={_short(value)}: must be a list/tuple of {what}, not a dict (its values "
+            f"would be ignored); list only the ones you want", name, value)
     return list(value)
 
 

@@ -43,6 +43,7 @@ import textwrap
 import numpy as np
 
 from . import activations as _activations
+from . import reference as _reference
 
 __all__ = ["KERAS_ACTIVATIONS", "LEAKY_RELU_SLOPE", "KERAS3_SLOTS", "KERAS3_DIFFERENCES",
            "keras3_rule_differs", "to_keras"]
@@ -359,12 +360,32 @@ def _regularization_source(config, dead, names) -> list[str]:
     return out
 
 
-def _fit_source(bs: int, epoch: int, n_train: int, epochs: int, validation: bool) -> list[str]:
-    """The training part: Playground's batches, and train(epochs) counting from ``epoch``."""
+def _carry_is_stale(trainer) -> bool:
+    """True when the carried leftover's summed gradient is not the carried points' gradient
+    at the current weights and data (regenerate() or a weight edit since it was kept, as
+    Playground keeps it), which is what the script's first batch recomputes."""
+    if not trainer.carry_count:
+        return False
+    e = trainer.explain_batch()  # the next epoch's first batch: the carried rows first
+    c = e.carried
+    if not c:
+        return False
+    weight_sums, bias_sums = _reference.gradients(
+        e.inputs[:c], [a[:c] for a in e.activations], [d[:c] for d in e.deltas])
+    fresh = _reference.pack(weight_sums, bias_sums)
+    fresh[trainer.network.dead] = 0.0  # dead links accumulate nothing
+    return not np.allclose(fresh, trainer.carry, rtol=1e-9, atol=1e-12)
+
+
+def _fit_source(bs: int, epoch: int, n_train: int, epochs: int, validation: bool,
+                carried: tuple[int, int] = (0, 0), stale: bool = False) -> list[str]:
+    """The training part: Playground's batches, and train(epochs) counting from ``epoch``.
+
+    ``carried`` = (count, end): the trainer's leftover, rows end - count .. end - 1 of the
+    training order, carried into the first update (points added after an epoch come after
+    them); every later epoch with a full batch carries its last n_train % bs points."""
     full, left = divmod(n_train, bs)
-    # the points left over from the last epoch, carried into the next first update: every
-    # epoch with a full batch ends with n_train % bs of them (none before the first epoch)
-    carry = left if (epoch > 0 and full >= 1) else 0
+    carry, carry_end = carried if full >= 1 else (0, 0)
     out = ["# ---- Training: Playground's epochs ----"]
     text = (f"One epoch = one pass over the {n_train} training points in a fixed order, with an "
             f"update after every {bs} points, as in Playground.")
@@ -377,24 +398,29 @@ def _fit_source(bs: int, epoch: int, n_train: int, epochs: int, validation: bool
                  "point(s) of each epoch into the first update of the next one, so the data "
                  "come from a generator of exactly those batches (fit's batch_size would make "
                  "a smaller last batch instead).")
+    if stale and carry:
+        text += (f" Not an exact continuation: the trainer carries the gradient of its {carry} "
+                 "leftover point(s) as it was kept before the data were regenerated or a weight "
+                 "was edited (as Playground does); the first batch here recomputes it at the "
+                 "current weights and data, so that first update differs a little.")
     out += _comment(text)
     out.append(f"EPOCH = {int(epoch)}  # the trainer's epoch count at export")
     out.append("")
     out.append("")
-    batched = full >= 1 and left > 0
+    batched = full >= 1 and (left > 0 or carry > 0)
     if batched:
         out += [
             "def playground_batches():",
             '    """Playground\'s batches, epoch after epoch: the first of each epoch also holds',
             '    the points left over from the epoch before."""',
-            f"    n, batch_size, carry = len(X_train), {bs}, {carry}",
+            f"    n, batch_size, carry, end = len(X_train), {bs}, {carry}, {carry_end}",
             "    while True:",
             "        for start in range(0, n - batch_size + 1, batch_size):",
             "            rows = np.arange(start, start + batch_size)",
             "            if start == 0 and carry:",
-            "                rows = np.concatenate([np.arange(n - carry, n), rows])",
+            "                rows = np.concatenate([np.arange(end - carry, end), rows])",
             "            yield X_train[rows], y_train[rows]",
-            "        carry = n % batch_size",
+            "        carry, end = n % batch_size, n",
             "",
             "",
             "batches = playground_batches()",
@@ -439,6 +465,13 @@ def to_keras(trainer, include_weights: bool = True) -> str:
     if not isinstance(include_weights, bool):
         raise TypeError(f"include_weights={include_weights!r}: must be True or False")
     trainer.check_trainable()  # a cleared set of your own points has nothing to export
+    if include_weights and trainer.mid_epoch:  # Keras's epochs start at their first batch
+        e = trainer.explain_batch()
+        raise ValueError(
+            f"to_keras(): the trainer stopped inside epoch {trainer.epoch + 1} "
+            f"({e.batch} of {e.batches_per_epoch} batches, step_batch()); train() would "
+            f"start that epoch again from its first batch. Call step() to finish the epoch, "
+            f"then export (or to_keras(include_weights=False) for a fresh start)")
     c = trainer.config
     head = trainer.head
     opt = trainer.optimizer
@@ -627,10 +660,14 @@ def to_keras(trainer, include_weights: bool = True) -> str:
         out.extend(_optimizer_state_source(opt, trainer, layer_names))
         emit("")
         epoch, dead = trainer.epoch, trainer.dead
+        carry = trainer.state()["carry"]
+        carried = (carry["count"], carry.get("end", d.num_train))
+        stale = _carry_is_stale(trainer)
     else:
         emit("ITERATIONS = 0  # a fresh optimizer")
         emit("")
         epoch, dead = 0, [np.zeros_like(links) for links in trainer.dead]
+        carried, stale = (0, 0), False
     reg = _regularization_source(c, dead, layer_names)
     if reg:
         out.extend(reg)
@@ -640,5 +677,6 @@ def to_keras(trainer, include_weights: bool = True) -> str:
         emit("")
 
     # ---- fit
-    out.extend(_fit_source(c.batch_size, epoch, d.num_train, epoch or 100, bool(d.num_test)))
+    out.extend(_fit_source(c.batch_size, epoch, d.num_train, epoch or 100, bool(d.num_test),
+                           carried, stale))
     return "\n".join(out) + "\n"

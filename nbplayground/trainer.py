@@ -139,6 +139,10 @@ class Trainer:
         if config is None:
             explicit = set(changes)
             config = Config(**changes)
+        elif isinstance(config, str):  # a pasted Playground link or a preset name
+            raise TypeError(f"config={_r(config)}: must be a Config; read a Playground link "
+                            f"with Config.from_url(...) (Playground.from_url(...)), a preset "
+                            f"with presets.preset(name) (Playground.preset(name))")
         elif not isinstance(config, Config):
             raise TypeError(f"config must be a Config, got {type(config).__name__}")
         else:

@@ -486,3 +486,11 @@ def test_a_path_that_cannot_be_written_is_named(tmp_path):
     with pytest.raises(TypeError, match="path=None: must be a file path"):
         t.save(None)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("path", [None, 42])
+def test_load_names_a_path_that_is_not_one(path):
+    """load(None) said only "expected str, bytes or os.PathLike object": name the value, as
+    save() does."""
+    with pytest.raises(TypeError, match=f"path={path}: must be a file path"):
+        Trainer.load(path)

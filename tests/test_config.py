@@ -1052,3 +1052,15 @@ def test_settings_after_a_question_mark_are_refused_not_lost():
         Config.from_url("https://playground.tensorflow.org/?dataset=xor&networkShape=5")
     assert Config.from_url("https://playground.tensorflow.org/").dataset == "circle"
     assert Config.from_url("https://playground.tensorflow.org/?#dataset=xor").dataset == "xor"
+
+
+@pytest.mark.parametrize("field, value", [
+    ("hide", {"noise": True, "batchSize": False}),
+    ("features", {"x": True, "y": False}),
+    ("network_shape", {4: "a", 2: "b"}),
+])
+def test_a_dict_of_flags_is_refused_not_read_as_its_keys(field, value):
+    """hide={"noise": True, "batchSize": False} (Playground's URL flags as a dict) used to
+    hide batchSize too: iterating a dict drops its values. Refuse it, naming the field."""
+    with pytest.raises(ConfigTypeError, match=rf"{field}=.*not a dict"):
+        Config(seed="1", **{field: value})

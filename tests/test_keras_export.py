@@ -575,3 +575,64 @@ def test_a_trainer_with_nothing_to_train_is_refused():
     trainer.clear_points()
     with pytest.raises(ValueError, match="nothing to train yet"):
         trainer.to_keras()
+
+
+def test_an_export_inside_an_epoch_is_refused():
+    """After step_batch() the weights sit inside an epoch, but train() starts Keras's epochs
+    at their first batch, so it would apply those batches twice: say what to do instead."""
+    trainer = _trainer(epochs=2, batch_size=10)
+    trainer.step_batch()
+    trainer.step_batch()
+    before = trainer.state()
+    with pytest.raises(ValueError, match=r"inside epoch 3 \(2 of 25 batches.*Call step\(\)"):
+        to_keras(trainer)
+    assert trainer.state() == before
+    # without the weights the script starts afresh: nothing to continue
+    compile(to_keras(trainer, include_weights=False), "exported.py", "exec")
+    trainer.step()
+    compile(to_keras(trainer), "exported.py", "exec")
+
+
+@pytest.mark.parametrize("added", [3, 2])
+def test_points_added_after_a_carry_keep_the_trainer_s_carry(added, keras):
+    """Points added mid-run go after the carried leftover (as in the trainer): the script's
+    first update holds the trainer's carried points (245..249 of the old order), not the last
+    points of the new order; with 252 = 36 * 7 points the carry must not be dropped either."""
+    trainer = _trainer(epochs=3, batch_size=7)
+    assert trainer.carry_count == 250 % 7 == 5
+    xy = [[1.0, 2.0], [-2.0, 0.5], [3.0, 3.0]][:added]
+    trainer.add_points(xy, [1, -1, 1][:added])
+    n = trainer.data.num_train
+    assert n == 250 + added
+    ns = _exec(to_keras(trainer))
+    X, left = ns["X_train"], n % 7
+    for epoch in range(2):
+        for b in range(n // 7):
+            x, _ = next(ns["batches"])
+            rows = list(range(b * 7, (b + 1) * 7))
+            if b == 0:
+                rows = (list(range(245, 250)) if epoch == 0 else
+                        list(range(n - left, n))) + rows
+            np.testing.assert_array_equal(x, X[rows])
+
+
+@pytest.mark.parametrize("edit", ["none", "add_points", "regenerate", "set_weight"])
+def test_a_carry_kept_from_before_an_edit_is_said_to_be_inexact(edit):
+    """Playground keeps the leftover's summed gradient as it was computed; after regenerate()
+    or a weight edit that is not the gradient of the carried points at the current weights,
+    which is what Keras recomputes: the script must not promise an exact continuation."""
+    trainer = _trainer(epochs=3, batch_size=7)
+    assert trainer.carry_count == 5
+    if edit == "add_points":
+        trainer.add_points([[1.0, 2.0]], [1])
+    elif edit == "regenerate":
+        trainer.regenerate()
+    elif edit == "set_weight":
+        trainer.set_weight(0, 0, 0, 0.9)
+    source = to_keras(trainer)
+    stale = edit in ("regenerate", "set_weight")
+    assert ("Not an exact continuation" in source) == stale
+    if stale:
+        assert "carries the gradient" in source.split("Not an exact continuation")[1][:100]
+    trainer.step()  # an epoch later the carry is the new leftover's, at these weights
+    assert "Not an exact continuation" not in to_keras(trainer)

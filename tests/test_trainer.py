@@ -571,3 +571,14 @@ def test_reset_refuses_a_same_weights_that_is_not_a_bool():
     with pytest.raises(TypeError, match="same_weights='no': must be True or False"):
         t.reset(same_weights="no")
     assert t.epoch == 3
+
+
+@pytest.mark.parametrize("text, hint", [
+    ("https://playground.tensorflow.org/#dataset=xor", r"Config.from_url"),
+    ("xor-5", r"preset"),
+])
+def test_a_string_for_config_names_it_and_the_way_to_read_it(text, hint):
+    """An instructor pastes a Playground link (or a preset name) where a Config goes."""
+    with pytest.raises(TypeError, match=r"config='.*must be a Config.*" + hint) as info:
+        Trainer(text)
+    assert text[:30] in str(info.value)
