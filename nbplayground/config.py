@@ -161,7 +161,7 @@ HIDEABLE_PARTS = PLAYGROUND_HIDEABLE_PARTS + (
     "x", "y", "xSquared", "ySquared", "xTimesY", "sinX", "sinY", "cosX", "cosY",
 ) + (
     "optimizer", "decay", "init", "loss", "speed", "accuracy", "regenerate", "lossChart",
-    "sameWeights", "weightEditor",
+    "sameWeights", "weightEditor", "stepInside",
 )
 #: ``numNodes<k>`` hides the neuron +/- buttons of hidden layer k (1-based).
 NUM_NODES_HIDE_PATTERN = re.compile(r"numNodes([1-9][0-9]*)")

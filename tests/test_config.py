@@ -341,7 +341,7 @@ def test_every_hideable_part_is_accepted():
     c = Config(seed="1", hide=cfg.HIDEABLE_PARTS)
     assert c.features == ()
     for name in ("optimizer", "decay", "init", "loss", "speed", "accuracy", "regenerate",
-                 "lossChart", "sameWeights", "weightEditor"):
+                 "lossChart", "sameWeights", "weightEditor", "stepInside"):
         assert name in cfg.HIDEABLE_PARTS
     assert not cfg.is_hideable("numNodes") and not cfg.is_hideable("numNodesX")
 
@@ -1064,3 +1064,11 @@ def test_a_dict_of_flags_is_refused_not_read_as_its_keys(field, value):
     hide batchSize too: iterating a dict drops its values. Refuse it, naming the field."""
     with pytest.raises(ConfigTypeError, match=rf"{field}=.*not a dict"):
         Config(seed="1", **{field: value})
+
+
+def test_the_readme_names_every_hide_part_of_ours():
+    from pathlib import Path
+    row = next(line for line in (Path(__file__).parents[1] / "README.md").read_text(
+        encoding="utf-8").splitlines() if line.startswith("| Hidden parts |"))
+    ours = cfg.HIDEABLE_PARTS[cfg.HIDEABLE_PARTS.index("cosY") + 1:]
+    assert ours and all(f"`{name}`" in row for name in ours)

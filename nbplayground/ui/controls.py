@@ -222,6 +222,7 @@ class Controls:
         button_group.children = tuple(
             widgets.HBox([c, self.step_inside_button], layout=widgets.Layout(align_items="center"))
             if c is self.same_weights else c for c in button_group.children)
+        wrap["stepInside"] = self.step_inside_button
 
         # -- extras: optimizer, decay, init, loss, speed ---------------------------------
         self.optimizer = self._dropdown(

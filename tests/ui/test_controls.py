@@ -250,7 +250,7 @@ HIDE_TARGETS = {
     "problem": "problem", "dataset": "dataset_picker", "percTrainData": "train_percent",
     "noise": "noise", "batchSize": "batch_size", "optimizer": "optimizer", "decay": "decay",
     "init": "init", "loss": "loss", "speed": "speed", "regenerate": "regenerate_button",
-    "sameWeights": "same_weights",
+    "sameWeights": "same_weights", "stepInside": "step_inside_button",
 }
 
 
