@@ -323,6 +323,13 @@ class Playground(widgets.VBox):
                 f"to keep the points.", UserWarning, stacklevel=2)
         return self.config.to_url(full=True)
 
+    @url.setter
+    def url(self, url: str) -> None:
+        """Take the state of a playground.tensorflow.org link (or its fragment), as
+        ``pg.config = Config.from_url(url)`` does; a link it cannot read raises and
+        changes nothing."""
+        self.config = Config.from_url(url)
+
     @property
     def status(self) -> str:
         """The status line's text ("" when there is no message)."""

@@ -38,6 +38,20 @@ def same(a: list, b: list) -> bool:
 
 # -- construction and public API ---------------------------------------------------------
 
+def test_url_setter_takes_a_playground_link_and_refuses_a_bad_one(pg):
+    pg.url = ("https://playground.tensorflow.org/#activation=relu&learningRate=0.1"
+              "&dataset=xor&networkShape=5&seed=0.5")
+    c = pg.config
+    assert (c.dataset, c.network_shape, c.activation, c.learning_rate, c.seed) == (
+        "xor", (5,), "relu", 0.1, "0.5")
+    assert pg.trainer.network.layer_sizes == (2, 5, 1) and pg.url.startswith(
+        "https://playground.tensorflow.org/#")
+    before = pg.config
+    with pytest.raises(ValueError, match="learningRate"):
+        pg.url = "#learningRate=fast&dataset=circle"
+    assert pg.config is before and pg.trainer.network.layer_sizes == (2, 5, 1)
+
+
 def test_url_of_your_own_points_warns_that_it_holds_only_the_settings(tmp_path):
     p = Playground(dataset="spiral", seed="1")
     try:
