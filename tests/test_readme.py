@@ -34,3 +34,42 @@ def test_readme_has_examples():
 def test_every_readme_example_defines_what_it_uses():
     for source in _examples():
         assert _undefined_names(source) == [], source
+
+
+ROOT = README.parent
+#: The folders a README path may start with (checked against the tree).
+_TOP = ("benchmarks", "binder", "docs", "notebooks", "nbplayground", "tests", ".ci", "jupyter-config")
+
+
+def test_every_path_and_module_the_readme_names_exists():
+    """A newcomer follows `python benchmarks/x.py`, `tests/test_x.py`, `ui/displays.py`,
+    `config.py`, the Binder badge's notebook: each must be there (a bare module name is
+    under nbplayground/ or, in the benchmark table, benchmarks/)."""
+    text = README.read_text(encoding="utf-8")
+    code = re.findall(r"`([^`\n]+)`", text) + re.findall(r"\]\(([^)\s]+)\)", text)
+    missing = []
+    for span in code:
+        for token in re.findall(r"(?<![\w/.:])([\w.-]+(?:/[\w.-]+)*\.(?:py|md|ipynb|png|txt)"
+                                r"|\.ci/run)\b", span):
+            token = token.removeprefix("lab/tree/")  # the Binder badge's urlpath
+            first = token.split("/")[0]
+            if first in _TOP or token == ".ci/run":
+                found = (ROOT / token).exists()
+            elif "/" not in token and token.endswith(".py"):
+                found = any((ROOT / folder / token).exists()
+                            for folder in ("nbplayground", "nbplayground/ui", "benchmarks"))
+            else:
+                found = (ROOT / token).exists() or (ROOT / "nbplayground" / token).exists()
+            if not found:
+                missing.append(token)
+    assert missing == []
+
+
+def test_every_limit_the_readme_names_exists():
+    import nbplayground.checkpoint
+    import nbplayground.config
+    import nbplayground.custom_data
+
+    modules = (nbplayground.config, nbplayground.custom_data, nbplayground.checkpoint)
+    names = set(re.findall(r"\bLIMIT_[A-Z_]*[A-Z]", README.read_text(encoding="utf-8")))
+    assert names and all(any(hasattr(m, n) for m in modules) for n in names), names
