@@ -73,3 +73,45 @@ def test_every_limit_the_readme_names_exists():
     modules = (nbplayground.config, nbplayground.custom_data, nbplayground.checkpoint)
     names = set(re.findall(r"\bLIMIT_[A-Z_]*[A-Z]", README.read_text(encoding="utf-8")))
     assert names and all(any(hasattr(m, n) for m in modules) for n in names), names
+
+
+def test_make_lab_opens_the_playground_notebook():
+    """`make lab` (the README's first command) starts JupyterLab on the front page, on the
+    loopback interface, from the .venv it sets up."""
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        import pytest
+
+        pytest.skip("no make here")
+    done = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=30)
+    assert done.returncode == 0, done.stderr
+    lab = done.stdout.strip().splitlines()[-1].split()
+    assert lab[:4] == [".venv/bin/python", "-m", "jupyter", "lab"], lab
+    assert "--ServerApp.ip=127.0.0.1" in lab and lab[-1] == "notebooks/playground.ipynb", lab
+
+
+def test_a_failed_venv_is_not_left_behind(tmp_path):
+    """On Debian without python3-venv, `python3 -m venv .venv` makes .venv/bin/python and
+    then fails (no ensurepip). make must not keep that .venv, or the next `make lab`, once
+    python3-venv is installed, would skip the venv and fail in pip."""
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        import pytest
+
+        pytest.skip("no make here")
+    shutil.copy(ROOT / "Makefile", tmp_path)
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    fake = tmp_path / "python-without-venv"
+    fake.write_text('#!/bin/sh\n[ "$2" = venv ] && mkdir -p "$3/bin" && touch "$3/bin/python"\n'
+                    'echo "ensurepip is not available" >&2\nexit 1\n')
+    fake.chmod(0o755)
+    done = subprocess.run(["make", "setup", f"PYTHON={fake}"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode != 0
+    assert not (tmp_path / ".venv").exists(), "a broken .venv was left behind"
+    assert "python3-venv" in done.stderr, done.stderr
