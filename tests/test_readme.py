@@ -115,3 +115,28 @@ def test_a_failed_venv_is_not_left_behind(tmp_path):
     assert done.returncode != 0
     assert not (tmp_path / ".venv").exists(), "a broken .venv was left behind"
     assert "python3-venv" in done.stderr, done.stderr
+
+
+def test_every_readme_example_runs_as_written():
+    """Each ```python block, pasted into a fresh namespace, runs without an error (one
+    interpreter for all of them, with this source tree first on the path; no display)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    runner = ("import json, sys, traceback\n"
+              "failed = []\n"
+              "for i, source in enumerate(json.load(sys.stdin)):\n"
+              "    try:\n"
+              "        exec(compile(source, f'README example {i}', 'exec'), {'__name__': 'readme'})\n"
+              "    except Exception:\n"
+              "        failed.append(traceback.format_exc())\n"
+              "print(json.dumps(failed))\n")
+    env = dict(os.environ, MPLBACKEND="Agg")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    done = subprocess.run([sys.executable, "-c", runner], input=json.dumps(_examples()),
+                          capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    failed = json.loads(done.stdout.strip().splitlines()[-1])
+    assert failed == [], "\n".join(failed)
