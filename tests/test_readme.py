@@ -75,6 +75,14 @@ def test_every_limit_the_readme_names_exists():
     assert names and all(any(hasattr(m, n) for m in modules) for n in names), names
 
 
+def _make_env():
+    """The environment for a make run from a test: without the variables of a `make test`
+    that may be running this test (its command-line overrides reach sub-makes that way)."""
+    import os
+
+    return {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+
+
 def test_make_lab_opens_the_playground_notebook():
     """`make lab` (the README's first command) starts JupyterLab on the front page, on the
     loopback interface, from the .venv it sets up."""
@@ -86,7 +94,7 @@ def test_make_lab_opens_the_playground_notebook():
 
         pytest.skip("no make here")
     done = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=30)
+                          timeout=30, env=_make_env())
     assert done.returncode == 0, done.stderr
     lab = done.stdout.strip().splitlines()[-1].split()
     assert lab[:4] == [".venv/bin/python", "-m", "jupyter", "lab"], lab
@@ -111,7 +119,7 @@ def test_a_failed_venv_is_not_left_behind(tmp_path):
                     'echo "ensurepip is not available" >&2\nexit 1\n')
     fake.chmod(0o755)
     done = subprocess.run(["make", "setup", f"PYTHON={fake}"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=30)
+                          capture_output=True, text=True, timeout=30, env=_make_env())
     assert done.returncode != 0
     assert not (tmp_path / ".venv").exists(), "a broken .venv was left behind"
     assert "python3-venv" in done.stderr, done.stderr
