@@ -33,8 +33,12 @@ PLAYGROUND_NB := $(wildcard notebooks/playground.ipynb)
 
 setup: $(STAMP)
 
+# A failed `venv` (Debian without python3-venv) leaves a .venv with a python and no pip,
+# which the next make would take as done: remove it, and say what is missing.
 $(VPY):
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+		echo "'$(PYTHON) -m venv' failed; on Debian or Ubuntu: apt-get install python3-venv" >&2; \
+		exit 1; }
 
 $(STAMP): pyproject.toml | $(VPY)
 	$(VPY) -m pip install --disable-pip-version-check --progress-bar off -e '.[lab,test]'

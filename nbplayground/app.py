@@ -380,13 +380,22 @@ def _voila_finds_our_template() -> None:
         os.environ["JUPYTER_PATH"] = os.pathsep.join([root, *paths])
 
 
-def _serve(notebook: Path, args: argparse.Namespace) -> int:
+def _voila_installed() -> bool:
+    """True if Voila can be imported; otherwise say how to install it (on stderr)."""
     try:
-        from voila.app import Voila
+        import voila.app  # noqa: F401
     except ImportError:
         print("nbplayground: Voila is not installed; install it with "
               "pip install 'nbplayground[lab]' (or pip install voila)", file=sys.stderr)
+        return False
+    return True
+
+
+def _serve(notebook: Path, args: argparse.Namespace) -> int:
+    if not _voila_installed():
         return 1
+    from voila.app import Voila
+
     _kernel_can_import_us()
     _voila_finds_our_template()
     Voila.launch_instance(argv=voila_argv(notebook, args.port, args.browser, args.theme,
@@ -407,9 +416,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.list_presets:
         width = max(map(len, _presets.names()))
-        for name in _presets.names():
-            print(f"{name:<{width}}  {_presets.description(name)}")
+        try:
+            for name in _presets.names():
+                print(f"{name:<{width}}  {_presets.description(name)}", flush=True)
+        except BrokenPipeError:  # `nbplayground --list-presets | head`: the reader has enough
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    # before "serving ... at" is printed: without Voila nothing will be served
+    if not _voila_installed():
+        return 1
     with tempfile.TemporaryDirectory(prefix="nbplayground-app-") as directory:
         notebook = write_notebook(directory, args.preset, args.url)
         print(f"nbplayground: serving {_describe(args)} at http://{HOST}:{args.port}/ "

@@ -142,6 +142,29 @@ def test_python_dash_m_runs_the_app():
     assert done.returncode == 2 and "'nope'" in done.stderr
 
 
+
+def test_list_presets_into_a_closed_pipe_is_quiet():
+    """`nbplayground --list-presets | head -3`: the reader leaves early; no traceback."""
+    read, write = os.pipe()
+    os.close(read)  # every write the command makes meets a closed pipe
+    try:
+        done = subprocess.run([sys.executable, "-m", "nbplayground", "--list-presets"],
+                              stdout=write, stderr=subprocess.PIPE, text=True, timeout=60,
+                              env=env_with_package())
+    finally:
+        os.close(write)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+
+
+def test_without_voila_nothing_claims_to_serve(monkeypatch, capsys, port):
+    """A bare `pip install nbplayground` has no Voila: say so, and never print a URL
+    that nothing will serve."""
+    monkeypatch.setitem(sys.modules, "voila.app", None)  # `import voila.app` fails
+    assert app.main(["--port", str(port)]) == 1
+    out, err = capsys.readouterr()
+    assert "serving" not in out and "http://" not in out, out
+    assert "Voila is not installed" in err and "nbplayground[lab]" in err
+
 def test_voila_arguments():
     argv = app.voila_argv("/tmp/x/nbplayground.ipynb", 9999, browser=False, theme="dark")
     assert argv[0] == "/tmp/x/nbplayground.ipynb"

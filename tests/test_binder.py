@@ -24,8 +24,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 BINDER = ROOT / "binder"
 
-pytestmark = pytest.mark.slow
-
 #: (labextension name, Python package that ships it)
 EXTENSIONS = (("@jupyter-widgets/jupyterlab-manager", "jupyterlab_widgets"),
               ("bqplot", "bqplot"))
@@ -68,6 +66,7 @@ def run(args, *, timeout: float, **kwargs) -> subprocess.CompletedProcess:
     return done
 
 
+@pytest.mark.slow
 def test_binder_environment(tmp_path):
     python = runtime_python()
     env = clean_env(tmp_path)
@@ -98,6 +97,15 @@ def test_binder_environment(tmp_path):
         assert " enabled " in f" {line} " and " OK" in line, line
         assert package in line, line
 
+    # the package's Jupyter server extension (TCP_NODELAY, nbplayground/server.py) is
+    # enabled there by the config file the wheel installs, and imports
+    done = run([vpy, "-m", "jupyter", "server", "extension", "list"], timeout=180,
+               cwd=tmp_path, env=env)
+    listing = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout + done.stderr)
+    assert re.search(r"^\s*nbplayground\.server\s+enabled\b", listing, re.M), listing
+    assert re.search(r"^\s*nbplayground\.server\s+OK\b", listing, re.M), listing
+    assert (venv / "etc" / "jupyter" / "jupyter_server_config.d" / "nbplayground.json").is_file()
+
     # the Playground notebook runs with this environment's kernel and package
     work = tmp_path / "run"
     work.mkdir()
@@ -121,3 +129,77 @@ def test_binder_environment(tmp_path):
     kernel_python, package_file = "".join(executed["cells"][-1]["outputs"][0]["text"]).split()
     assert Path(kernel_python).parent == venv / "bin", kernel_python
     assert Path(package_file).is_relative_to(venv), package_file
+
+
+# -- the files agree with each other (no install) ---------------------------------------
+
+def _pyproject() -> dict:
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_binder_requirements_agree_with_pyproject():
+    """binder/requirements.txt installs the package with its `lab` extra, and each version
+    it pins is one pyproject.toml allows (a pin outside would give Binder users a stack the
+    package does not declare, or a resolver error)."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = _pyproject()["project"]
+    declared = {}
+    for text in project["dependencies"] + project["optional-dependencies"]["lab"]:
+        req = Requirement(text)
+        declared.setdefault(canonicalize_name(req.name), []).append(req.specifier)
+    lines = [line.split("#", 1)[0].strip()
+             for line in (BINDER / "requirements.txt").read_text().splitlines()]
+    lines = [line for line in lines if line]
+    assert ".[lab]" in lines, lines
+    for line in lines:
+        if line == ".[lab]":
+            continue
+        req = Requirement(line)
+        pins = [spec.version for spec in req.specifier if spec.operator == "=="]
+        assert pins, f"binder/requirements.txt: {line!r} is not pinned (name==version)"
+        for specifier in declared.get(canonicalize_name(req.name), []):
+            assert specifier.contains(pins[0]), (
+                f"binder/requirements.txt pins {line!r}, outside pyproject.toml's "
+                f"{req.name}{specifier}")
+
+
+def test_binder_runtime_is_a_python_the_package_supports():
+    from packaging.specifiers import SpecifierSet
+
+    text = (BINDER / "runtime.txt").read_text().strip()
+    match = re.fullmatch(r"python-(\d+\.\d+)", text)
+    assert match, f"binder/runtime.txt: {text!r} is not of the form python-3.X"
+    assert SpecifierSet(_pyproject()["project"]["requires-python"]).contains(match[1]), text
+
+
+def test_the_binder_badge_opens_the_playground_notebook():
+    """The README's badge: urlpath lab/tree/<path> must name a notebook in the repository,
+    the one the README calls the front page, on the repository the app links to."""
+    from nbplayground.app import LESSONS_URL
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    badge = re.search(r"https://mybinder\.org/v2/gh/([\w.-]+/[\w.-]+)/([\w.-]+)"
+                      r"\?urlpath=lab/tree/([^)\s]+)", readme)
+    assert badge, "no Binder badge with urlpath=lab/tree/... in README.md"
+    repo, branch, path = badge.groups()
+    assert path == "notebooks/playground.ipynb" and (ROOT / path).is_file(), path
+    assert LESSONS_URL.startswith(f"https://github.com/{repo}/blob/{branch}/"), (repo, LESSONS_URL)
+
+
+def test_the_wheel_enables_the_server_extension():
+    """pyproject.toml installs jupyter-config/.../nbplayground.json into
+    <prefix>/etc/jupyter/jupyter_server_config.d/, and that file enables an extension
+    module that exists (Binder's install and `make lab` both rely on it)."""
+    shared = _pyproject()["tool"]["hatch"]["build"]["targets"]["wheel"]["shared-data"]
+    source = "jupyter-config/jupyter_server_config.d/nbplayground.json"
+    assert shared.get(source) == "etc/jupyter/jupyter_server_config.d/nbplayground.json", shared
+    config = json.loads((ROOT / source).read_text())
+    enabled = config["ServerApp"]["jpserver_extensions"]
+    assert enabled == {"nbplayground.server": True}, enabled
+    import nbplayground.server as server
+
+    assert callable(getattr(server, "_load_jupyter_server_extension", None)), server
