@@ -59,7 +59,8 @@ __all__ = [
     # UI limits and menus
     "LEARNING_RATES", "REGULARIZATION_RATES", "MAX_HIDDEN_LAYERS", "MAX_NEURONS",
     "MIN_NEURONS", "NEW_LAYER_NEURONS", "BATCH_SIZE_RANGE", "NOISE_RANGE", "NOISE_STEP",
-    "MAX_URL_NOISE", "TRAIN_PERCENT_RANGE", "TRAIN_PERCENT_STEP", "SPEEDS", "SPEED_LABELS",
+    "MAX_URL_NOISE", "TRAIN_PERCENT_RANGE", "TRAIN_PERCENT_STEP", "TRAIN_PERCENT_LIMITS",
+    "SPEEDS", "SPEED_LABELS",
     "PLAYGROUND_EPOCHS_PER_SECOND",
     # engine limits
     "LIMIT_HIDDEN_LAYERS", "LIMIT_NEURONS", "LIMIT_PARAMETERS", "LIMIT_BATCH_SIZE",
@@ -200,6 +201,9 @@ NOISE_STEP = 5
 MAX_URL_NOISE = 80
 TRAIN_PERCENT_RANGE = (10, 90)
 TRAIN_PERCENT_STEP = 10
+#: The training share code or a URL may set (Playground reads any number from a URL and
+#: widens its slider to show it); within it both sets of Playground's datasets keep points.
+TRAIN_PERCENT_LIMITS = (1, 99)
 #: Playground trains one epoch per animation frame, about 60 per second.
 PLAYGROUND_EPOCHS_PER_SECOND = 60
 #: Suggested choices for ``epochs_per_second``; None means as fast as possible.
@@ -593,9 +597,11 @@ class Config:
                                 f"a number in [0, {MAX_URL_NOISE}] (percent; the UI offers "
                                 f"{NOISE_RANGE[0]}..{NOISE_RANGE[1]} in steps of "
                                 f"{NOISE_STEP})", lambda x: 0 <= x <= MAX_URL_NOISE))
-        low, high = TRAIN_PERCENT_RANGE
+        low, high = TRAIN_PERCENT_LIMITS
         put("train_percent", check_real("train_percent", self.train_percent,
-                                        f"a number in [{low}, {high}] (percent)",
+                                        f"a number in [{low}, {high}] (percent; the UI offers "
+                                        f"{TRAIN_PERCENT_RANGE[0]}..{TRAIN_PERCENT_RANGE[1]} "
+                                        f"in steps of {TRAIN_PERCENT_STEP})",
                                         lambda x: low <= x <= high))
         put("batch_size", _integer("batch_size", self.batch_size, 1,
                                    f"an integer >= 1 and <= {LIMIT_BATCH_SIZE} (LIMIT_BATCH_SIZE)",

@@ -107,6 +107,7 @@ def test_ui_constants_match_spec_section_9():
     assert cfg.BATCH_SIZE_RANGE == (1, 30)
     assert (cfg.NOISE_RANGE, cfg.NOISE_STEP) == ((0, 50), 5)
     assert (cfg.TRAIN_PERCENT_RANGE, cfg.TRAIN_PERCENT_STEP) == ((10, 90), 10)
+    assert cfg.TRAIN_PERCENT_LIMITS == (1, 99)
     assert cfg.PLAYGROUND_ACTIVATIONS == ("relu", "tanh", "sigmoid", "linear")
     assert set(cfg.PLAYGROUND_ACTIVATIONS) <= set(cfg.HIDDEN_ACTIVATIONS)
     assert {"elu", "softplus", "swish", "leaky_relu"} <= set(cfg.HIDDEN_ACTIVATIONS)
@@ -193,8 +194,9 @@ def test_error_classes():
     (dict(noise=-5), ["noise=-5", "[0, 80]"]),
     (dict(noise=85), ["noise=85", "[0, 80]"]),
     (dict(noise=math.nan), ["noise=nan", "[0, 80]"]),
-    (dict(train_percent=5), ["train_percent=5", "[10, 90]"]),
-    (dict(train_percent=95.0), ["train_percent=95.0", "[10, 90]"]),
+    (dict(train_percent=0.5), ["train_percent=0.5", "[1, 99]", "10..90"]),
+    (dict(train_percent=99.5), ["train_percent=99.5", "[1, 99]"]),
+    (dict(train_percent=100), ["train_percent=100", "[1, 99]"]),
     (dict(batch_size=0), ["batch_size=0", "integer >= 1"]),
     (dict(batch_size=-3), ["batch_size=-3", "integer >= 1"]),
     (dict(features=("x", "z")), ["'z'", "not a feature", "x_squared"]),
@@ -649,7 +651,7 @@ def test_url_multiclass_round_trip():
     ("networkShape=4,,2", ["networkShape='4,,2'", "comma-separated integers"]),
     ("networkShape=4,a", ["networkShape='4,a'", "comma-separated integers"]),
     ("networkShape=0", ["networkShape='0'", "integer >= 1"]),
-    ("percTrainData=5", ["percTrainData='5'", "[10, 90]"]),
+    ("percTrainData=100", ["percTrainData='100'", "[1, 99]"]),
     ("showTestData=yes", ["showTestData='yes'", "true or false"]),
     ("x=0", ["x='0'", "true or false"]),
     ("collectStats=maybe", ["collectStats='maybe'", "true or false"]),
@@ -676,6 +678,17 @@ def test_bad_url_values_raise(fragment, fragments):
 def test_url_noise_up_to_80_is_accepted():
     assert Config.from_url("#noise=80&seed=1").noise == 80
     assert Config.from_url("#noise=65&seed=1").noise == 65
+
+
+def test_url_train_percent_beyond_the_slider_splits_as_playground():
+    """percTrainData=95 (a hand-edited link): Playground splits floor(N * 95 / 100)."""
+    from nbplayground import Trainer
+    c = Config.from_url("#percTrainData=95&dataset=xor&seed=1")
+    assert c.train_percent == 95
+    arrays = Trainer(c).training_arrays()
+    assert (arrays.n_train, arrays.all_x.shape[1]) == (475, 500)
+    assert Config.from_url(c.to_url()).train_percent == 95
+    assert Trainer(Config(seed="1", train_percent=1)).training_arrays().n_train == 5
 
 
 def test_url_numbers_with_exponent():

@@ -167,10 +167,14 @@ def test_sync_never_calls_back():
 
 
 def test_values_beyond_the_slider_range_widen_it_as_playground_does():
-    h = Harness(noise=70, batch_size=64)
+    h = Harness(noise=70, batch_size=64, train_percent=95)
     k = h.controls
     assert (k.noise.value, k.noise.max) == (70, 70)
     assert (k.batch_size.value, k.batch_size.max) == (64, 64)
+    assert (k.train_percent.value, k.train_percent.max) == (95, 95)
+    assert "95%" in k.train_percent_label.value
+    k.sync(k.config.replace(train_percent=5))
+    assert (k.train_percent.value, k.train_percent.min) == (5, 5)
     assert h.configs == []
 
 
