@@ -1,6 +1,6 @@
 # nbplayground: everyday commands, all over a local virtualenv in .venv/.
 #
-#   make lab     set up .venv and open notebooks/playground.ipynb in JupyterLab
+#   make lab     set up .venv (the lab extra) and open notebooks/playground.ipynb in JupyterLab
 #   make test    set up .venv, run ruff, then every test (unit, widget, browser, notebooks)
 #   make e2e     set up .venv and run only the browser tests (tests/e2e)
 #   make screenshots   run the browser tests and copy their README pictures to docs/screenshots/
@@ -16,8 +16,11 @@
 PYTHON ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
-# Touched after a successful install; redone whenever pyproject.toml changes.
+# Touched after a successful install; redone whenever pyproject.toml changes.  `make lab`
+# needs only the lab extra (JupyterLab, widgets, Voila); the tests also need the test extra
+# (Playwright, Keras and JAX for the export tests: about 580 MB more).
 STAMP := $(VENV)/.nbplayground-installed
+LAB_STAMP := $(VENV)/.nbplayground-lab
 
 LAB_ARGS ?= --ServerApp.ip=127.0.0.1
 PYTEST_ARGS ?=
@@ -40,11 +43,15 @@ $(VPY):
 		echo "'$(PYTHON) -m venv' failed; on Debian or Ubuntu: apt-get install python3-venv" >&2; \
 		exit 1; }
 
+$(LAB_STAMP): pyproject.toml | $(VPY)
+	$(VPY) -m pip install --disable-pip-version-check --progress-bar off -e '.[lab]'
+	touch $(LAB_STAMP)
+
 $(STAMP): pyproject.toml | $(VPY)
 	$(VPY) -m pip install --disable-pip-version-check --progress-bar off -e '.[lab,test]'
-	touch $(STAMP)
+	touch $(LAB_STAMP) $(STAMP)
 
-lab: $(STAMP)
+lab: $(LAB_STAMP)
 	$(VPY) -m jupyter lab $(ROOT_ARGS) $(LAB_ARGS) $(PLAYGROUND_NB)
 
 test: $(STAMP)

@@ -134,6 +134,12 @@ def test_make_lab_opens_the_playground_notebook():
     lab = done.stdout.strip().splitlines()[-1].split()
     assert lab[:4] == [".venv/bin/python", "-m", "jupyter", "lab"], lab
     assert "--ServerApp.ip=127.0.0.1" in lab and lab[-1] == "notebooks/playground.ipynb", lab
+    # from scratch (-B), it installs the lab extra only: no Playwright, Keras or JAX
+    done = subprocess.run(["make", "-nB", "lab"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=30, env=_make_env())
+    assert done.returncode == 0, done.stderr
+    [pip] = [line for line in done.stdout.splitlines() if " pip install " in line]
+    assert pip.endswith("-e '.[lab]'"), pip
 
 
 def test_a_failed_venv_is_not_left_behind(tmp_path):
