@@ -428,6 +428,12 @@ class Study:
     diverged: np.ndarray
     runs: Runs = dataclasses.field(repr=False, default=None)
 
+    def _diverged_at(self, i: int) -> int | None:
+        """The epoch at which seed ``i`` diverged (where its run stopped), or None."""
+        if not self.diverged[i] or self.runs is None:
+            return None
+        return int(self.runs.epochs[i])
+
     @property
     def successes(self) -> int:
         """How many seeds reached a test loss below ``target``."""
@@ -445,11 +451,20 @@ class Study:
         return float(np.median(hits)) if hits else None
 
     def rows(self) -> list:
-        """One dict per seed: seed, first_epoch, final_test_loss, success, diverged."""
+        """One dict per seed: seed, first_epoch, final_test_loss, success, diverged and
+        diverged_at (the epoch it diverged, or None)."""
         return [{"seed": s, "first_epoch": e, "final_test_loss": float(f),
-                 "success": e is not None, "diverged": bool(d)}
-                for s, e, f, d in zip(self.seeds, self.first_epochs,
-                                      self.final_test_losses, self.diverged)]
+                 "success": e is not None, "diverged": bool(d),
+                 "diverged_at": self._diverged_at(i)}
+                for i, (s, e, f, d) in enumerate(zip(self.seeds, self.first_epochs,
+                                                     self.final_test_losses, self.diverged))]
+
+    @staticmethod
+    def _divergence_note(row) -> str:
+        if not row["diverged"]:
+            return ""
+        at = row["diverged_at"]
+        return "diverged" if at is None else f"diverged at epoch {at}"
 
     def summary(self) -> str:
         med = "-" if self.median_epochs is None else f"{self.median_epochs:g}"
@@ -462,7 +477,8 @@ class Study:
         lines = [self.summary(), f"{'seed':>10}  {'first epoch':>11}  {'final test loss':>15}"]
         for r in self.rows():
             first = "-" if r["first_epoch"] is None else str(r["first_epoch"])
-            note = "  diverged" if r["diverged"] else ""
+            note = self._divergence_note(r)
+            note = f"  {note}" if note else ""
             lines.append(f"{r['seed']:>10}  {first:>11}  {r['final_test_loss']:>15.4f}{note}")
         return "\n".join(lines)
 
@@ -474,7 +490,8 @@ class Study:
         body = "".join(
             f"<tr><td>{html.escape(str(r['seed']))}</td>"
             f"<td>{'-' if r['first_epoch'] is None else r['first_epoch']}</td>"
-            f"<td>{r['final_test_loss']:.4f}{' (diverged)' if r['diverged'] else ''}</td></tr>"
+            f"<td>{r['final_test_loss']:.4f}"
+            f"{f' ({self._divergence_note(r)})' if r['diverged'] else ''}</td></tr>"
             for r in self.rows())
         return (f"<p>{html.escape(self.summary())}</p>"
                 f"<table><thead>{head}</thead><tbody>{body}</tbody></table>")

@@ -691,3 +691,19 @@ def test_repr_counts_runs_in_words():
     two = Runs.seeds(Config(seed="1"), 2)
     two.step(1)
     assert repr(two).startswith("Runs(2 runs at epoch 1: seed 1, ")
+
+
+def test_study_table_says_at_which_epoch_a_seed_diverged():
+    config = Config(seed="1", learning_rate=10, regularization="L2", regularization_rate=10,
+                    network_shape=(4,))
+    s = study(config, seeds=2, epochs=50)
+    for row in s.rows():
+        alone = Trainer(config.replace(seed=row["seed"]))
+        alone.step(50)
+        assert alone.diverged and row["diverged"]
+        assert row["diverged_at"] == alone.epoch < 50
+        assert f"diverged at epoch {alone.epoch}" in s.table()
+        assert f"(diverged at epoch {alone.epoch})" in s._repr_html_()
+    calm = study(Config(seed="1"), seeds=2, epochs=5)
+    assert [r["diverged_at"] for r in calm.rows()] == [None, None]
+    assert "diverged" not in calm.table()
