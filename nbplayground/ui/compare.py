@@ -57,7 +57,8 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import render as _render
-from ..config import (DATASETS, HIDDEN_ACTIVATIONS, OPTIMIZERS, SPEED_LABELS, SPEEDS, Config, js_number)
+from ..config import (DATASETS, HIDDEN_ACTIVATIONS, OPTIMIZERS, SPEED_LABELS, SPEEDS, Config,
+                      js_number)
 from . import displays
 from .closing import close_tree
 from .loop import FrameGate, TrainingLoop
@@ -297,8 +298,6 @@ def make_runs(config: Config, vary: str, values: tuple, same_start: bool, data=N
 # The widget
 # --------------------------------------------------------------------------------------
 
-#: the start of the message of a Compare that paused itself (nobody watched)
-_UNWATCHED = "Paused by itself"
 #: the loss chart's margins (px); right: half of a 4-digit epoch label ("1000") centred on
 #: the axis' end
 _CHART_MARGIN = MappingProxyType({"top": 10, "bottom": 36, "left": 50, "right": 18})
@@ -885,7 +884,7 @@ class Compare(widgets.VBox):
         if bool(np.all(self._runs.diverged)):
             self._report_all_diverged()
             return
-        if self._status.kind != "info" or self._status.text.startswith(_UNWATCHED):
+        if self._status.kind != "info" or self._status.text.startswith(FrameGate.UNWATCHED):
             self._status.clear()
         self._loop.start()
         self._gate.start()
@@ -980,10 +979,7 @@ class Compare(widgets.VBox):
         the kernel stops training for nobody, and say so to the view that comes back."""
         self._halt()
         self._render()
-        self._status.show(
-            f"{_UNWATCHED} at epoch {self._runs.epoch}: no view drew a frame for "
-            f"{self._gate.idle_seconds:g} s (tab or notebook closed?). Press play to go on.",
-            "info")
+        self._status.show(self._gate.unwatched_message(f"epoch {self._runs.epoch}"), "info")
 
     def _report_all_diverged(self) -> None:
         self._status.show(f"Every run diverged (by epoch {self._runs.epoch}): paused. "

@@ -62,8 +62,6 @@ MARGIN = {"top": 10, "bottom": 42, "left": 56, "right": 14}
 #: While playing, the step counter and the readout are redrawn at most this often (seconds):
 #: two messages fewer in most frames.
 TEXT_INTERVAL = 0.2
-#: The start of the message of a Descent that paused itself (nobody watched).
-_UNWATCHED = "Paused by itself"
 #: Points of the trail sent at most (the most recent ones).
 TRAIL_POINTS = 100
 #: One colour per run of a race (readable on light and dark themes and on the surface).
@@ -408,7 +406,7 @@ class Descent(widgets.VBox):
         if self._loop.running or self._engine.diverged:
             self._render()
             return
-        if self.status.value.startswith(_UNWATCHED):
+        if self.status.value.startswith(FrameGate.UNWATCHED):
             self.status.value = ""
         self._loop.start()
         self._gate.start()
@@ -544,8 +542,7 @@ class Descent(widgets.VBox):
         if self._gate.idle():   # no view for a while (notebook closed): stop using the CPU
             self._halt()
             self._render()
-            self.status.value = (f"{_UNWATCHED} at step {self.steps}: no view drew a "
-                                 f"frame for {self._gate.idle_seconds:g} s. Press play to go on.")
+            self.status.value = self._gate.unwatched_message(f"step {self.steps}")
             return 0
         n = 1 if max_steps is None else max_steps
         return self._engine.step(n)

@@ -459,6 +459,15 @@ class FrameGate:
             return False
         return self.clock() - self._last_tick > self.idle_seconds
 
+    #: how a widget's status begins once it paused itself because :meth:`idle` was True
+    UNWATCHED = "Paused by itself"
+
+    def unwatched_message(self, where: str) -> str:
+        """The status of a widget paused for nobody watching, ``where`` its position
+        ("epoch 120", "step 40")."""
+        return (f"{self.UNWATCHED} at {where}: no view drew a frame for "
+                f"{self.idle_seconds:g} s (tab or notebook closed?). Press play to go on.")
+
     def ready(self) -> bool:
         """May the next frame go out now?"""
         if not self.frontend or self.sent - self.acked <= self.max_in_flight:

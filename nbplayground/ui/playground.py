@@ -100,8 +100,6 @@ NETWORK_WIDTH = NETWORK_PANEL_PX
 #: ``max_cpu`` not given: the environment's cap (NBPLAYGROUND_MAX_CPU), if any
 _FROM_ENV = object()
 
-#: how the status line begins when the Playground paused itself (nobody watched)
-_UNWATCHED = "Paused by itself"
 #: While playing, the epoch counter changes at most this often (s): each change is a message
 #: and a text layout in the page, and ten a second still reads as running; every frame
 #: drawn while paused (and the last one of a run) shows the exact epoch.
@@ -383,7 +381,7 @@ class Playground(widgets.VBox):
         if self._trainer.diverged:
             self._report_diverged()
             return
-        if self._status.kind != "info" or self._status.text.startswith(_UNWATCHED):
+        if self._status.kind != "info" or self._status.text.startswith(FrameGate.UNWATCHED):
             self._status.clear()
         self._controls.clear_error("play")
         self._loop.start()
@@ -776,10 +774,7 @@ class Playground(widgets.VBox):
         self._halt()
         if self._dirty:
             self._render()  # the state reached, for the view that comes back
-        self._status.show(
-            f"{_UNWATCHED} at epoch {self._trainer.epoch}: no view drew a frame for "
-            f"{self._gate.idle_seconds:g} s (tab or notebook closed?). Press play to go on.",
-            "info")
+        self._status.show(self._gate.unwatched_message(f"epoch {self._trainer.epoch}"), "info")
 
     def _on_loop_error(self, exc: BaseException) -> None:
         self._gate.stop()
