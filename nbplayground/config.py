@@ -48,7 +48,7 @@ __all__ = [
     # errors
     "ConfigError", "ConfigTypeError",
     # the state
-    "Config", "random_seed", "is_hideable", "js_number", "check_real",
+    "Config", "random_seed", "is_hideable", "js_number", "check_real", "repeated",
     "OPTIMIZER_SETTING_RULES", "check_optimizer_setting",
     # choices
     "PROBLEMS", "PLAYGROUND_DATASETS", "MULTICLASS_DATASETS", "DATASETS",
@@ -381,6 +381,12 @@ def short_repr(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def repeated(items) -> list:
+    """The items given more than once, each once, in the order they first appear."""
+    counts = Counter(items)
+    return [item for item in counts if counts[item] > 1]
+
+
 def _short(value: Any, limit: int = 80) -> str:
     return short_repr(value, limit)
 
@@ -624,10 +630,9 @@ class Config:
                 exc = ConfigTypeError if not isinstance(feature, str) else ConfigError
                 raise exc(f"features: {_short(feature)} is not a feature; allowed: "
                           f"{_choices(FEATURES)}", "features", feature)
-        if len(set(features)) != len(features):
-            counts = Counter(features)
-            repeated = sorted(f for f, n in counts.items() if n > 1)
-            raise ConfigError(f"features={_short(tuple(features))}: {_choices(repeated)} "
+        twice = sorted(repeated(features))
+        if twice:
+            raise ConfigError(f"features={_short(tuple(features))}: {_choices(twice)} "
                               f"given more than once", "features", tuple(features))
         put("features", tuple(f for f in FEATURES
                               if f in features and FEATURE_URL_KEYS[f] not in hide))

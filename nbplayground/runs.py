@@ -38,13 +38,12 @@ import html
 import itertools
 import math
 import time
-from collections import Counter
 from collections.abc import Mapping
 
 import numpy as np
 
 from . import stacked as _stacked
-from .config import Config, ConfigError, check_real, js_number, short_repr
+from .config import Config, ConfigError, check_real, js_number, repeated, short_repr
 from .custom_data import CustomDataError
 from .seedrandom import SeedRandom, new_seed
 from .trainer import Trainer, check_epochs, check_seconds
@@ -123,7 +122,7 @@ def _seed_list(config: Config, n, name: str = "n") -> list:
             seeds.append(config.replace(seed=s).seed)
         except ConfigError as e:  # names the value and what a seed may be
             raise type(e)(f"{name}[{i}]: {e}", "seed", s) from None
-    twice = sorted({s for s, k in Counter(seeds).items() if k > 1}, key=seeds.index)
+    twice = repeated(seeds)
     if twice:
         raise ValueError(f"{name}={short_repr(given)}: seed(s) {', '.join(map(repr, twice))} "
                          f"given more than once; each seed is one run, so give distinct seeds")

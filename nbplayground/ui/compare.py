@@ -58,7 +58,7 @@ import numpy as np
 
 from .. import render as _render
 from ..config import (DATASETS, HIDDEN_ACTIVATIONS, OPTIMIZERS, SPEED_LABELS, SPEEDS, Config,
-                      js_number)
+                      js_number, repeated)
 from . import displays
 from .closing import close_tree
 from .loop import FrameGate, TrainingLoop
@@ -193,7 +193,7 @@ def parse_values(vary: str, values: Any) -> tuple:
                             f"list of seed strings")
         seeds = tuple(str(s) for s in values)
         _check_count(vary, seeds)
-        twice = sorted({s for s in seeds if seeds.count(s) > 1}, key=seeds.index)
+        twice = repeated(seeds)
         if twice:
             raise ValueError(f"seeds: {', '.join(map(repr, twice))} given more than once; "
                              f"each seed is one run, so give distinct seeds")
