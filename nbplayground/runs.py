@@ -427,12 +427,6 @@ class Study:
     diverged: np.ndarray
     runs: Runs = dataclasses.field(repr=False, default=None)
 
-    def _diverged_at(self, i: int) -> int | None:
-        """The epoch at which seed ``i`` diverged (where its run stopped), or None."""
-        if not self.diverged[i] or self.runs is None:
-            return None
-        return int(self.runs.epochs[i])
-
     @property
     def successes(self) -> int:
         """How many seeds reached a test loss below ``target``."""
@@ -452,14 +446,17 @@ class Study:
     def rows(self) -> list:
         """One dict per seed: seed, first_epoch, final_test_loss, success, diverged and
         diverged_at (the epoch it diverged, or None)."""
+        # a diverged run stays at the epoch it diverged
+        stopped = [None] * len(self.seeds) if self.runs is None else self.runs.epochs.tolist()
         return [{"seed": s, "first_epoch": e, "final_test_loss": float(f),
                  "success": e is not None, "diverged": bool(d),
-                 "diverged_at": self._diverged_at(i)}
+                 "diverged_at": stopped[i] if d else None}
                 for i, (s, e, f, d) in enumerate(zip(self.seeds, self.first_epochs,
                                                      self.final_test_losses, self.diverged))]
 
     @staticmethod
     def _divergence_note(row) -> str:
+        """"diverged at epoch n" for a diverged seed ("diverged" if unknown), else ""."""
         if not row["diverged"]:
             return ""
         at = row["diverged_at"]
@@ -477,8 +474,8 @@ class Study:
         for r in self.rows():
             first = "-" if r["first_epoch"] is None else str(r["first_epoch"])
             note = self._divergence_note(r)
-            note = f"  {note}" if note else ""
-            lines.append(f"{r['seed']:>10}  {first:>11}  {r['final_test_loss']:>15.4f}{note}")
+            lines.append(f"{r['seed']:>10}  {first:>11}  {r['final_test_loss']:>15.4f}"
+                         f"{'  ' + note if note else ''}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
